@@ -44,7 +44,8 @@ extern "C" {
   X(ARG,     -13, "invalid argument")                                 \
   X(SCHEMA,  -14, "case file schema is newer than this tells")        \
   X(NOTCASE, -15, "not a tells case file")                            \
-  X(EMPTY,   -16, "empty file")
+  X(EMPTY,   -16, "empty file")                                      \
+  X(OLDCASE, -17, "case file is empty or from an older tells; run tells investigate on it")
 
 typedef enum tells_err {
   TELLS_OK = 0,

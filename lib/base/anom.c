@@ -6,7 +6,7 @@
 #include <string.h>
 #include "alloc.h"
 #include "anom.h"
-#include "limits.h"
+#include "tells_limits.h"
 
 void tells_anoms_init(tells_anoms *l) { memset(l, 0, sizeof *l); }
 

@@ -5,7 +5,7 @@
 #include <string.h>
 #include "alloc.h"
 #include "arena.h"
-#include "limits.h"
+#include "tells_limits.h"
 
 #define ARENA_BLOCK 65536u
 #define ARENA_ALIGN 16u

@@ -21,7 +21,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "buf.h"
-#include "limits.h"
+#include "tells_limits.h"
 
 #define TELLS_JSON_HTML 1
 

@@ -1,5 +1,5 @@
 /*
-** limits.h -- caps on every count read from a file, and on recursion depth.
+** tells_limits.h -- caps on every count read from a file, and on recursion depth.
 **
 ** Evidence is hostile: a header may claim 65535 sections or a resource tree
 ** that points at itself.  Parsers cap what they accept with these constants

@@ -1,0 +1,107 @@
+/*
+** case_sink.c -- the sink that writes a scanner's results into the evidence
+** row being ingested (artifacts, indicators and sightings, findings, events).
+** Everything happens inside the file's transaction (see case.c).
+*/
+#include <string.h>
+#include "case_int.h"
+
+static void bind_opt_i64(sqlite3_stmt *s, int i, int64_t v, int64_t none) {
+  if (v == none) sqlite3_bind_null(s, i); else sqlite3_bind_int64(s, i, v);
+}
+static void bind_opt_str(sqlite3_stmt *s, int i, const char *v) {
+  if (v) sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT); else sqlite3_bind_null(s, i);
+}
+static tells_err step(tells_case *c, sqlite3_stmt *s, const char *what) {
+  int rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  return rc == SQLITE_DONE || rc == SQLITE_ROW ? TELLS_OK : tells__case_dberr(c, what);
+}
+
+static tells_err sink_artifact(void *ud, const char *kind, const char *json) {
+  tells_case *c = ud;
+  sqlite3_stmt *s = tells__case_stmt(c, ST_INS_ARTIFACT,
+      "INSERT INTO artifacts(evidence_id, kind, details) VALUES(?,?,?)");
+  if (!s) return TELLS_EDB;
+  sqlite3_bind_int64(s, 1, c->cur_evidence);
+  bind_opt_str(s, 2, kind);
+  bind_opt_str(s, 3, json);
+  return step(c, s, "insert artifact");
+}
+
+static tells_err sink_indicator(void *ud, const char *type, const char *value,
+                                int64_t time_ns, const char *context, int64_t off) {
+  tells_case *c = ud;
+  sqlite3_stmt *s = tells__case_stmt(c, ST_UPS_INDICATOR,
+      "INSERT INTO indicators(type, value) VALUES(?,?)"
+      " ON CONFLICT(type, value) DO UPDATE SET type=excluded.type RETURNING id");
+  int64_t id;
+  int rc;
+  if (!s) return TELLS_EDB;
+  bind_opt_str(s, 1, type);
+  bind_opt_str(s, 2, value);
+  rc = sqlite3_step(s);
+  if (rc != SQLITE_ROW) { sqlite3_reset(s); return tells__case_dberr(c, "insert indicator"); }
+  id = sqlite3_column_int64(s, 0);
+  sqlite3_reset(s);
+  s = tells__case_stmt(c, ST_INS_SIGHTING,
+      "INSERT INTO sightings(indicator_id, evidence_id, time_ns, context, ref_offset)"
+      " VALUES(?,?,?,?,?)");
+  if (!s) return TELLS_EDB;
+  sqlite3_bind_int64(s, 1, id);
+  sqlite3_bind_int64(s, 2, c->cur_evidence);
+  bind_opt_i64(s, 3, time_ns, TELLS_NO_TIME);
+  bind_opt_str(s, 4, context);
+  bind_opt_i64(s, 5, off, TELLS_NO_REF);
+  return step(c, s, "insert sighting");
+}
+
+static tells_err sink_finding(void *ud, const tells_finding *f) {
+  tells_case *c = ud;
+  sqlite3_stmt *s = tells__case_stmt(c, ST_INS_FINDING,
+      "INSERT INTO findings(evidence_id, source, rule, title, severity, technique, tactic,"
+      " author, first_ns, last_ns, summary, ref_offset, ref_record, details)"
+      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!s) return TELLS_EDB;
+  sqlite3_bind_int64(s, 1, c->cur_evidence);
+  bind_opt_str(s, 2, f->source);
+  bind_opt_str(s, 3, f->rule);
+  bind_opt_str(s, 4, f->title);
+  bind_opt_str(s, 5, f->severity ? f->severity : "info");
+  bind_opt_str(s, 6, f->technique);
+  bind_opt_str(s, 7, f->tactic);
+  bind_opt_str(s, 8, f->author);
+  bind_opt_i64(s, 9, f->first_ns, TELLS_NO_TIME);
+  bind_opt_i64(s, 10, f->last_ns, TELLS_NO_TIME);
+  bind_opt_str(s, 11, f->summary);
+  bind_opt_i64(s, 12, f->ref_offset, TELLS_NO_REF);
+  bind_opt_i64(s, 13, f->ref_record, TELLS_NO_REF);
+  bind_opt_str(s, 14, f->details_json);
+  return step(c, s, "insert finding");
+}
+
+static tells_err sink_event(void *ud, const tells_event *e) {
+  tells_case *c = ud;
+  sqlite3_stmt *s = tells__case_stmt(c, ST_INS_EVENT,
+      "INSERT INTO events(evidence_id, time_ns, source, kind, summary, ref_offset,"
+      " ref_record, details) VALUES(?,?,?,?,?,?,?,?)");
+  if (!s) return TELLS_EDB;
+  sqlite3_bind_int64(s, 1, c->cur_evidence);
+  bind_opt_i64(s, 2, e->time_ns, TELLS_NO_TIME);
+  bind_opt_str(s, 3, e->source);
+  bind_opt_str(s, 4, e->kind);
+  bind_opt_str(s, 5, e->summary);
+  bind_opt_i64(s, 6, e->ref_offset, TELLS_NO_REF);
+  bind_opt_i64(s, 7, e->ref_record, TELLS_NO_REF);
+  bind_opt_str(s, 8, e->details_json);
+  return step(c, s, "insert event");
+}
+
+void tells_case_sink(tells_case *c, tells_sink *s) {
+  memset(s, 0, sizeof *s);
+  s->ud = c;
+  s->artifact = sink_artifact;
+  s->indicator = sink_indicator;
+  s->finding = sink_finding;
+  s->event = sink_event;
+}

@@ -1,0 +1,38 @@
+/*
+** hash.h -- the chain-of-custody hashes of an evidence file.
+**
+** SHA-256 of every file; SHA-1 and MD5 as well for executables, because
+** indicator exchange still uses them.  The hashes are fed incrementally, as
+** the scanner of the file advances, so hashing and parsing share one pass
+** over the bytes (see ingest.h).  libcrypto's EVP interface picks the
+** SHA-NI/AVX code paths of the machine.
+*/
+#ifndef TELLS_HASH_H
+#define TELLS_HASH_H
+
+#include <stddef.h>
+#include "tells.h"
+
+#define TELLS_HASH_SHA256 1
+#define TELLS_HASH_SHA1   2
+#define TELLS_HASH_MD5    4
+
+typedef struct tells_hash {
+  void *ctx[3];        /* EVP_MD_CTX * for sha256, sha1, md5; owned */
+  int which;
+  char sha256[65], sha1[41], md5[33];  /* lowercase hex after final */
+} tells_hash;
+
+tells_err tells_hash_init(tells_hash *h, int which);
+void tells_hash_update(tells_hash *h, const void *p, size_t n);
+/* Adds algorithms after some bytes were hashed: not possible, so callers
+** decide `which` before the first update. */
+tells_err tells_hash_final(tells_hash *h);
+void tells_hash_free(tells_hash *h);
+
+/* One-shot SHA-256 (hex) of a buffer. */
+tells_err tells_sha256_hex(const void *p, size_t n, char out[65]);
+/* One-shot MD5 (hex) of a buffer. */
+tells_err tells_md5_hex(const void *p, size_t n, char out[33]);
+
+#endif

@@ -1,0 +1,109 @@
+/*
+** ingest.c -- drives one evidence file through its scanner (see ingest.h),
+** and the checks that apply to every kind.
+*/
+#include <string.h>
+#include <strings.h>
+#include "ingest.h"
+
+#define HASH_STEP (1u << 20)
+
+void tells_ingest_init(tells_ingest *ig, const char *path, const uint8_t *buf,
+                       size_t len, tells_kind kind, tells_hash *hash,
+                       const tells_sink *sink) {
+  memset(ig, 0, sizeof *ig);
+  ig->path = path; ig->buf = buf; ig->len = len; ig->kind = kind;
+  ig->hash = hash; ig->sink = sink;
+  ig->first_ns = ig->last_ns = TELLS_NO_TIME;
+  tells_arena_init(&ig->arena, 0);
+  tells_anoms_init(&ig->anoms);
+  tells_buf_init(&ig->summary, 1u << 20);
+}
+
+void tells_ingest_free(tells_ingest *ig) {
+  tells_arena_free(&ig->arena);
+  tells_anoms_free(&ig->anoms);
+  tells_buf_free(&ig->summary);
+}
+
+void tells_ingest_advance(tells_ingest *ig, size_t off) {
+  if (!ig->hash || off > ig->len) return;
+  while (off >= ig->hashed + HASH_STEP) {
+    tells_hash_update(ig->hash, ig->buf + ig->hashed, HASH_STEP);
+    ig->hashed += HASH_STEP;
+  }
+}
+
+void tells_ingest_time(tells_ingest *ig, int64_t ns) {
+  if (ns == TELLS_NO_TIME) return;
+  if (ig->first_ns == TELLS_NO_TIME || ns < ig->first_ns) ig->first_ns = ns;
+  if (ig->last_ns == TELLS_NO_TIME || ns > ig->last_ns) ig->last_ns = ns;
+}
+
+void tells_ingest_indicator(tells_ingest *ig, const char *type, const char *value,
+                            int64_t time_ns, const char *context, int64_t off) {
+  if (ig->sink_err || !ig->sink || !ig->sink->indicator) return;
+  ig->sink_err = ig->sink->indicator(ig->sink->ud, type, value, time_ns, context, off);
+}
+void tells_ingest_finding(tells_ingest *ig, const tells_finding *f) {
+  if (ig->sink_err || !ig->sink || !ig->sink->finding) return;
+  ig->sink_err = ig->sink->finding(ig->sink->ud, f);
+}
+void tells_ingest_event(tells_ingest *ig, const tells_event *e) {
+  if (ig->sink_err || !ig->sink || !ig->sink->event) return;
+  ig->sink_err = ig->sink->event(ig->sink->ud, e);
+}
+void tells_ingest_artifact(tells_ingest *ig, const char *kind, const char *json) {
+  if (ig->sink_err || !ig->sink || !ig->sink->artifact) return;
+  ig->sink_err = ig->sink->artifact(ig->sink->ud, kind, json);
+}
+
+/* Extensions of documents and media: an executable named like one is
+** masquerading (ATT&CK T1036.008, Masquerade File Type). */
+static int benign_looking_ext(const char *path) {
+  static const char *const ext[] = {
+    "txt", "log", "csv", "doc", "docx", "xls", "xlsx", "ppt", "pptx", "pdf",
+    "rtf", "odt", "jpg", "jpeg", "png", "gif", "bmp", "mp3", "mp4", "avi",
+    "wav", "htm", "html", "xml", "json", "ini", NULL};
+  const char *slash = strrchr(path, '/'), *dot = strrchr(path, '.');
+  int i;
+  if (!dot || (slash && dot < slash) || dot[1] == 0) return 0;
+  for (i = 0; ext[i]; i++)
+    if (strcasecmp(dot + 1, ext[i]) == 0) return 1;
+  return 0;
+}
+
+static void check_masquerade(tells_ingest *ig) {
+  char summary[512];
+  tells_finding f;
+  const char *base;
+  if (!ig->path || (ig->kind != TELLS_KIND_PE && ig->kind != TELLS_KIND_ELF)) return;
+  if (!benign_looking_ext(ig->path)) return;
+  base = strrchr(ig->path, '/');
+  base = base ? base + 1 : ig->path;
+  snprintf(summary, sizeof summary,
+           "%s executable named like a document or media file: %s",
+           ig->kind == TELLS_KIND_PE ? "Windows (PE)" : "ELF", base);
+  memset(&f, 0, sizeof f);
+  f.source = "intake"; f.rule = "masquerade-file-type";
+  f.title = "Executable disguised by its file name";
+  f.severity = "medium"; f.technique = "T1036.008"; f.tactic = "defense-evasion";
+  f.summary = summary;
+  f.first_ns = f.last_ns = TELLS_NO_TIME;
+  f.ref_offset = 0; f.ref_record = TELLS_NO_REF;
+  tells_ingest_finding(ig, &f);
+}
+
+tells_err tells_ingest_run(tells_ingest *ig) {
+  tells_scan_fn scan = tells_kind_scanner(ig->kind);
+  if (scan) {
+    tells_err e = scan(ig);
+    if (e && !ig->sink_err) ig->sink_err = e;
+  }
+  check_masquerade(ig);
+  if (ig->hash && ig->hashed < ig->len) {
+    tells_hash_update(ig->hash, ig->buf + ig->hashed, ig->len - ig->hashed);
+    ig->hashed = ig->len;
+  }
+  return ig->sink_err;
+}

@@ -1,0 +1,102 @@
+/*
+** ingest.h -- what a scanner sees while it analyses one evidence file, and
+** the sink its results go to.
+**
+** Intake identifies a file, maps it, and hands a tells_ingest to the scanner
+** registered for its kind (kinds.c).  The scanner reads the bytes through
+** bounded cursors, records anomalies, and sends artifacts, indicators,
+** findings and events to the sink: the case store during `tells
+** investigate`, a JSON writer for the single-pillar commands and the
+** fuzzers.  As it moves through the file it calls tells_ingest_advance(), so
+** the chain-of-custody hashes are computed over bytes that are already in
+** cache: one pass for both.
+*/
+#ifndef TELLS_INGEST_H
+#define TELLS_INGEST_H
+
+#include <stdint.h>
+#include "anom.h"
+#include "arena.h"
+#include "buf.h"
+#include "hash.h"
+#include "tells.h"
+
+#define TELLS_NO_TIME INT64_MIN
+#define TELLS_NO_REF  (-1)
+
+typedef struct tells_finding {
+  const char *source;      /* "intake", "code", "net", "logs", "correlate" */
+  const char *rule;        /* stable rule identifier */
+  const char *title;
+  const char *severity;    /* "info", "low", "medium", "high", "critical" */
+  const char *technique;   /* ATT&CK technique id, or NULL */
+  const char *tactic;      /* ATT&CK tactic short name, or NULL */
+  const char *summary;     /* one sentence with the figures behind it */
+  const char *author;      /* rule author (Sigma/YARA licences), or NULL */
+  int64_t first_ns, last_ns;        /* TELLS_NO_TIME when unknown */
+  int64_t ref_offset, ref_record;   /* TELLS_NO_REF when not applicable */
+  const char *details_json;         /* a JSON object, or NULL */
+} tells_finding;
+
+typedef struct tells_event {
+  int64_t time_ns;
+  const char *source;      /* pillar */
+  const char *kind;        /* e.g. "pe.compiled", "capture.start" */
+  const char *summary;
+  int64_t ref_offset, ref_record;
+  const char *details_json;
+} tells_event;
+
+typedef struct tells_sink {
+  void *ud;
+  /* The structured result of a parser (PE, ELF, capture...), as JSON. */
+  tells_err (*artifact)(void *ud, const char *kind, const char *json);
+  tells_err (*indicator)(void *ud, const char *type, const char *value,
+                         int64_t time_ns, const char *context, int64_t ref_offset);
+  tells_err (*finding)(void *ud, const tells_finding *f);
+  tells_err (*event)(void *ud, const tells_event *e);
+} tells_sink;
+
+typedef struct tells_ingest {
+  const char *path;          /* evidence path, or NULL for a bare buffer */
+  const uint8_t *buf;        /* the whole file, read-only (not owned) */
+  size_t len;
+  tells_kind kind;
+  tells_arena arena;         /* freed when the file is done */
+  tells_anoms anoms;
+  tells_hash *hash;          /* NULL when not hashing; not owned */
+  size_t hashed;             /* prefix of buf already hashed */
+  int64_t first_ns, last_ns; /* time span of the evidence content */
+  tells_buf summary;         /* JSON members (no braces) for the evidence row */
+  const tells_sink *sink;
+  tells_err sink_err;        /* first sink failure; fatal for the file */
+} tells_ingest;
+
+typedef tells_err (*tells_scan_fn)(tells_ingest *ig);
+
+void tells_ingest_init(tells_ingest *ig, const char *path, const uint8_t *buf,
+                       size_t len, tells_kind kind, tells_hash *hash,
+                       const tells_sink *sink);
+void tells_ingest_free(tells_ingest *ig);
+
+/* Hashes the bytes up to `off` (called by scanners as they advance). */
+void tells_ingest_advance(tells_ingest *ig, size_t off);
+/* Widens the content time span with a timestamp seen in the evidence. */
+void tells_ingest_time(tells_ingest *ig, int64_t ns);
+
+/* Sink helpers: remember the first failure, ignore later calls. */
+void tells_ingest_indicator(tells_ingest *ig, const char *type, const char *value,
+                            int64_t time_ns, const char *context, int64_t off);
+void tells_ingest_finding(tells_ingest *ig, const tells_finding *f);
+void tells_ingest_event(tells_ingest *ig, const tells_event *e);
+void tells_ingest_artifact(tells_ingest *ig, const char *kind, const char *json);
+
+/* Runs the scanner of ig->kind, then the checks common to all kinds, and
+** hashes whatever the scanner did not reach.  Returns a sink error; parse
+** problems are anomalies, not errors. */
+tells_err tells_ingest_run(tells_ingest *ig);
+
+/* The scanner registered for a kind, or NULL. */
+tells_scan_fn tells_kind_scanner(tells_kind kind);
+
+#endif

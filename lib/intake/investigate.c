@@ -1,0 +1,226 @@
+/*
+** investigate.c -- `tells investigate`: walk the evidence, ingest each file
+** into the case in its own transaction, skip what is already there.
+**
+** For each file: map it read-only; if the case already holds this path with
+** the same size and mtime, hash it and skip it when the SHA-256 matches (an
+** idempotent re-run, or the resume of a killed one).  Otherwise identify it
+** by content, open the file's transaction, run its scanner (which hashes as
+** it reads), and commit -- or, if the file changed while it was read, roll
+** back and record the failure.  Content already ingested under another path
+** is recorded as a duplicate of it, without analysing it again.
+*/
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "alloc.h"
+#include "case_api.h"
+#include "ingest.h"
+#include "map.h"
+#include "sniff.h"
+#include "walk.h"
+
+typedef struct inv {
+  tells_case *c;
+  const tells_investigate_opts *o;
+  tells_investigate_stats *st;
+  tells_progress pr;
+  struct timespec last_pr;
+} inv;
+
+static void diag(inv *v, const char *path, const char *msg) {
+  if (v->o && v->o->diag) v->o->diag(v->o->diag_ud, path, msg);
+}
+
+static void progress(inv *v, int force) {
+  struct timespec now;
+  if (!v->o || !v->o->progress) return;
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  if (!force && (now.tv_sec - v->last_pr.tv_sec) * 1000000000L +
+                (now.tv_nsec - v->last_pr.tv_nsec) < 200000000L) return;
+  v->last_pr = now;
+  v->o->progress(v->o->progress_ud, &v->pr);
+}
+
+static tells_err record_failure(inv *v, const tells_walk_file *wf, int64_t mtime,
+                                const char *reason) {
+  tells_case_file f;
+  f.path = wf->path; f.size = (int64_t)wf->size; f.mtime_ns = mtime;
+  f.kind = TELLS_KIND_NONE;
+  v->st->files_failed++;
+  diag(v, wf->path, reason);
+  return tells_case_file_failed(v->c, &f, reason);
+}
+
+/* Hash-only pass used to confirm that a known file is unchanged. */
+static int same_content(const tells_map *m, const char *sha_known) {
+  char sha[65];
+  if (tells_sha256_hex(m->p ? (const void *)m->p : "", m->len, sha)) return 0;
+  return strcmp(sha, sha_known) == 0;
+}
+
+static tells_err ingest_file(inv *v, const tells_walk_file *wf) {
+  tells_map m;
+  tells_case_seen seen;
+  tells_case_file f;
+  tells_case_done d;
+  tells_ingest ig;
+  tells_hash h;
+  tells_sink sink;
+  const char *reason = NULL;
+  tells_kind kind;
+  tells_err e, ce;
+  char why[256];
+
+  if (wf->not_regular) {
+    snprintf(why, sizeof why, "not a regular file (%s), not read", wf->special);
+    return record_failure(v, wf, TELLS_NO_TIME, why);
+  }
+  e = tells_map_open(wf->path, &m);
+  if (e) {
+    snprintf(why, sizeof why, "cannot open: %s", tells_strerror(e));
+    return record_failure(v, wf, TELLS_NO_TIME, why);
+  }
+  if ((e = tells_case_find_path(v->c, wf->path, &seen))) goto close;
+  if (seen.id && seen.size == (int64_t)m.len && seen.mtime_ns == m.mtime_ns &&
+      same_content(&m, seen.sha256)) {
+    v->st->files_skipped++;
+    v->st->bytes_read += m.len;
+    e = TELLS_OK;
+    if (tells_map_close(&m) == TELLS_ECHANGED)
+      diag(v, wf->path, "file changed while it was being read (already in the case, kept)");
+    return TELLS_OK;
+  }
+
+  kind = tells_sniff(m.p, m.len, &reason);
+  f.path = wf->path; f.size = (int64_t)m.len; f.mtime_ns = m.mtime_ns; f.kind = kind;
+  if ((e = tells_hash_init(&h, TELLS_HASH_SHA256 |
+                           (kind == TELLS_KIND_PE || kind == TELLS_KIND_ELF
+                            ? TELLS_HASH_SHA1 | TELLS_HASH_MD5 : 0)))) goto close;
+  if ((e = tells_case_file_begin(v->c, &f))) { tells_hash_free(&h); goto close; }
+  tells_map_sequential(&m);
+  tells_case_sink(v->c, &sink);
+  tells_ingest_init(&ig, wf->path, m.p, m.len, kind, &h, &sink);
+  e = tells_ingest_run(&ig);
+  ce = tells_map_close(&m);
+  if (!e) e = tells_hash_final(&h);
+  if (!e && ce == TELLS_ECHANGED) {
+    tells_case_file_rollback(v->c);
+    tells_ingest_free(&ig);
+    tells_hash_free(&h);
+    return record_failure(v, wf, f.mtime_ns, "file changed while it was being read; not ingested, run again");
+  }
+  if (!e) e = tells_case_find_sha(v->c, h.sha256, &seen);
+  memset(&d, 0, sizeof d);
+  d.sha256 = h.sha256;
+  d.sha1 = h.sha1[0] ? h.sha1 : NULL;
+  d.md5 = h.md5[0] ? h.md5 : NULL;
+  if (!e && seen.id) {
+    /* Same content already in the case: keep this path in the chain of
+    ** custody as a duplicate, but do not analyse it twice. */
+    tells_case_file_rollback(v->c);
+    tells_ingest_free(&ig);
+    if ((e = tells_case_file_begin(v->c, &f))) goto out;
+    d.status = "duplicate"; d.duplicate_of = seen.id;
+    snprintf(why, sizeof why, "same content as evidence #%lld", (long long)seen.id);
+    d.reason = why;
+    d.first_ns = d.last_ns = TELLS_NO_TIME;
+    if (!(e = tells_case_file_commit(v->c, &d))) v->st->files_duplicate++;
+    v->st->bytes_read += f.size;
+    goto out;
+  }
+  if (!e && (kind == TELLS_KIND_PE || kind == TELLS_KIND_ELF)) {
+    /* Executables' hashes are indicators: they will be looked for in logs
+    ** (Sysmon hashes) and exchanged with others. */
+    tells_ingest_indicator(&ig, "sha256", h.sha256, TELLS_NO_TIME, "file hash", TELLS_NO_REF);
+    tells_ingest_indicator(&ig, "sha1", h.sha1, TELLS_NO_TIME, "file hash", TELLS_NO_REF);
+    tells_ingest_indicator(&ig, "md5", h.md5, TELLS_NO_TIME, "file hash", TELLS_NO_REF);
+    e = ig.sink_err;
+  }
+  if (!e) {
+    /* A kind recognised but without a scanner in this build is only
+    ** identified: hashed and recorded, not analysed. */
+    d.status = kind == TELLS_KIND_NONE ? "not_analysed"
+             : tells_kind_scanner(kind) ? "analysed" : "identified";
+    d.reason = kind == TELLS_KIND_NONE || tells_kind_scanner(kind) ? reason
+             : "identified by content; this build has no analyser for this kind";
+    d.first_ns = ig.first_ns; d.last_ns = ig.last_ns;
+    d.summary_json = ig.summary.n ? tells_buf_str(&ig.summary) : NULL;
+    d.anoms = &ig.anoms;
+    e = tells_case_file_commit(v->c, &d);
+  } else {
+    tells_case_file_rollback(v->c);
+  }
+  if (!e) {
+    v->st->files_ingested++;
+    v->st->bytes_read += f.size;
+    v->st->anomalies += tells_anoms_total(&ig.anoms);
+    v->st->per_kind[kind]++;
+    if (kind == TELLS_KIND_NONE) v->st->files_not_analysed++;
+  }
+  tells_ingest_free(&ig);
+out:
+  tells_hash_free(&h);
+  return e;
+close:
+  tells_map_close(&m);
+  return e;
+}
+
+tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_paths,
+                            const tells_investigate_opts *opts,
+                            tells_investigate_stats *st) {
+  tells_walk w;
+  inv v;
+  tells_err e;
+  size_t i;
+  char *excl[4] = {0};
+  static const char *const suffix[4] = {"", "-wal", "-shm", "-journal"};
+  memset(st, 0, sizeof *st);
+  memset(&w, 0, sizeof w);
+  memset(&v, 0, sizeof v);
+  v.c = c; v.o = opts; v.st = st;
+  /* The case file and its journals are never evidence of the case. */
+  {
+    const char *cp = tells_case_path(c);
+    char *abs = tells_abspath(cp);
+    for (i = 0; abs && i < 4; i++) {
+      size_t n = strlen(abs) + 10;
+      if ((excl[i] = tells_malloc(n))) snprintf(excl[i], n, "%s%s", abs, suffix[i]);
+    }
+    tells_free(abs);
+  }
+  w.exclude = (const char *const *)excl;
+  w.n_exclude = 4;
+  if (opts) { w.diag = opts->diag; w.diag_ud = opts->diag_ud; }
+  if ((e = tells_case_run_begin(c, opts ? opts->argv_text : NULL, &st->resumed_run))) goto done;
+  if ((e = tells_walk_paths(&w, paths, n_paths))) goto done;
+  st->files_failed += w.problems;
+  v.pr.files_total = w.n;
+  v.pr.bytes_total = w.bytes;
+  for (i = 0; i < w.n; i++) {
+    v.pr.current = w.v[i].path;
+    progress(&v, i == 0);
+    st->files_seen++;
+    if ((e = ingest_file(&v, &w.v[i]))) {
+      if (e != TELLS_EDB) {   /* per-file trouble that is not the case's */
+        char why[256];
+        snprintf(why, sizeof why, "not ingested: %s", tells_strerror(e));
+        diag(&v, w.v[i].path, why);
+        st->files_failed++;
+        e = TELLS_OK;
+        continue;
+      }
+      goto done;
+    }
+    v.pr.files_done = i + 1;
+    v.pr.bytes_done += w.v[i].size;
+  }
+  v.pr.current = NULL;
+  progress(&v, 1);
+  e = tells_case_run_end(c, st);
+done:
+  tells_walk_free(&w);
+  for (i = 0; i < 4; i++) tells_free(excl[i]);
+  return e;
+}

@@ -1,0 +1,120 @@
+/*
+** map.c -- read-only mapping of evidence with a guard against files that
+** shrink while they are read (see map.h).
+*/
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "map.h"
+
+#define MAP_SLOTS 16
+
+/* Active mappings, read by the SIGBUS handler.  Written only by the thread
+** that opens and closes mappings, before and after they are touched. */
+static struct {
+  volatile uintptr_t lo, hi;
+  volatile sig_atomic_t faulted;
+} g_slots[MAP_SLOTS];
+static int g_handler_installed;
+static struct sigaction g_prev_bus;
+
+static void on_sigbus(int sig, siginfo_t *si, void *uc) {
+  uintptr_t a = (uintptr_t)si->si_addr;
+  int i;
+  (void)uc;
+  for (i = 0; i < MAP_SLOTS; i++) {
+    if (g_slots[i].hi && a >= g_slots[i].lo && a < g_slots[i].hi) {
+      uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+      uintptr_t start = a & ~(pg - 1);
+      void *r = mmap((void *)start, g_slots[i].hi - start, PROT_READ,
+                     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+      g_slots[i].faulted = 1;
+      if (r != MAP_FAILED) return;   /* the faulting read now sees zeros */
+      break;
+    }
+  }
+  /* Not ours: behave as before this handler was installed. */
+  sigaction(sig, &g_prev_bus, NULL);
+  raise(sig);
+}
+
+static void install_handler(void) {
+  struct sigaction sa;
+  if (g_handler_installed) return;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = on_sigbus;
+  sa.sa_flags = SA_SIGINFO | SA_NODEFER;
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(SIGBUS, &sa, &g_prev_bus) == 0) g_handler_installed = 1;
+}
+
+static int64_t ts_ns(struct timespec t) {
+  return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static tells_err from_errno(int e) {
+  switch (e) {
+  case ENOENT: case ENOTDIR: return TELLS_ENOENT;
+  case EACCES: case EPERM: return TELLS_EACCES;
+  case ENOMEM: return TELLS_ENOMEM;
+  case ELOOP: return TELLS_ELOOP;
+  default: return TELLS_EIO;
+  }
+}
+
+tells_err tells_map_open(const char *path, tells_map *m) {
+  struct stat st;
+  int fd, i;
+  void *p;
+  memset(m, 0, sizeof *m);
+  m->fd = -1; m->slot = -1;
+  fd = open(path, O_RDONLY | O_NOATIME | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0 && errno == EPERM) fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) return from_errno(errno);
+  if (fstat(fd, &st) != 0) { int e = errno; close(fd); return from_errno(e); }
+  if (!S_ISREG(st.st_mode)) { close(fd); return TELLS_ENOTREG; }
+  m->fd = fd; m->dev = st.st_dev; m->ino = st.st_ino;
+  m->mtime_ns = ts_ns(st.st_mtim); m->ctime_ns = ts_ns(st.st_ctim);
+  if (st.st_size == 0) return TELLS_OK;
+  if ((uint64_t)st.st_size > SIZE_MAX) { close(fd); m->fd = -1; return TELLS_ELIMIT; }
+  p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+  if (p == MAP_FAILED) { int e = errno; close(fd); m->fd = -1; return from_errno(e); }
+  m->p = p; m->len = (size_t)st.st_size;
+  install_handler();
+  for (i = 0; i < MAP_SLOTS; i++) {
+    if (!g_slots[i].hi) {
+      g_slots[i].faulted = 0;
+      g_slots[i].lo = (uintptr_t)p;
+      g_slots[i].hi = (uintptr_t)p + m->len;
+      m->slot = i;
+      break;
+    }
+  }
+  return TELLS_OK;
+}
+
+void tells_map_sequential(tells_map *m) {
+  if (m->p) madvise((void *)m->p, m->len, MADV_SEQUENTIAL);
+}
+
+tells_err tells_map_close(tells_map *m) {
+  tells_err rc = TELLS_OK;
+  struct stat st;
+  if (m->fd < 0) return TELLS_OK;
+  if (fstat(m->fd, &st) != 0 || (uint64_t)st.st_size != m->len ||
+      ts_ns(st.st_mtim) != m->mtime_ns || ts_ns(st.st_ctim) != m->ctime_ns)
+    rc = TELLS_ECHANGED;
+  if (m->slot >= 0) {
+    if (g_slots[m->slot].faulted) rc = TELLS_ECHANGED;
+    g_slots[m->slot].hi = 0;
+    g_slots[m->slot].lo = 0;
+  }
+  if (m->p) munmap((void *)m->p, m->len);
+  close(m->fd);
+  m->fd = -1; m->p = NULL;
+  return rc;
+}

@@ -1,0 +1,36 @@
+/*
+** map.h -- evidence files opened read-only and mapped into memory.
+**
+** Evidence is never written: files are opened O_RDONLY (O_NOATIME where the
+** kernel allows it) and mapped PROT_READ.  A file that shrinks while it is
+** mapped would raise SIGBUS on the pages past its new end; a SIGBUS handler
+** installed by this module maps zero pages over the rest of the mapping
+** instead, marks the file as changed, and lets the read go on, so a file
+** altered during the run is reported rather than crashing the run.
+** tells_map_close() compares size, mtime and ctime with those at open and
+** returns TELLS_ECHANGED when anything moved.
+*/
+#ifndef TELLS_MAP_H
+#define TELLS_MAP_H
+
+#include <stdint.h>
+#include <sys/types.h>
+#include "tells.h"
+
+typedef struct tells_map {
+  const uint8_t *p;       /* the mapping (NULL for an empty file) */
+  size_t len;             /* bytes mapped = size at open */
+  int fd;
+  dev_t dev; ino_t ino;
+  int64_t mtime_ns, ctime_ns;
+  int slot;               /* index in the SIGBUS guard table, or -1 */
+} tells_map;
+
+/* Opens and maps `path`.  Errors: ENOENT, EACCES, ENOTREG, EIO, ENOMEM. */
+tells_err tells_map_open(const char *path, tells_map *m /* OUT */);
+/* Unmaps and closes; returns ECHANGED when the file changed since open. */
+tells_err tells_map_close(tells_map *m);
+/* Tells the kernel the mapping will be read front to back. */
+void tells_map_sequential(tells_map *m);
+
+#endif

@@ -1,0 +1,30 @@
+#!/bin/sh
+# install-deps.sh -- installs the Debian packages tells needs, and only those
+# that are missing.  Idempotent: a second run installs nothing and does not
+# touch the network.  Both README commands (make demo, make check) call it.
+set -eu
+
+# build and library dependencies
+PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev libsqlite3-dev libssl-dev"
+# demo and tests: PE fixtures, the report test in a headless browser,
+# the anchors the benchmarks compare against
+PKGS="$PKGS gcc-mingw-w64-x86-64 chromium sqlite3 python3"
+
+missing=""
+for p in $PKGS; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing="$missing $p"
+  fi
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing:$missing" >&2
+SUDO=""
+if [ "$(id -u)" != 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "install-deps: need root or sudo to install:$missing" >&2; exit 1; }
+  SUDO=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -1,0 +1,104 @@
+/*
+** mkpcap.c -- writes small, valid packet captures for tests and the demo.
+**
+**   mkpcap OUT.pcap http-download FILE [START_EPOCH]
+**
+** Writes a classic pcap (microsecond, little-endian, Ethernet) of one TCP
+** connection from 10.1.2.3 to 203.0.113.80:80: the handshake, a GET, the
+** HTTP/1.1 response carrying FILE's bytes in 1460-byte segments, and the
+** close.  Checksums are correct, so any reader (tshark, tells) accepts it.
+*/
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static FILE *out;
+static uint32_t t_sec, t_usec;
+
+static void w16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
+static void w32(uint8_t *p, uint32_t v) { w16(p, (uint16_t)(v >> 16)); w16(p + 2, (uint16_t)v); }
+static void le32(uint32_t v) { uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)}; fwrite(b, 1, 4, out); }
+static void le16(uint16_t v) { uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)}; fwrite(b, 1, 2, out); }
+
+static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s) {
+  size_t i;
+  for (i = 0; i + 1 < n; i += 2) s += (uint32_t)(p[i] << 8 | p[i + 1]);
+  if (n & 1) s += (uint32_t)(p[n - 1] << 8);
+  return s;
+}
+static uint16_t fold(uint32_t s) {
+  while (s >> 16) s = (s & 0xffff) + (s >> 16);
+  return (uint16_t)~s;
+}
+
+static void packet(const uint8_t src[4], const uint8_t dst[4], uint16_t sp, uint16_t dp,
+                   uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *data, size_t n) {
+  uint8_t f[1600], ph[12];
+  size_t ip_len = 20 + 20 + n, len = 14 + ip_len;
+  uint32_t s;
+  memset(f, 0, sizeof f);
+  memcpy(f, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00", 14);
+  f[14] = 0x45; w16(f + 16, (uint16_t)ip_len); f[22] = 64; f[23] = 6;
+  memcpy(f + 26, src, 4); memcpy(f + 30, dst, 4);
+  w16(f + 24, fold(sum16(f + 14, 20, 0)));
+  w16(f + 34, sp); w16(f + 36, dp); w32(f + 38, seq); w32(f + 42, ack);
+  f[46] = 0x50; f[47] = flags; w16(f + 48, 64240);
+  if (n) memcpy(f + 54, data, n);
+  memcpy(ph, src, 4); memcpy(ph + 4, dst, 4); ph[8] = 0; ph[9] = 6; w16(ph + 10, (uint16_t)(20 + n));
+  s = sum16(ph, 12, 0);
+  w16(f + 50, fold(sum16(f + 34, 20 + n, s)));
+  le32(t_sec); le32(t_usec); le32((uint32_t)len); le32((uint32_t)len);
+  fwrite(f, 1, len, out);
+  t_usec += 1500;
+  if (t_usec >= 1000000) { t_usec -= 1000000; t_sec++; }
+}
+
+int main(int argc, char **argv) {
+  static const uint8_t cli[4] = {10, 1, 2, 3}, srv[4] = {203, 0, 113, 80};
+  uint8_t *body;
+  long n;
+  FILE *in;
+  char hdr[512];
+  uint32_t cs = 1000, ss = 5000;
+  size_t off;
+  const char *name;
+  if (argc < 4 || strcmp(argv[2], "http-download") != 0) {
+    fprintf(stderr, "usage: mkpcap OUT.pcap http-download FILE [START_EPOCH]\n");
+    return 2;
+  }
+  in = fopen(argv[3], "rb");
+  if (!in) { perror(argv[3]); return 1; }
+  fseek(in, 0, SEEK_END); n = ftell(in); fseek(in, 0, SEEK_SET);
+  body = malloc((size_t)n + 1);
+  if (!body || fread(body, 1, (size_t)n, in) != (size_t)n) { fprintf(stderr, "read failed\n"); return 1; }
+  fclose(in);
+  t_sec = argc > 4 ? (uint32_t)strtoul(argv[4], NULL, 10) : 1416819600u; /* 2014-11-24 09:00 UTC */
+  out = fopen(argv[1], "wb");
+  if (!out) { perror(argv[1]); return 1; }
+  le32(0xa1b2c3d4); le16(2); le16(4); le32(0); le32(0); le32(65535); le32(1);
+  name = strrchr(argv[3], '/'); name = name ? name + 1 : argv[3];
+  packet(cli, srv, 49152, 80, cs, 0, 0x02, NULL, 0);
+  packet(srv, cli, 80, 49152, ss, cs + 1, 0x12, NULL, 0);
+  cs++; ss++;
+  packet(cli, srv, 49152, 80, cs, ss, 0x10, NULL, 0);
+  snprintf(hdr, sizeof hdr, "GET /%s HTTP/1.1\r\nHost: update.example-cdn.test\r\n"
+           "User-Agent: Mozilla/4.0 (compatible; MSIE 8.0)\r\nAccept: */*\r\n\r\n", name);
+  packet(cli, srv, 49152, 80, cs, ss, 0x18, (const uint8_t *)hdr, strlen(hdr));
+  cs += (uint32_t)strlen(hdr);
+  snprintf(hdr, sizeof hdr, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+           "Content-Length: %ld\r\n\r\n", n);
+  packet(srv, cli, 80, 49152, ss, cs, 0x18, (const uint8_t *)hdr, strlen(hdr));
+  ss += (uint32_t)strlen(hdr);
+  for (off = 0; off < (size_t)n; off += 1460) {
+    size_t k = (size_t)n - off < 1460 ? (size_t)n - off : 1460;
+    packet(srv, cli, 80, 49152, ss, cs, 0x18, body + off, k);
+    ss += (uint32_t)k;
+    if ((off / 1460) % 2 == 1) packet(cli, srv, 49152, 80, cs, ss, 0x10, NULL, 0);
+  }
+  packet(srv, cli, 80, 49152, ss, cs, 0x11, NULL, 0);
+  packet(cli, srv, 49152, 80, cs, ss + 1, 0x11, NULL, 0);
+  packet(srv, cli, 80, 49152, ss + 1, cs + 1, 0x10, NULL, 0);
+  free(body);
+  return fclose(out) == 0 ? 0 : 1;
+}
