@@ -13,22 +13,22 @@
 
 static const char *const VIEW_SQL[] = {
   [TELLS_VIEW_EVIDENCE] =
-    "SELECT id, path, kind, pillar, status, reason, size, mtime_ns AS \"mtime@t\","
+    ("SELECT id, path, kind, pillar, status, reason, size, mtime_ns AS \"mtime@t\","
     " sha256, sha1 AS \"sha1@h\", md5 AS \"md5@h\", first_ns AS \"first_time@t\","
     " last_ns AS \"last_time@t\", anomalies, duplicate_of AS \"duplicate_of@h\","
     " summary AS \"summary@j\", ingested_ns AS \"ingested@th\""
-    " FROM evidence WHERE status <> 'ingesting' ORDER BY path, id",
+    " FROM evidence WHERE status <> 'ingesting' ORDER BY path, id"),
   [TELLS_VIEW_FINDINGS] =
-    "SELECT f.id, f.severity, f.source, f.rule AS \"rule@h\", f.title, f.technique,"
+    ("SELECT f.id, f.severity, f.source, f.rule AS \"rule@h\", f.title, f.technique,"
     " f.tactic AS \"tactic@h\", f.author AS \"author@h\", f.first_ns AS \"first_time@t\","
     " f.last_ns AS \"last_time@th\", f.summary, e.path AS evidence, f.evidence_id AS \"evidence_id@h\","
     " f.ref_offset AS \"offset@h\", f.ref_record AS \"record@h\", f.ref_flow AS \"flow@h\","
     " f.details AS \"details@j\""
     " FROM findings f LEFT JOIN evidence e ON e.id = f.evidence_id"
     " ORDER BY CASE f.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2"
-    " WHEN 'low' THEN 3 ELSE 4 END, f.first_ns, f.id",
+    " WHEN 'low' THEN 3 ELSE 4 END, f.first_ns, f.id"),
   [TELLS_VIEW_TIMELINE] =
-    "SELECT t AS \"time@t\", type, lane, source, what, summary, evidence,"
+    ("SELECT t AS \"time@t\", type, lane, source, what, summary, evidence,"
     " evidence_id AS \"evidence_id@h\", ref_offset AS \"offset@h\", ref_record AS \"record@h\""
     " FROM ("
     "  SELECT f.first_ns AS t, 'finding' AS type, coalesce(f.tactic, '') AS lane, f.source,"
@@ -43,9 +43,9 @@ static const char *const VIEW_SQL[] = {
     "  SELECT e.mtime_ns, 'file', '', 'intake', 'file.modified',"
     "   e.kind || ' evidence last modified', e.path, e.id, NULL, NULL, e.id"
     "   FROM evidence e WHERE e.mtime_ns IS NOT NULL AND e.status <> 'ingesting'"
-    " ) ORDER BY t, type, what, evidence, k",
+    " ) ORDER BY t, type, what, evidence, k"),
   [TELLS_VIEW_INDICATORS] =
-    "SELECT i.type, i.value, count(s.id) AS sightings,"
+    ("SELECT i.type, i.value, count(s.id) AS sightings,"
     " count(DISTINCT s.evidence_id) AS evidence_files,"
     " (SELECT group_concat(p, ',') FROM (SELECT DISTINCT e2.pillar AS p FROM sightings s2"
     "   JOIN evidence e2 ON e2.id = s2.evidence_id WHERE s2.indicator_id = i.id ORDER BY p)) AS pillars,"
@@ -53,10 +53,10 @@ static const char *const VIEW_SQL[] = {
     " min(e.path) AS \"example_evidence@h\""
     " FROM indicators i JOIN sightings s ON s.indicator_id = i.id"
     " JOIN evidence e ON e.id = s.evidence_id"
-    " GROUP BY i.id ORDER BY i.type, i.value",
+    " GROUP BY i.id ORDER BY i.type, i.value"),
   [TELLS_VIEW_ANOMALIES] =
-    "SELECT e.path AS evidence, a.offset, a.code, a.detail, a.source AS \"source@h\""
-    " FROM anomalies a JOIN evidence e ON e.id = a.evidence_id ORDER BY e.path, a.offset, a.id",
+    ("SELECT e.path AS evidence, a.offset, a.code, a.detail, a.source AS \"source@h\""
+    " FROM anomalies a JOIN evidence e ON e.id = a.evidence_id ORDER BY e.path, a.offset, a.id"),
 };
 
 void tells_time_fmt(int64_t ns, char out[40]) {
