@@ -16,14 +16,14 @@ deps:
 	@sh scripts/install-deps.sh
 
 build: deps
-	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_RULE_MESSAGES=OFF >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS)
 
 demo: build
 	@sh demo/run.sh $(BUILD)
 
 check: deps
-	@cmake -S . -B $(CHECK_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTELLS_SANITIZE=ON -DTELLS_WERROR=ON >/dev/null
+	@cmake -S . -B $(CHECK_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTELLS_SANITIZE=ON -DTELLS_WERROR=ON -DCMAKE_RULE_MESSAGES=OFF >/dev/null
 	@cmake --build $(CHECK_BUILD) -j$(JOBS)
 	@CC=clang cmake -S . -B $(CLANG_BUILD) -DCMAKE_BUILD_TYPE=Debug -DTELLS_WERROR=ON >/dev/null
 	@cmake --build $(CLANG_BUILD) -j$(JOBS) >/dev/null
