@@ -6,9 +6,13 @@ set -eu
 
 # build and library dependencies
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev libsqlite3-dev libssl-dev"
+# detection content engines: YARA rules, Sigma YAML, Sigma regular expressions
+PKGS="$PKGS libyara-dev libyaml-dev libpcre2-dev"
 # demo and tests: PE fixtures, the report test in a headless browser,
 # the anchors the benchmarks compare against
 PKGS="$PKGS gcc-mingw-w64-x86-64 chromium sqlite3 python3"
+# reference tools that tests compare against (yara CLI, libevtx's evtxexport)
+PKGS="$PKGS yara libevtx-utils"
 
 missing=""
 for p in $PKGS; do
