@@ -1,50 +1,92 @@
 /*
 ** code_scan.c -- the code pillar's scanners for intake: PE and ELF files.
+**
+** Each scanner parses the file (pe.c, elf.c), stores the parser's JSON as
+** the file's artifact, writes a short summary on the evidence row, and
+** sends what investigators pivot on as indicators: the imphash and Rich
+** hash of a PE, its PDB path, an ELF's build-id.  A PE's COFF build time
+** goes on the timeline as an event.
 */
 #include <stdio.h>
+#include <string.h>
+#include "elf.h"
 #include "ingest.h"
 #include "json.h"
-#include "rd.h"
+#include "pe.h"
 
 tells_err tells_code_scan_pe(tells_ingest *ig);
 tells_err tells_code_scan_elf(tells_ingest *ig);
 
+#define ARTIFACT_LIMIT (8u << 20)   /* bytes of parser JSON kept per file */
+
+/* Renders a parser's JSON and stores it as the artifact of the file. */
+static void store_artifact(tells_ingest *ig, const char *kind,
+                           void (*render)(const void *, tells_json *), const void *obj) {
+  tells_buf b;
+  tells_json j;
+  tells_buf_init(&b, ARTIFACT_LIMIT);
+  tells_json_init_buf(&j, &b, 0);
+  render(obj, &j);
+  if (tells_json_flush(&j) == TELLS_OK && !b.err)
+    tells_ingest_artifact(ig, kind, tells_buf_str(&b));
+  else
+    tells_anom_add(&ig->anoms, 0, "artifact.too_large",
+                   "%s description larger than %u bytes, not stored", kind, ARTIFACT_LIMIT);
+  tells_buf_free(&b);
+}
+
+static void render_pe(const void *o, tells_json *j) { tells_pe_json(o, j); }
+static void render_elf(const void *o, tells_json *j) { tells_elf_json(o, j); }
+
 tells_err tells_code_scan_pe(tells_ingest *ig) {
-  tells_rd r = tells_rd_make(ig->buf, ig->len, 0);
-  uint32_t lfanew, ts;
-  uint16_t machine, nsec;
-  tells_rd_seek(&r, 0x3c);
-  lfanew = tells_rd_u32le(&r);
-  tells_rd_seek(&r, lfanew);
-  tells_rd_skip(&r, 4);
-  machine = tells_rd_u16le(&r);
-  nsec = tells_rd_u16le(&r);
-  ts = tells_rd_u32le(&r);
-  if (!tells_rd_ok(&r)) {
-    tells_anom_rd(&ig->anoms, &r, "pe.header", "COFF file header");
-    return TELLS_OK;
-  }
-  tells_buf_addf(&ig->summary, "{\"machine\":%u,\"sections\":%u,\"time_date_stamp\":%u}",
-                 machine, nsec, ts);
+  tells_pe *pe = NULL;
+  tells_err e = tells_pe_parse(ig->buf, ig->len, &ig->arena, &ig->anoms, &pe);
+  tells_json j;
   tells_ingest_advance(ig, ig->len);
-  return TELLS_OK;
+  if (e == TELLS_ENOMEM && !pe) return e;
+  if (!pe) return TELLS_OK;            /* not parseable: the anomaly says why */
+  store_artifact(ig, "pe", render_pe, pe);
+  tells_json_init_buf(&j, &ig->summary, 0);
+  tells_json_obj(&j);
+  tells_json_ku64(&j, "machine", pe->machine);
+  tells_json_kstr(&j, "format", pe->is64 ? "PE32+" : "PE32");
+  tells_json_ku64(&j, "sections", pe->n_sections);
+  tells_json_ku64(&j, "time_date_stamp", pe->timestamp);
+  if (pe->imphash[0]) tells_json_kstr(&j, "imphash", pe->imphash);
+  if (pe->rich_hash[0]) tells_json_kstr(&j, "rich_hash", pe->rich_hash);
+  if (pe->pdb_path) tells_json_kstr(&j, "pdb_path", pe->pdb_path);
+  tells_json_obj_end(&j);
+  tells_json_flush(&j);
+  if (pe->imphash[0]) tells_ingest_indicator(ig, "imphash", pe->imphash, TELLS_NO_TIME, "PE import hash", TELLS_NO_REF);
+  if (pe->rich_hash[0]) tells_ingest_indicator(ig, "rich_hash", pe->rich_hash, TELLS_NO_TIME, "PE Rich header hash", pe->rich_off);
+  if (pe->pdb_path && pe->pdb_path[0])
+    tells_ingest_indicator(ig, "pdb_path", pe->pdb_path, TELLS_NO_TIME, "CodeView debug path", TELLS_NO_REF);
+  if (pe->timestamp) {
+    tells_event ev;
+    char s[96];
+    memset(&ev, 0, sizeof ev);
+    snprintf(s, sizeof s, "PE build time in the COFF header (TimeDateStamp 0x%08x)", pe->timestamp);
+    ev.time_ns = (int64_t)pe->timestamp * 1000000000;
+    ev.source = "code"; ev.kind = "pe.compiled"; ev.summary = s;
+    ev.ref_offset = (int64_t)pe->e_lfanew + 8; ev.ref_record = TELLS_NO_REF;
+    tells_ingest_event(ig, &ev);
+  }
+  return e == TELLS_ENOMEM ? e : TELLS_OK;
 }
 
 tells_err tells_code_scan_elf(tells_ingest *ig) {
-  tells_rd r = tells_rd_make(ig->buf, ig->len, 0);
-  uint8_t cls, data;
-  uint16_t type, machine;
-  tells_rd_skip(&r, 4);
-  cls = tells_rd_u8(&r);
-  data = tells_rd_u8(&r);
-  tells_rd_seek(&r, 16);
-  type = tells_rd_u16(&r, data == 2);
-  machine = tells_rd_u16(&r, data == 2);
-  if (!tells_rd_ok(&r)) {
-    tells_anom_rd(&ig->anoms, &r, "elf.header", "ELF header");
-    return TELLS_OK;
+  tells_elf *el = NULL;
+  tells_err e = tells_elf_parse(ig->buf, ig->len, &ig->arena, &ig->anoms, &el);
+  tells_ingest_advance(ig, ig->len);
+  if (e == TELLS_ENOMEM && !el) return e;
+  if (!el) return TELLS_OK;
+  store_artifact(ig, "elf", render_elf, el);
+  if (el->build_id_len) {
+    char hex[2 * TELLS_ELF_MAX_BUILD_ID + 1];
+    size_t i;
+    for (i = 0; i < el->build_id_len; i++) snprintf(hex + 2 * i, 3, "%02x", el->build_id[i]);
+    tells_ingest_indicator(ig, "build_id", hex, TELLS_NO_TIME, "ELF GNU build-id", TELLS_NO_REF);
+    tells_buf_addf(&ig->summary, "{\"build_id\":\"%s\"}", hex);
   }
-  tells_buf_addf(&ig->summary, "{\"class\":%u,\"data\":%u,\"type\":%u,\"machine\":%u}",
-                 cls, data, type, machine);
   return TELLS_OK;
 }
