@@ -17,6 +17,9 @@ static const char HELP[] =
   "\n"
   "options:\n"
   "  -o, --output CASE   case file to create or extend (default: ./case.tells)\n"
+  "  --yara RULES        YARA rules file or folder (repeatable); compiled once,\n"
+  "                      run on executables and unidentified files; hits become\n"
+  "                      findings with the rule's author and description\n"
   "  -q, --quiet         no summary on stdout\n"
   "  -h, --help          this help\n"
   "\n"
@@ -31,8 +34,8 @@ static void on_diag(void *ud, const char *path, const char *msg) {
 
 int cmd_investigate(int argc, char **argv) {
   const char *out = "case.tells";
-  const char **paths;
-  size_t n = 0, len = 0;
+  const char **paths, **yara;
+  size_t n = 0, len = 0, ny = 0;
   int i, quiet = 0, ndiag = 0, k;
   tells_case *c;
   tells_investigate_opts o;
@@ -41,13 +44,17 @@ int cmd_investigate(int argc, char **argv) {
   char *argv_text;
 
   paths = calloc((size_t)argc, sizeof *paths);
-  if (!paths) { cli_error(NULL, "out of memory"); return EXIT_CASE; }
+  yara = calloc((size_t)argc, sizeof *yara);
+  if (!paths || !yara) { cli_error(NULL, "out of memory"); free(paths); free(yara); return EXIT_CASE; }
   for (i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-      fputs(HELP, stdout); free(paths); return EXIT_OK;
+      fputs(HELP, stdout); free(paths); free(yara); return EXIT_OK;
     } else if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
-      if (++i >= argc) { cli_error("investigate", "-o needs a case file"); free(paths); return EXIT_USAGE; }
+      if (++i >= argc) { cli_error("investigate", "-o needs a case file"); free(paths); free(yara); return EXIT_USAGE; }
       out = argv[i];
+    } else if (strcmp(argv[i], "--yara") == 0) {
+      if (++i >= argc) { cli_error("investigate", "--yara needs a rules file or folder"); free(paths); free(yara); return EXIT_USAGE; }
+      yara[ny++] = argv[i];
     } else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
       quiet = 1;
     } else if (strcmp(argv[i], "--") == 0) {
@@ -56,13 +63,13 @@ int cmd_investigate(int argc, char **argv) {
       char msg[256];
       snprintf(msg, sizeof msg, "unknown option '%s' (see tells investigate --help)", argv[i]);
       cli_error("investigate", msg);
-      free(paths);
+      free(paths); free(yara);
       return EXIT_USAGE;
     } else {
       paths[n++] = argv[i];
     }
   }
-  if (n == 0) { fputs(HELP, stderr); free(paths); return EXIT_USAGE; }
+  if (n == 0) { fputs(HELP, stderr); free(paths); free(yara); return EXIT_USAGE; }
 
   for (i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
   argv_text = malloc(len + 8);
@@ -71,11 +78,12 @@ int cmd_investigate(int argc, char **argv) {
     for (i = 0; i < argc; i++) { strcat(argv_text, " "); strcat(argv_text, argv[i]); }
   }
   c = cli_open_case(out, 0);
-  if (!c) { free(paths); free(argv_text); return EXIT_CASE; }
+  if (!c) { free(paths); free(yara); free(argv_text); return EXIT_CASE; }
   memset(&o, 0, sizeof o);
   o.progress = cli_progress;
   o.diag = on_diag; o.diag_ud = &ndiag;
   o.argv_text = argv_text;
+  o.yara_paths = yara; o.n_yara_paths = ny;
   e = tells_investigate(c, paths, n, &o, &st);
   cli_progress_done();
   if (e) {
@@ -84,7 +92,7 @@ int cmd_investigate(int argc, char **argv) {
              e == TELLS_EDB ? tells_case_errmsg(c) : "");
     cli_error(out, msg);
     tells_case_close(c);
-    free(paths); free(argv_text);
+    free(paths); free(yara); free(argv_text);
     return EXIT_CASE;
   }
   if (!quiet) {
@@ -99,8 +107,12 @@ int cmd_investigate(int argc, char **argv) {
     for (k = 1; k < TELLS_KIND_COUNT; k++)
       printf(" %s %llu", tells_kind_name((tells_kind)k), (unsigned long long)st.per_kind[k]);
     printf("\n  %llu anomalies recorded\n", (unsigned long long)st.anomalies);
+    if (ny)
+      printf("  YARA: %llu rules (%llu rule files left out), %llu hits\n",
+             (unsigned long long)st.yara_rules, (unsigned long long)st.yara_rule_files_failed,
+             (unsigned long long)st.yara_hits);
   }
   tells_case_close(c);
-  free(paths); free(argv_text);
+  free(paths); free(yara); free(argv_text);
   return st.files_failed || ndiag ? EXIT_PARTIAL : EXIT_OK;
 }

@@ -119,11 +119,14 @@ typedef struct tells_investigate_opts {
   tells_progress_fn progress;  void *progress_ud;
   tells_diag_fn diag;          void *diag_ud;
   const char *argv_text;       /* command line, kept in the run record */
+  const char *const *yara_paths;  /* YARA rules files or folders, or NULL */
+  size_t n_yara_paths;
 } tells_investigate_opts;
 
 typedef struct tells_investigate_stats {
   uint64_t files_seen, files_ingested, files_skipped, files_duplicate;
   uint64_t files_not_analysed, files_failed, bytes_read, anomalies;
+  uint64_t yara_rules, yara_rule_files_failed, yara_hits;
   uint64_t per_kind[TELLS_KIND_COUNT];
   int resumed_run;             /* id of an interrupted run found, or 0 */
 } tells_investigate_stats;
@@ -146,6 +149,19 @@ TELLS_API tells_err tells_investigate(tells_case *c, const char *const *paths,
                                       size_t n_paths,
                                       const tells_investigate_opts *opts,
                                       tells_investigate_stats *st /* OUT */);
+
+/* ---- Single pillars, for scripting ---------------------------------------- */
+typedef struct tells_net_opts {
+  uint32_t max_flows;          /* cap on live flows; 0 = default (262144) */
+  tells_diag_fn diag;          void *diag_ud;
+} tells_net_opts;
+
+/* Reads the captures under `paths` (files and folders, in walk order) as
+** one continuous capture -- flows cross file boundaries -- and writes EVE
+** JSON lines to `out`.  Per-file problems go to opts->diag. */
+TELLS_API tells_err tells_net_eve(const char *const *paths, size_t n_paths,
+                                  const tells_net_opts *opts, FILE *out,
+                                  uint64_t *n_records /* OUT, may be NULL */);
 
 /* ---- Reading a case ---------------------------------------------------- */
 typedef enum tells_view {

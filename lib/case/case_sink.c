@@ -97,6 +97,31 @@ static tells_err sink_event(void *ud, const tells_event *e) {
   return step(c, s, "insert event");
 }
 
+static tells_err sink_flow(void *ud, const tells_flow_row *f) {
+  tells_case *c = ud;
+  sqlite3_stmt *s = tells__case_stmt(c, ST_INS_FLOW,
+      "INSERT INTO flows(evidence_id, first_ns, last_ns, proto, app_proto, src_ip, src_port,"
+      " dest_ip, dest_port, pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient,"
+      " state, details) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  if (!s) return TELLS_EDB;
+  sqlite3_bind_int64(s, 1, c->cur_evidence);
+  sqlite3_bind_int64(s, 2, f->first_ns);
+  sqlite3_bind_int64(s, 3, f->last_ns);
+  bind_opt_str(s, 4, f->proto);
+  bind_opt_str(s, 5, f->app_proto);
+  bind_opt_str(s, 6, f->src_ip);
+  bind_opt_i64(s, 7, f->src_port, -1);
+  bind_opt_str(s, 8, f->dest_ip);
+  bind_opt_i64(s, 9, f->dest_port, -1);
+  sqlite3_bind_int64(s, 10, (sqlite3_int64)f->pkts_toserver);
+  sqlite3_bind_int64(s, 11, (sqlite3_int64)f->pkts_toclient);
+  sqlite3_bind_int64(s, 12, (sqlite3_int64)f->bytes_toserver);
+  sqlite3_bind_int64(s, 13, (sqlite3_int64)f->bytes_toclient);
+  bind_opt_str(s, 14, f->state);
+  bind_opt_str(s, 15, f->eve_json);
+  return step(c, s, "insert flow");
+}
+
 void tells_case_sink(tells_case *c, tells_sink *s) {
   memset(s, 0, sizeof *s);
   s->ud = c;
@@ -104,4 +129,5 @@ void tells_case_sink(tells_case *c, tells_sink *s) {
   s->indicator = sink_indicator;
   s->finding = sink_finding;
   s->event = sink_event;
+  s->flow = sink_flow;
 }

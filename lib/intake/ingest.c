@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 #include "ingest.h"
+#include "yara_scan.h"
 
 #define HASH_STEP (1u << 20)
 
@@ -58,6 +59,11 @@ void tells_ingest_artifact(tells_ingest *ig, const char *kind, const char *json)
   ig->sink_err = ig->sink->artifact(ig->sink->ud, kind, json);
 }
 
+void tells_ingest_flow(tells_ingest *ig, const tells_flow_row *f) {
+  if (ig->sink_err || !ig->sink || !ig->sink->flow) return;
+  ig->sink_err = ig->sink->flow(ig->sink->ud, f);
+}
+
 /* Extensions of documents and media: an executable named like one is
 ** masquerading (ATT&CK T1036.008, Masquerade File Type). */
 static int benign_looking_ext(const char *path) {
@@ -94,12 +100,37 @@ static void check_masquerade(tells_ingest *ig) {
   tells_ingest_finding(ig, &f);
 }
 
+/* YARA rules look at executables and at whatever intake could not place
+** (scripts, documents, dumps); captures and event logs have their own
+** detection content. */
+static void run_yara(tells_ingest *ig) {
+  tells_yara_result res;
+  tells_err e;
+  size_t i;
+  if (!ig->yara || ig->kind == TELLS_KIND_PCAP || ig->kind == TELLS_KIND_PCAPNG ||
+      ig->kind == TELLS_KIND_EVTX || ig->len == 0)
+    return;
+  e = tells_yara_scan(ig->yara, ig->path, ig->buf, ig->len, NULL, &ig->arena, &res);
+  if (e == TELLS_ELIMIT)
+    tells_anom_add(&ig->anoms, 0, "yara.timeout", "YARA scan timed out; %zu hits found before", res.n_hits);
+  else if (e)
+    tells_anom_add(&ig->anoms, 0, "yara.error", "YARA scan failed: %s", tells_strerror(e));
+  for (i = 0; i < res.n_hits && !ig->sink_err; i++) {
+    tells_finding f;
+    if (tells_yara_hit_finding(&res.hits[i], &ig->arena, &f) == TELLS_OK) {
+      tells_ingest_finding(ig, &f);
+      ig->yara_hits++;
+    }
+  }
+}
+
 tells_err tells_ingest_run(tells_ingest *ig) {
   tells_scan_fn scan = tells_kind_scanner(ig->kind);
   if (scan) {
     tells_err e = scan(ig);
     if (e && !ig->sink_err) ig->sink_err = e;
   }
+  run_yara(ig);
   check_masquerade(ig);
   if (ig->hash && ig->hashed < ig->len) {
     tells_hash_update(ig->hash, ig->buf + ig->hashed, ig->len - ig->hashed);

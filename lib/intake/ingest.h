@@ -47,6 +47,17 @@ typedef struct tells_event {
   const char *details_json;
 } tells_event;
 
+/* A network flow as the case stores it (fields named as in EVE). */
+typedef struct tells_flow_row {
+  int64_t first_ns, last_ns;
+  const char *proto, *app_proto;          /* "TCP"...; app_proto may be NULL */
+  const char *src_ip, *dest_ip;           /* client, server */
+  int src_port, dest_port;                /* -1 when the protocol has none */
+  uint64_t pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient;
+  const char *state;
+  const char *eve_json;                   /* the whole EVE flow record */
+} tells_flow_row;
+
 typedef struct tells_sink {
   void *ud;
   /* The structured result of a parser (PE, ELF, capture...), as JSON. */
@@ -55,6 +66,7 @@ typedef struct tells_sink {
                          int64_t time_ns, const char *context, int64_t ref_offset);
   tells_err (*finding)(void *ud, const tells_finding *f);
   tells_err (*event)(void *ud, const tells_event *e);
+  tells_err (*flow)(void *ud, const tells_flow_row *f);
 } tells_sink;
 
 typedef struct tells_ingest {
@@ -70,6 +82,8 @@ typedef struct tells_ingest {
   tells_buf summary;         /* JSON members (no braces) for the evidence row */
   const tells_sink *sink;
   tells_err sink_err;        /* first sink failure; fatal for the file */
+  struct tells_yara_scanner *yara;  /* YARA scanner of the run, or NULL */
+  uint64_t yara_hits;        /* hits recorded for this file */
 } tells_ingest;
 
 typedef tells_err (*tells_scan_fn)(tells_ingest *ig);
@@ -90,6 +104,7 @@ void tells_ingest_indicator(tells_ingest *ig, const char *type, const char *valu
 void tells_ingest_finding(tells_ingest *ig, const tells_finding *f);
 void tells_ingest_event(tells_ingest *ig, const tells_event *e);
 void tells_ingest_artifact(tells_ingest *ig, const char *kind, const char *json);
+void tells_ingest_flow(tells_ingest *ig, const tells_flow_row *f);
 
 /* Runs the scanner of ig->kind, then the checks common to all kinds, and
 ** hashes whatever the scanner did not reach.  Returns a sink error; parse

@@ -19,9 +19,11 @@
 #include "map.h"
 #include "sniff.h"
 #include "walk.h"
+#include "yara_scan.h"
 
 typedef struct inv {
   tells_case *c;
+  tells_yara_scanner *yara;   /* NULL without rules */
   const tells_investigate_opts *o;
   tells_investigate_stats *st;
   tells_progress pr;
@@ -101,6 +103,7 @@ static tells_err ingest_file(inv *v, const tells_walk_file *wf) {
   tells_map_sequential(&m);
   tells_case_sink(v->c, &sink);
   tells_ingest_init(&ig, wf->path, m.p, m.len, kind, &h, &sink);
+  ig.yara = v->yara;
   e = tells_ingest_run(&ig);
   ce = tells_map_close(&m);
   if (!e) e = tells_hash_final(&h);
@@ -155,6 +158,7 @@ static tells_err ingest_file(inv *v, const tells_walk_file *wf) {
     v->st->files_ingested++;
     v->st->bytes_read += f.size;
     v->st->anomalies += tells_anoms_total(&ig.anoms);
+    v->st->yara_hits += ig.yara_hits;
     v->st->per_kind[kind]++;
     if (kind == TELLS_KIND_NONE) v->st->files_not_analysed++;
   }
@@ -167,6 +171,35 @@ close:
   return e;
 }
 
+static void on_yara_diag(void *ud, const tells_yara_diag *d) {
+  inv *v = ud;
+  char where[4200], msg[600];
+  snprintf(where, sizeof where, "%s:%d", d->file ? d->file : d->source, d->line);
+  snprintf(msg, sizeof msg, "YARA %s: %s%s%s", d->level == TELLS_YARA_ERROR ? "error" : "warning",
+           d->msg, d->rule ? " in rule " : "", d->rule ? d->rule : "");
+  diag(v, where, msg);
+}
+
+/* Compiles the run's YARA rules once; bad rule files are reported by file
+** and line and left out, never silently dropped. */
+static tells_err yara_setup(inv *v, tells_yara_rules **rules) {
+  tells_yara_opts yo;
+  const tells_yara_stats *ys;
+  size_t i, n;
+  const tells_yara_file *files;
+  tells_err e;
+  *rules = NULL;
+  if (!v->o || !v->o->n_yara_paths) return TELLS_OK;
+  memset(&yo, 0, sizeof yo);
+  yo.diag = on_yara_diag; yo.diag_ud = v;
+  if ((e = tells_yara_compile(v->o->yara_paths, v->o->n_yara_paths, &yo, rules))) return e;
+  ys = tells_yara_rules_stats(*rules);
+  v->st->yara_rules = ys->n_rules;
+  files = tells_yara_rules_files(*rules, &n);
+  for (i = 0; i < n; i++) if (!files[i].ok) v->st->yara_rule_files_failed++;
+  return tells_yara_scanner_new(*rules, &v->yara);
+}
+
 tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_paths,
                             const tells_investigate_opts *opts,
                             tells_investigate_stats *st) {
@@ -174,6 +207,7 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
   inv v;
   tells_err e;
   size_t i;
+  tells_yara_rules *rules = NULL;
   char *excl[4] = {0};
   static const char *const suffix[4] = {"", "-wal", "-shm", "-journal"};
   memset(st, 0, sizeof *st);
@@ -193,6 +227,7 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
   w.exclude = (const char *const *)excl;
   w.n_exclude = 4;
   if (opts) { w.diag = opts->diag; w.diag_ud = opts->diag_ud; }
+  if ((e = yara_setup(&v, &rules))) goto done;
   if ((e = tells_case_run_begin(c, opts ? opts->argv_text : NULL, &st->resumed_run))) goto done;
   if ((e = tells_walk_paths(&w, paths, n_paths))) goto done;
   st->files_failed += w.problems;
@@ -220,6 +255,8 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
   progress(&v, 1);
   e = tells_case_run_end(c, st);
 done:
+  tells_yara_scanner_free(v.yara);
+  tells_yara_rules_free(rules);
   tells_walk_free(&w);
   for (i = 0; i < 4; i++) tells_free(excl[i]);
   return e;
