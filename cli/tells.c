@@ -14,6 +14,8 @@ static const char USAGE[] =
   "  investigate PATH... [-o CASE]   ingest evidence files and folders into a case\n"
   "  show CASE VIEW [--jsonl]        print evidence, findings, timeline, indicators or anomalies\n"
   "  report CASE -o FILE.html        write the self-contained HTML report\n"
+  "  code FILE|DIR... --jsonl        triage of PE and ELF files (with --yara RULES)\n"
+  "  net CAPTURE... --jsonl          flows of pcap/pcapng files as EVE JSON lines\n"
   "  version                         print the version\n"
   "\n"
   "Run 'tells <command> --help' for a command's options; 'man tells' for details.\n"
@@ -37,6 +39,8 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "investigate") == 0) return cmd_investigate(argc - 1, argv + 1);
   if (strcmp(cmd, "show") == 0) return cmd_show(argc - 1, argv + 1);
   if (strcmp(cmd, "report") == 0) return cmd_report(argc - 1, argv + 1);
+  if (strcmp(cmd, "net") == 0) return cmd_net(argc - 1, argv + 1);
+  if (strcmp(cmd, "code") == 0) return cmd_code(argc - 1, argv + 1);
   fprintf(stderr, "tells: unknown command '%s'\n%s", cmd, USAGE);
   return EXIT_USAGE;
 }

@@ -151,6 +151,20 @@ TELLS_API tells_err tells_investigate(tells_case *c, const char *const *paths,
                                       tells_investigate_stats *st /* OUT */);
 
 /* ---- Single pillars, for scripting ---------------------------------------- */
+typedef struct tells_scan_opts {
+  unsigned kinds;              /* bit (1 << tells_kind) per kind to report; 0 = all */
+  const char *const *yara_paths;  /* YARA rules files or folders, or NULL */
+  size_t n_yara_paths;
+  tells_diag_fn diag;          void *diag_ud;
+} tells_scan_opts;
+
+/* Analyses the files under `paths` without a case and writes one JSON
+** object per file (path, hashes, kind, summary, the parser's description,
+** indicators, findings, events, anomalies) as JSON lines on `out`. */
+TELLS_API tells_err tells_scan_paths(const char *const *paths, size_t n_paths,
+                                     const tells_scan_opts *opts, FILE *out,
+                                     uint64_t *n_files /* OUT, may be NULL */);
+
 typedef struct tells_net_opts {
   uint32_t max_flows;          /* cap on live flows; 0 = default (262144) */
   tells_diag_fn diag;          void *diag_ud;

@@ -1,0 +1,118 @@
+/*
+** eve.c -- EVE-shaped JSON for flows (see eve.h).
+*/
+#include <stdio.h>
+#include <time.h>
+#include "eve.h"
+
+void tells_eve_time(int64_t ns, char out[64]) {
+  time_t s = (time_t)(ns / 1000000000);
+  int64_t us = (ns % 1000000000) / 1000;
+  struct tm tm;
+  if (us < 0) { us += 1000000; s--; }
+  if (!gmtime_r(&s, &tm)) { snprintf(out, 64, "1970-01-01T00:00:00.000000+0000"); return; }
+  snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+0000", tm.tm_year + 1900,
+           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)us);
+}
+
+const char *tells_eve_proto(uint8_t proto, char tmp[8]) {
+  switch (proto) {
+  case 6: return "TCP";
+  case 17: return "UDP";
+  case 1: return "ICMP";
+  case 58: return "IPV6-ICMP";
+  case 132: return "SCTP";
+  case 47: return "GRE";
+  default: snprintf(tmp, 8, "%u", proto); return tmp;
+  }
+}
+
+static void endpoints(const tells_flow *f, const uint8_t **cip, uint16_t *cport,
+                      const uint8_t **sip, uint16_t *sport) {
+  if (f->client_is_a) {
+    *cip = f->key.a; *cport = f->key.pa; *sip = f->key.b; *sport = f->key.pb;
+  } else {
+    *cip = f->key.b; *cport = f->key.pb; *sip = f->key.a; *sport = f->key.pa;
+  }
+}
+
+void tells_eve_head(tells_json *j, const tells_flow *f, int64_t ts_ns, const char *event_type) {
+  char t[64], a[46], tmp[8];
+  const uint8_t *cip, *sip;
+  uint16_t cport, sport;
+  int icmp = f->key.proto == 1 || f->key.proto == 58;
+  endpoints(f, &cip, &cport, &sip, &sport);
+  tells_eve_time(ts_ns, t);
+  tells_json_obj(j);
+  tells_json_kstr(j, "timestamp", t);
+  tells_json_ku64(j, "flow_id", f->id);
+  tells_json_kstr(j, "event_type", event_type);
+  if (f->key.vlan) {
+    tells_json_key(j, "vlan");
+    tells_json_arr(j); tells_json_u64(j, f->key.vlan); tells_json_arr_end(j);
+  }
+  tells_ip_str(f->key.l3, cip, a);
+  tells_json_kstr(j, "src_ip", a);
+  if (!icmp) tells_json_ku64(j, "src_port", cport);
+  tells_ip_str(f->key.l3, sip, a);
+  tells_json_kstr(j, "dest_ip", a);
+  if (!icmp) tells_json_ku64(j, "dest_port", sport);
+  tells_json_kstr(j, "proto", tells_eve_proto(f->key.proto, tmp));
+  if (icmp) {
+    tells_json_ku64(j, "icmp_type", (uint64_t)(f->key.pa >> 8));
+    tells_json_ku64(j, "icmp_code", (uint64_t)(f->key.pa & 0xff));
+  }
+  if (f->app_proto[0]) tells_json_kstr(j, "app_proto", f->app_proto);
+}
+
+const char *tells_flow_state(const tells_flow *f) {
+  if (f->key.proto != 6) return f->pkts_tc ? "established" : "new";
+  if (f->history & (TELLS_FH_RST | TELLS_FH_RST << 8)) return "closed";
+  if ((f->history & TELLS_FH_FIN) && (f->history & (TELLS_FH_FIN << 8))) return "closed";
+  if (f->history & (TELLS_FH_FIN | TELLS_FH_FIN << 8)) return "fin_wait";
+  if ((f->history & (TELLS_FH_SYNACK << 8)) && (f->history & TELLS_FH_ACK)) return "established";
+  if (f->history & (TELLS_FH_SYNACK << 8)) return "syn_recv";
+  if (f->history & TELLS_FH_SYN) return "syn_sent";
+  return "established";   /* picked up mid-stream */
+}
+
+static void tcp_flags(tells_json *j, const char *key, uint8_t fl) {
+  char h[3];
+  snprintf(h, sizeof h, "%02x", fl);
+  tells_json_kstr(j, key, h);
+}
+
+void tells_eve_flow(tells_json *j, const tells_flow *f, tells_flow_end why) {
+  char t[64];
+  static const char *const reasons[] = {"", "timeout", "timeout", "forced", "shutdown"};
+  tells_eve_head(j, f, f->first_ns, "flow");
+  tells_json_key(j, "flow");
+  tells_json_obj(j);
+  tells_json_ku64(j, "pkts_toserver", f->pkts_ts);
+  tells_json_ku64(j, "pkts_toclient", f->pkts_tc);
+  tells_json_ku64(j, "bytes_toserver", f->bytes_ts);
+  tells_json_ku64(j, "bytes_toclient", f->bytes_tc);
+  tells_eve_time(f->first_ns, t); tells_json_kstr(j, "start", t);
+  tells_eve_time(f->last_ns, t); tells_json_kstr(j, "end", t);
+  tells_json_ki64(j, "age", (f->last_ns - f->first_ns) / 1000000000);
+  tells_json_kstr(j, "state", tells_flow_state(f));
+  tells_json_kstr(j, "reason", reasons[why]);
+  tells_json_key(j, "alerted"); tells_json_bool(j, 0);
+  tells_json_obj_end(j);
+  if (f->key.proto == 6) {
+    uint8_t all = (uint8_t)(f->tcp_flags_ts | f->tcp_flags_tc);
+    tells_json_key(j, "tcp");
+    tells_json_obj(j);
+    tcp_flags(j, "tcp_flags", all);
+    tcp_flags(j, "tcp_flags_ts", f->tcp_flags_ts);
+    tcp_flags(j, "tcp_flags_tc", f->tcp_flags_tc);
+    if (all & 0x02) { tells_json_key(j, "syn"); tells_json_bool(j, 1); }
+    if (all & 0x01) { tells_json_key(j, "fin"); tells_json_bool(j, 1); }
+    if (all & 0x04) { tells_json_key(j, "rst"); tells_json_bool(j, 1); }
+    if (all & 0x08) { tells_json_key(j, "psh"); tells_json_bool(j, 1); }
+    if (all & 0x10) { tells_json_key(j, "ack"); tells_json_bool(j, 1); }
+    tells_json_kstr(j, "state", tells_flow_state(f));
+    tells_json_obj_end(j);
+  }
+  tells_json_obj_end(j);
+}

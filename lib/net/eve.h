@@ -1,0 +1,29 @@
+/*
+** eve.h -- network records in the shape of Suricata's EVE JSON.
+**
+** Field names follow EVE (event_type, src_ip, src_port, dest_ip, dest_port,
+** proto, app_proto, flow.pkts_toserver, flow.bytes_toclient, flow.start,
+** tcp.tcp_flags, ...) so that tools that read EVE can read tells' output.
+** docs/eve.md lists the fields tells writes.
+*/
+#ifndef TELLS_NET_EVE_H
+#define TELLS_NET_EVE_H
+
+#include "flow.h"
+#include "json.h"
+
+/* EVE's time format: 2014-11-24T09:00:00.000000+0000 (microseconds, UTC). */
+void tells_eve_time(int64_t ns, char out[64]);
+/* Name of an IP protocol as EVE writes it ("TCP", "UDP", "ICMP", "IPV6-ICMP"
+** or the number). */
+const char *tells_eve_proto(uint8_t proto, char tmp[8]);
+/* Writes the common head of a record: timestamp, flow_id, event_type,
+** src/dest ip and port (client first), proto, app_proto.  Leaves the
+** object open. */
+void tells_eve_head(tells_json *j, const tells_flow *f, int64_t ts_ns, const char *event_type);
+/* One complete "flow" record (object closed, no newline). */
+void tells_eve_flow(tells_json *j, const tells_flow *f, tells_flow_end why);
+/* The TCP state EVE reports for a flow ("new", "established", "closed"...). */
+const char *tells_flow_state(const tells_flow *f);
+
+#endif
