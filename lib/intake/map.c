@@ -9,6 +9,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "alloc.h"
 #include "map.h"
 
 #define MAP_SLOTS 16
@@ -81,6 +82,23 @@ tells_err tells_map_open(const char *path, tells_map *m) {
   m->mtime_ns = ts_ns(st.st_mtim); m->ctime_ns = ts_ns(st.st_ctim);
   if (st.st_size == 0) return TELLS_OK;
   if ((uint64_t)st.st_size > SIZE_MAX) { close(fd); m->fd = -1; return TELLS_ELIMIT; }
+  if ((uint64_t)st.st_size <= TELLS_MAP_COPY_MAX) {
+    uint8_t *b = tells_malloc((size_t)st.st_size);
+    size_t got = 0;
+    if (!b) { close(fd); m->fd = -1; return TELLS_ENOMEM; }
+    while (got < (size_t)st.st_size) {
+      ssize_t k = pread(fd, b + got, (size_t)st.st_size - got, (off_t)got);
+      if (k < 0 && errno == EINTR) continue;
+      if (k <= 0) break;
+      got += (size_t)k;
+    }
+    if (got < (size_t)st.st_size) {         /* shrank under us: zeros, flagged */
+      memset(b + got, 0, (size_t)st.st_size - got);
+      m->short_read = 1;
+    }
+    m->p = b; m->len = (size_t)st.st_size; m->copied = 1;
+    return TELLS_OK;
+  }
   p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (p == MAP_FAILED) { int e = errno; close(fd); m->fd = -1; return from_errno(e); }
   m->p = p; m->len = (size_t)st.st_size;
@@ -98,7 +116,7 @@ tells_err tells_map_open(const char *path, tells_map *m) {
 }
 
 void tells_map_sequential(tells_map *m) {
-  if (m->p) madvise((void *)m->p, m->len, MADV_SEQUENTIAL);
+  if (m->p && !m->copied) madvise((void *)m->p, m->len, MADV_SEQUENTIAL);
 }
 
 tells_err tells_map_close(tells_map *m) {
@@ -113,7 +131,9 @@ tells_err tells_map_close(tells_map *m) {
     g_slots[m->slot].hi = 0;
     g_slots[m->slot].lo = 0;
   }
-  if (m->p) munmap((void *)m->p, m->len);
+  if (m->short_read) rc = TELLS_ECHANGED;
+  if (m->copied) tells_free((void *)m->p);
+  else if (m->p) munmap((void *)m->p, m->len);
   close(m->fd);
   m->fd = -1; m->p = NULL;
   return rc;

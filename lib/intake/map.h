@@ -9,9 +9,15 @@
 ** altered during the run is reported rather than crashing the run.
 ** tells_map_close() compares size, mtime and ctime with those at open and
 ** returns TELLS_ECHANGED when anything moved.
+**
+** Files of at most TELLS_MAP_COPY_MAX bytes are read into a private copy
+** instead: for the thousands of small files of a typical evidence folder,
+** one pread costs less than a mapping, its page faults and its unmapping.
 */
 #ifndef TELLS_MAP_H
 #define TELLS_MAP_H
+
+#define TELLS_MAP_COPY_MAX (256u << 10)
 
 #include <stdint.h>
 #include <sys/types.h>
@@ -24,6 +30,8 @@ typedef struct tells_map {
   dev_t dev; ino_t ino;
   int64_t mtime_ns, ctime_ns;
   int slot;               /* index in the SIGBUS guard table, or -1 */
+  int copied;             /* small file read into a heap copy, not mapped */
+  int short_read;         /* the copy came back short: the file shrank */
 } tells_map;
 
 /* Opens and maps `path`.  Errors: ENOENT, EACCES, ENOTREG, EIO, ENOMEM. */

@@ -32,10 +32,6 @@ static const char *looks_like(const uint8_t *b, size_t n) {
   if (has_prefix(b, n, "\x7f" "ELF", 4)) return "ELF header with an unknown class or byte order";
   if (has_prefix(b, n, "\x0a\x0d\x0d\x0a", 4)) return "pcapng section header with an unknown byte-order magic";
   if (has_prefix(b, n, "ElfChnk", 7)) return "a lone EVTX chunk without a file header";
-  /* MaxMind DB: metadata marker within the last 128 KiB */
-  k = sizeof mmdb - 1;
-  for (i = n > 131072 ? n - 131072 : 0; n >= k && i <= n - k; i++)
-    if (b[i] == 0xab && memcmp(b + i, mmdb, k) == 0) return "MaxMind DB (GeoIP data, not evidence)";
   for (i = 0; i < scan; i++) {
     uint8_t c = b[i];
     if (c == '\n' || c == '\r' || c == '\t' || (c >= 0x20 && c != 0x7f) ) printable++;
@@ -46,6 +42,10 @@ static const char *looks_like(const uint8_t *b, size_t n) {
     if (i < scan && b[i] == '<') return "XML or HTML text (not an evidence format)";
     return "text (not an evidence format)";
   }
+  /* MaxMind DB: metadata marker within the last 128 KiB */
+  k = sizeof mmdb - 1;
+  i = n > 131072 ? n - 131072 : 0;
+  if (memmem(b + i, n - i, mmdb, k)) return "MaxMind DB (GeoIP data, not evidence)";
   return "unrecognised binary format";
 }
 

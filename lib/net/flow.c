@@ -35,12 +35,12 @@ static uint32_t hash_key(const tells_flow_key *k) {
 /* Doubles the slab (up to max_flows) and rehashes into twice as many
 ** buckets.  Memory follows the number of live flows, not the cap. */
 static tells_err grow(tells_flow_table *t) {
-  uint32_t n = t->n_slab ? t->n_slab * 2 : 1024, nb, i;
+  uint32_t n = t->n_slab ? t->n_slab * 2 : 64, nb, i;
   tells_flow *slab;
   uint32_t *bucket;
   if (n > t->o.max_flows) n = t->o.max_flows;
   if (n <= t->n_slab) return TELLS_ELIMIT;
-  for (nb = 1024; nb < n * 2; nb *= 2) {}
+  for (nb = 128; nb < n * 2; nb *= 2) {}
   slab = tells_realloc(t->slab, (size_t)n * sizeof *slab);
   if (!slab) return TELLS_ENOMEM;
   t->slab = slab;
