@@ -16,6 +16,7 @@ static const char USAGE[] =
   "  report CASE -o FILE.html        write the self-contained HTML report\n"
   "  code FILE|DIR... --jsonl        triage of PE and ELF files (with --yara RULES)\n"
   "  net CAPTURE... --jsonl          flows of pcap/pcapng files as EVE JSON lines\n"
+  "  logs --dump EVTX... --jsonl     EVTX records as evtx_dump-shaped JSON lines\n"
   "  version                         print the version\n"
   "\n"
   "Run 'tells <command> --help' for a command's options; 'man tells' for details.\n"
@@ -41,6 +42,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "report") == 0) return cmd_report(argc - 1, argv + 1);
   if (strcmp(cmd, "net") == 0) return cmd_net(argc - 1, argv + 1);
   if (strcmp(cmd, "code") == 0) return cmd_code(argc - 1, argv + 1);
+  if (strcmp(cmd, "logs") == 0) return cmd_logs(argc - 1, argv + 1);
   fprintf(stderr, "tells: unknown command '%s'\n%s", cmd, USAGE);
   return EXIT_USAGE;
 }

@@ -8,12 +8,14 @@
 tells_err tells_code_scan_pe(tells_ingest *ig);
 tells_err tells_code_scan_elf(tells_ingest *ig);
 tells_err tells_net_scan_capture(tells_ingest *ig);
+tells_err tells_logs_scan_evtx(tells_ingest *ig);
 
 static const tells_scan_fn SCANNERS[TELLS_KIND_COUNT] = {
   [TELLS_KIND_PE] = tells_code_scan_pe,
   [TELLS_KIND_ELF] = tells_code_scan_elf,
   [TELLS_KIND_PCAP] = tells_net_scan_capture,
   [TELLS_KIND_PCAPNG] = tells_net_scan_capture,
+  [TELLS_KIND_EVTX] = tells_logs_scan_evtx,
 };
 
 tells_scan_fn tells_kind_scanner(tells_kind kind) {

@@ -10,7 +10,7 @@ ok()    { echo "ok - $1"; }
 notok() { echo "not ok - $1"; shift; for l in "$@"; do echo "    $l"; done; }
 skip()  { echo "skip - $1: $2"; }
 # check NAME CONDITION-COMMAND... : ok if the command succeeds
-check() { n=$1; shift; if "$@"; then ok "$n"; else notok "$n" "failed: $*"; fi; }
+check() { _cn=$1; shift; if "$@"; then ok "$_cn"; else notok "$_cn" "failed: $*"; fi; }
 
 # Runs a small Python check reading stdin; python3 is installed by
 # scripts/install-deps.sh.

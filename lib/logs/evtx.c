@@ -1,0 +1,823 @@
+/*
+** evtx.c -- EVTX file, chunk and record walking, and Binary XML decoding.
+**
+** tells_evtx_next() walks the chunks of the file in order, checks each
+** chunk's signature and CRC-32s (a mismatch is an anomaly; the chunk is
+** still read), steps through its records, and decodes each record's Binary
+** XML into the record tree (evtx_int.h explains the two steps: compile to
+** ops, expand with substitution values).  Damaged structures are recorded
+** as anomalies with absolute offsets; a record whose Binary XML breaks is
+** still returned, flagged `broken`, with what was decoded.  After the last
+** record of a chunk, the slack up to the chunk end is scanned for records
+** that still carry a valid signature and size (carved, flagged `recovered`).
+*/
+#include <string.h>
+#include "alloc.h"
+#include "crc32.h"
+#include "evtx_int.h"
+#include "tells_limits.h"
+
+/* Anomalies from Binary XML per chunk, so a rotten chunk cannot flood the
+** list (the list itself is capped too). */
+#define EVTX_ANOM_PER_CHUNK 16
+
+static void banom(tells_evtx *x, uint64_t off, const char *code, const char *msg) {
+  if (x->anom_budget == 0) { x->an->dropped++; return; }
+  x->anom_budget--;
+  tells_anom_add(x->an, off, code, "%s", msg);
+}
+
+/* ---- caches (open addressing keyed by chunk offset, cleared by bumping
+** the generation) ------------------------------------------------------- */
+static hslot *hfind(hslot *tab, uint32_t gen, uint32_t key, int *found) {
+  uint32_t h = (key * 2654435761u) >> 21, i;
+  for (i = 0; i < 64; i++) {
+    hslot *s = &tab[(h + i) & (EVTX_HASH - 1)];
+    if (s->gen != gen) { *found = 0; return s; }
+    if (s->key == key) { *found = 1; return s; }
+  }
+  *found = 0;
+  return NULL;                       /* probe limit: not cached */
+}
+
+static void *aalloc(tells_evtx *x, size_t n) { return tells_arena_alloc(&x->arena, n); }
+
+/* Position of a cursor relative to the chunk start. */
+static uint32_t cpos(const tells_evtx *x, const tells_rd *r) {
+  return (uint32_t)(r->base + r->off - x->ck.base);
+}
+
+static int wk_of(const char *s, uint32_t n) {
+  static const char *const wk[WK_COUNT] = {
+    NULL,
+#define EVTX__WK_STR(n) #n,
+    EVTX_WK_MAP(EVTX__WK_STR)
+#undef EVTX__WK_STR
+  };
+  int i;
+  if (n < 4 || n > 13) return WK_NONE;
+  for (i = 1; i < WK_COUNT; i++)
+    if (strlen(wk[i]) == n && memcmp(wk[i], s, n) == 0) return i;
+  return WK_NONE;
+}
+
+/* Reads a name structure at r: u32 next, u16 hash, u16 count, UTF-16, NUL. */
+static const evtx_name *read_name(tells_evtx *x, tells_rd *r) {
+  tells_buf *b = &x->nb;
+  evtx_name *nm;
+  const uint8_t *chars;
+  uint16_t nch;
+  tells_rd_skip(r, 6);
+  nch = tells_rd_u16le(r);
+  chars = tells_rd_bytes(r, (size_t)nch * 2);
+  tells_rd_skip(r, 2);
+  if (!tells_rd_ok(r)) return NULL;
+  tells_buf_reset(b);
+  tells__evtx_utf16(b, chars, nch);
+  nm = aalloc(x, sizeof *nm);
+  if (!nm || b->err) return NULL;
+  nm->n = (uint32_t)b->n;
+  nm->s = tells_arena_strndup(&x->arena, b->p ? b->p : "", b->n);
+  nm->wk = nm->s ? wk_of(nm->s, nm->n) : WK_NONE;
+  return nm->s ? nm : NULL;
+}
+
+/* Name at chunk offset `off`; inline (and skipped over) when off is r's
+** position. */
+static const evtx_name *get_name(tells_evtx *x, tells_rd *r, uint32_t off) {
+  int found;
+  hslot *s;
+  const evtx_name *nm;
+  if (off == cpos(x, r)) {
+    nm = read_name(x, r);
+    s = hfind(x->names, x->gen, off, &found);
+    if (nm && s && !found) { s->gen = x->gen; s->key = off; s->v = (void *)nm; }
+    return nm;
+  }
+  s = hfind(x->names, x->gen, off, &found);
+  if (s && found) return s->v;
+  /* A carved record may reference names of the chunk's previous life:
+  ** accept only names already seen stored inline. */
+  if (x->carving) return NULL;
+  {
+    tells_rd nr = tells_rd_sub(&x->ck, off, x->ck.len > off ? x->ck.len - off : 0);
+    if (off < EVTX_CHUNK_HEADER || !tells_rd_ok(&nr)) return NULL;
+    nm = read_name(x, &nr);
+  }
+  if (nm && s) { s->gen = x->gen; s->key = off; s->v = (void *)nm; }
+  return nm;
+}
+
+/* ---- compile: Binary XML stream -> ops --------------------------------- */
+typedef evtx_opvec opvec;
+
+typedef struct cctx {
+  tells_evtx *x;
+  opvec *ov;
+} cctx;
+
+static evtx_op *emit(cctx *c, uint8_t op) {
+  opvec *ov = c->ov;
+  evtx_op *o;
+  if (ov->n == ov->cap) {
+    uint32_t cap = ov->cap ? ov->cap * 2 : 256;
+    evtx_op *v;
+    if (cap > EVTX_MAX_OPS) return NULL;
+    v = tells_realloc(ov->v, cap * sizeof *v);
+    if (!v) return NULL;
+    ov->v = v; ov->cap = cap;
+  }
+  o = &ov->v[ov->n++];
+  memset(o, 0, sizeof *o);
+  o->op = op;
+  return o;
+}
+
+static int compile(tells_evtx *x, opvec *ov, tells_rd *r, int in_subst, int nest);
+
+static const evtx_tmpl *get_template(tells_evtx *x, opvec *ov, uint32_t off, int nest) {
+  int found;
+  hslot *s = hfind(x->tmpls, x->gen, off, &found);
+  evtx_tmpl *t;
+  tells_rd d, body;
+  uint32_t dsize, start;
+  if (s && found) return s->v;
+  if (off < EVTX_CHUNK_HEADER || off >= x->ck.len) return NULL;
+  d = tells_rd_sub(&x->ck, off, x->ck.len - off);
+  tells_rd_skip(&d, 20);                 /* next definition, GUID */
+  dsize = tells_rd_u32le(&d);
+  body = tells_rd_take(&d, dsize);
+  if (!tells_rd_ok(&d)) return NULL;
+  t = aalloc(x, sizeof *t);
+  if (!t) return NULL;
+  memset(t, 0, sizeof *t);
+  t->off = off;
+  t->bad = 1;                            /* until compiled: self-reference */
+  if (s) { s->gen = x->gen; s->key = off; s->v = t; }
+  start = ov->n;
+  t->bad = compile(x, ov, &body, 0, nest + 1) != 0;
+  t->n_ops = ov->n - start;
+  if (t->n_ops) {
+    evtx_op *ops = aalloc(x, t->n_ops * sizeof *ops);
+    if (!ops) { ov->n = start; t->n_ops = 0; t->bad = 1; return t; }
+    memcpy(ops, ov->v + start, t->n_ops * sizeof *ops);
+    t->ops = ops;
+  }
+  ov->n = start;
+  x->st.templates++;
+  return t;
+}
+
+/* Template instance: definition reference (maybe inline) and values. */
+static int compile_instance(cctx *c, tells_rd *r, int nest) {
+  tells_evtx *x = c->x;
+  uint32_t defoff, count, i, at;
+  const uint8_t *desc;
+  evtx_val *vals;
+  const evtx_tmpl *t;
+  evtx_op *o;
+  tells_rd_skip(r, 1);
+  tells_rd_skip(r, 4);                   /* template id */
+  at = cpos(x, r);
+  defoff = tells_rd_u32le(r);
+  if (!tells_rd_ok(r)) return -1;
+  if (defoff == cpos(x, r)) {            /* inline definition: skip it */
+    uint32_t dsize;
+    tells_rd_skip(r, 20);
+    dsize = tells_rd_u32le(r);
+    tells_rd_skip(r, dsize);
+    if (!tells_rd_ok(r)) return -1;
+  }
+  if (nest >= EVTX_MAX_NEST) {
+    banom(x, x->ck.base + at, "evtx.nest", "template nesting too deep");
+    return -1;
+  }
+  t = get_template(x, c->ov, defoff, nest);
+  if (!t) {
+    char m[112];
+    int outside = defoff < EVTX_CHUNK_HEADER || defoff >= x->ck.len;
+    snprintf(m, sizeof m, "template definition at chunk offset %u %s", defoff,
+             outside ? "is outside the chunk's record area" : "cannot be read (size past the chunk end)");
+    banom(x, x->ck.base + at, outside ? "evtx.template_range" : "evtx.template_bad", m);
+  }
+  count = tells_rd_u32le(r);
+  if (!tells_rd_ok(r)) return -1;
+  if (count > EVTX_MAX_VALUES) {
+    banom(x, tells_rd_pos(r) - 4, "evtx.values", "template instance value count over the cap");
+    return -1;
+  }
+  desc = tells_rd_bytes(r, (size_t)count * 4);
+  if (!desc) return -1;
+  vals = count ? aalloc(x, count * sizeof *vals) : NULL;
+  if (count && !vals) return -1;
+  for (i = 0; i < count; i++) {
+    vals[i].n = tells_ld16le(desc + 4 * i);
+    vals[i].type = desc[4 * i + 2];
+    vals[i].p = tells_rd_bytes(r, vals[i].n);
+    if (!vals[i].p) {
+      if (vals[i].n) return -1;
+      vals[i].p = desc;
+    }
+  }
+  o = emit(c, OP_TEMPLATE);
+  if (!o) return -1;
+  o->u.ti.t = t; o->u.ti.vals = vals; o->n = count;
+  return t && !t->bad ? 0 : -1;
+}
+
+/* Literal UTF-16 text (u16 count + chars) to an OP_TEXT. */
+static int compile_text(cctx *c, tells_rd *r) {
+  uint16_t nch = tells_rd_u16le(r);
+  const uint8_t *ch = tells_rd_bytes(r, (size_t)nch * 2);
+  tells_buf *b = &c->x->sb;
+  evtx_op *o;
+  char *s;
+  if (!ch) return -1;
+  tells_buf_reset(b);
+  tells__evtx_utf16(b, ch, nch);
+  s = tells_arena_strndup(&c->x->arena, b->p ? b->p : "", b->n);
+  o = emit(c, OP_TEXT);
+  if (!s || !o) return -1;
+  o->u.text = s; o->n = (uint32_t)b->n;
+  return 0;
+}
+
+/* Whether an element start at r (after the token) reads sensibly with or
+** without the dependency id: 2 when the name is inline right after it, 1
+** when the data size and the name offset fit in the chunk, 0 otherwise. */
+static int elem_layout_ok(const tells_evtx *x, const tells_rd *r, int dep) {
+  size_t at = r->off + (dep ? 2u : 0u);
+  uint32_t size, noff, here;
+  if (r->err || r->len < at || r->len - at < 8) return 0;
+  size = tells_ld32le(r->p + at);
+  noff = tells_ld32le(r->p + at + 4);
+  here = (uint32_t)(r->base + at + 8 - x->ck.base);
+  if (size > x->ck.len) return 0;
+  if (noff == here) return 2;                   /* name inline: certain */
+  return noff >= EVTX_CHUNK_HEADER && noff < x->ck.len;
+}
+
+/* Compiles the stream at r up to its end-of-stream token (or the end of
+** r's window).  Returns 0, or -1 after a fault (the ops hold a prefix). */
+static int compile(tells_evtx *x, opvec *ov, tells_rd *r, int in_subst, int nest) {
+  cctx c;
+  int dep_mode = -1;        /* element starts carry a dependency id */
+  c.x = x; c.ov = ov;
+  while (tells_rd_left(r) > 0) {
+    uint8_t tok = tells_rd_u8(r);
+    evtx_op *o;
+    switch (tok) {
+    case 0x00:
+      if (!emit(&c, OP_EOS)) return -1;
+      return 0;
+    case 0x01: case 0x41: {
+      uint32_t noff;
+      const evtx_name *nm;
+      /* The u16 dependency id is absent inside BinXml values, and in some
+      ** forwarded (WEC) record streams too: the first element of a stream
+      ** picks the layout whose name offset and data size are plausible
+      ** (the usual one on a tie); the rest of the stream follows it. */
+      int dep;
+      if (dep_mode < 0) {       /* decided by the stream's first element */
+        dep_mode = !in_subst;
+        if (elem_layout_ok(x, r, !dep_mode) > elem_layout_ok(x, r, dep_mode)) dep_mode = !dep_mode;
+      }
+      dep = dep_mode;
+      if (dep) tells_rd_skip(r, 2);
+      tells_rd_skip(r, 4);
+      noff = tells_rd_u32le(r);
+      if (!tells_rd_ok(r)) return -1;
+      nm = get_name(x, r, noff);
+      if (!nm) return -1;
+      if (tok & 0x40) tells_rd_skip(r, 4);
+      if (!tells_rd_ok(r) || !(o = emit(&c, OP_OPEN))) return -1;
+      o->u.name = nm;
+      break;
+    }
+    case 0x02:
+      if (!emit(&c, OP_CLOSE_START)) return -1;
+      break;
+    case 0x03: case 0x04:
+      if (!emit(&c, OP_END)) return -1;
+      break;
+    case 0x05: case 0x45: {
+      uint8_t vt = tells_rd_u8(r);
+      if (vt != EV_STR || compile_text(&c, r)) return -1;
+      break;
+    }
+    case 0x07: case 0x47:
+      if (compile_text(&c, r)) return -1;
+      break;
+    case 0x06: case 0x46: case 0x09: case 0x49: case 0x0a: {
+      uint32_t noff = tells_rd_u32le(r);
+      const evtx_name *nm;
+      if (!tells_rd_ok(r)) return -1;
+      nm = get_name(x, r, noff);
+      if (!nm) return -1;
+      o = emit(&c, (tok & 0x1f) == 0x06 ? OP_ATTR : (tok & 0x1f) == 0x09 ? OP_ENTITY : OP_PI);
+      if (!o) return -1;
+      o->u.name = nm;
+      break;
+    }
+    case 0x08: case 0x48: {
+      uint16_t v = tells_rd_u16le(r);
+      if (!tells_rd_ok(r) || !(o = emit(&c, OP_CHARREF))) return -1;
+      o->idx = v;
+      break;
+    }
+    case 0x0b: {                          /* PI data: kept out of the tree */
+      uint16_t nch = tells_rd_u16le(r);
+      tells_rd_skip(r, (size_t)nch * 2);
+      if (!tells_rd_ok(r)) return -1;
+      break;
+    }
+    case 0x0c:
+      if (compile_instance(&c, r, nest)) return -1;
+      break;
+    case 0x0d: case 0x0e: {
+      uint16_t idx = tells_rd_u16le(r);
+      tells_rd_skip(r, 1);
+      if (!tells_rd_ok(r) || !(o = emit(&c, OP_SUBST))) return -1;
+      o->idx = idx; o->optional = tok == 0x0e;
+      break;
+    }
+    case 0x0f:
+      tells_rd_skip(r, 3);
+      break;
+    default:
+      TELLS_CORRUPT(r);
+      return -1;
+    }
+    if (!tells_rd_ok(r)) return -1;
+  }
+  return tells_rd_ok(r) ? 0 : -1;
+}
+
+/* ---- expand: ops + values -> record tree ------------------------------- */
+typedef struct xctx {
+  tells_evtx *x;
+  uint32_t stack[EVTX_MAX_DEPTH];
+  int depth;
+  uint32_t attr;        /* open attribute, 0 = none */
+  uint32_t root_last;
+  int stop;
+} xctx;
+
+static uint32_t new_node(tells_evtx *x, uint16_t kind) {
+  evtx_node *nd;
+  if (x->n_nodes == x->cap_nodes) {
+    uint32_t cap = x->cap_nodes ? x->cap_nodes * 2 : 1024;
+    evtx_node *v;
+    if (cap > EVTX_MAX_NODES) {
+      banom(x, x->cur.off, "evtx.nodes", "record tree over the node cap; rest dropped");
+      return 0;
+    }
+    v = tells_realloc(x->nodes, cap * sizeof *v);
+    if (!v) return 0;
+    x->nodes = v; x->cap_nodes = cap;
+  }
+  nd = &x->nodes[x->n_nodes];
+  memset(nd, 0, sizeof *nd);
+  nd->kind = kind;
+  return x->n_nodes++;
+}
+
+/* Appends node k to the children of element/attribute p (0 = top level). */
+static void link_kid(xctx *e, uint32_t p, uint32_t k) {
+  tells_evtx *x = e->x;
+  if (!p) {
+    if (e->root_last) x->nodes[e->root_last].next = k; else x->root = k;
+    e->root_last = k;
+    return;
+  }
+  if (x->nodes[p].last) x->nodes[x->nodes[p].last].next = k;
+  else x->nodes[p].kids = k;
+  x->nodes[p].last = k;
+}
+
+static void add_value(xctx *e, uint16_t type, const uint8_t *p, uint32_t n) {
+  uint32_t k, parent = e->attr ? e->attr : e->depth ? e->stack[e->depth - 1] : 0;
+  if (!parent) return;                  /* text outside any element */
+  k = new_node(e->x, N_VAL);
+  if (!k) { e->stop = 1; return; }
+  e->x->nodes[k].type = type;
+  e->x->nodes[k].u.p = p;
+  e->x->nodes[k].n = n;
+  link_kid(e, parent, k);
+}
+
+static void expand(xctx *e, const evtx_op *ops, uint32_t n_ops, const evtx_val *vals,
+                   uint32_t nv, int nest);
+
+/* A BinXml-typed value, compiled once per chunk (cached by its offset in
+** the template cache's key space + 0x10000) and expanded in place. */
+static void expand_binxml(xctx *e, const evtx_val *v, int nest) {
+  tells_evtx *x = e->x;
+  opvec *ov = &x->ov_tmp;
+  tells_rd r;
+  uint32_t off = (uint32_t)(v->p - x->ck.p), start = ov->n, n;
+  evtx_tmpl *t;
+  hslot *s;
+  int found, rc;
+  if (nest >= EVTX_MAX_NEST) {
+    banom(x, x->ck.base + off, "evtx.nest", "nested BinXml too deep");
+    x->tree_bad = 1;
+    return;
+  }
+  s = hfind(x->tmpls, x->gen, off + 0x10000u, &found);
+  if (s && found) {
+    t = s->v;
+  } else {
+    x->work += v->n;
+    if (x->work > EVTX_MAX_WORK) {
+      banom(x, x->cur.off, "evtx.work", "record expansion over the work cap (template bomb?)");
+      x->tree_bad = 1; e->stop = 1;
+      return;
+    }
+    t = aalloc(x, sizeof *t);
+    if (!t) { x->tree_bad = 1; e->stop = 1; return; }
+    memset(t, 0, sizeof *t);
+    t->off = off;
+    r = tells_rd_sub(&x->ck, off, v->n);
+    rc = compile(x, ov, &r, 1, nest + 1);
+    if (rc) {
+      banom(x, r.err ? r.err_off : x->ck.base + off, "evtx.binxml",
+            "nested BinXml value could not be decoded");
+      t->bad = 1;
+    }
+    n = ov->n - start;
+    if (n) {
+      evtx_op *ops = aalloc(x, n * sizeof *ops);
+      if (ops) { memcpy(ops, ov->v + start, n * sizeof *ops); t->ops = ops; t->n_ops = n; }
+      else t->bad = 1;
+    }
+    ov->n = start;
+    if (s) { s->gen = x->gen; s->key = off + 0x10000u; s->v = t; }
+  }
+  if (t->bad) x->tree_bad = 1;
+  if (t->n_ops) expand(e, t->ops, t->n_ops, NULL, 0, nest + 1);
+}
+
+static void expand(xctx *e, const evtx_op *ops, uint32_t n_ops, const evtx_val *vals,
+                   uint32_t nv, int nest) {
+  tells_evtx *x = e->x;
+  uint32_t i, k;
+  for (i = 0; i < n_ops && !e->stop; i++) {
+    const evtx_op *o = &ops[i];
+    if (++x->work > EVTX_MAX_WORK) {
+      banom(x, x->cur.off, "evtx.work", "record expansion over the work cap (template bomb?)");
+      x->tree_bad = 1; e->stop = 1;
+      return;
+    }
+    switch (o->op) {
+    case OP_OPEN:
+      if (e->depth >= EVTX_MAX_DEPTH) {
+        banom(x, x->cur.off, "evtx.depth", "element nesting over the cap");
+        x->tree_bad = 1; e->stop = 1;
+        return;
+      }
+      k = new_node(x, N_ELEM);
+      if (!k) { e->stop = 1; return; }
+      x->nodes[k].u.name = o->u.name;
+      link_kid(e, e->depth ? e->stack[e->depth - 1] : 0, k);
+      e->stack[e->depth++] = k;
+      e->attr = 0;
+      break;
+    case OP_ATTR: {
+      uint32_t el;
+      if (!e->depth) break;
+      el = e->stack[e->depth - 1];
+      k = new_node(x, N_ATTR);
+      if (!k) { e->stop = 1; return; }
+      x->nodes[k].u.name = o->u.name;
+      /* attributes list: `attrs` first, `n` last */
+      if (x->nodes[el].n) x->nodes[x->nodes[el].n].next = k;
+      else x->nodes[el].attrs = k;
+      x->nodes[el].n = k;
+      e->attr = k;
+      break;
+    }
+    case OP_CLOSE_START: e->attr = 0; break;
+    case OP_END:
+      e->attr = 0;
+      if (e->depth) e->depth--;
+      break;
+    case OP_TEXT: add_value(e, EV_UTF8, (const uint8_t *)o->u.text, o->n); break;
+    case OP_ENTITY: add_value(e, EV_ENTITY, (const uint8_t *)o->u.name->s, o->u.name->n); break;
+    case OP_CHARREF: add_value(e, EV_CHARREF, NULL, o->idx); break;
+    case OP_PI: case OP_EOS: break;
+    case OP_TEMPLATE:
+      if (!o->u.ti.t) { x->tree_bad = 1; break; }
+      if (o->u.ti.t->bad) x->tree_bad = 1;
+      if (nest >= EVTX_MAX_NEST) { x->tree_bad = 1; break; }
+      expand(e, o->u.ti.t->ops, o->u.ti.t->n_ops, o->u.ti.vals, o->n, nest + 1);
+      break;
+    case OP_SUBST: {
+      const evtx_val *v;
+      if (o->idx >= nv) {
+        char m[96];
+        snprintf(m, sizeof m, "substitution index %u out of range (%u values)", o->idx, nv);
+        banom(x, x->cur.off, "evtx.subst_range", m);
+        x->tree_bad = 1;
+        break;
+      }
+      v = &vals[o->idx];
+      if (v->type == EV_NULL) break;
+      if (v->type == EV_BINXML) {
+        if (!e->attr) expand_binxml(e, v, nest);
+        break;
+      }
+      if (v->type & EV_ARRAY && (v->type & 0x7f) == EV_BINXML) break;
+      add_value(e, v->type, v->p, v->n);
+      break;
+    }
+    default: break;
+    }
+  }
+}
+
+/* ---- chunks and records ------------------------------------------------ */
+static int all_zero(const uint8_t *p, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) if (p[i]) return 0;
+  return 1;
+}
+
+static void close_chunk(tells_evtx *x) {
+  x->in_chunk = 0;
+  x->ci++;
+}
+
+/* Resets the per-chunk state for the chunk at c (avail bytes, file offset
+** off) whose record area ends at rec_end. */
+static void start_chunk(tells_evtx *x, const uint8_t *c, size_t avail, uint64_t off,
+                        uint32_t rec_end) {
+  tells_arena_free(&x->arena);
+  x->gen++;
+  if (x->gen == 0) {                     /* wrapped: clear the caches */
+    memset(x->names, 0, sizeof x->names);
+    memset(x->tmpls, 0, sizeof x->tmpls);
+    x->gen = 1;
+  }
+  x->ck = tells_rd_make(c, avail, off);
+  x->rec_pos = EVTX_CHUNK_HEADER;
+  x->rec_end = rec_end;
+  x->carving = 0;
+  x->anom_budget = EVTX_ANOM_PER_CHUNK;
+  x->chunk_work = 0;
+  x->in_chunk = 1;
+}
+
+/* Opens chunk x->ci.  Returns 1 when opened, 0 to skip it, -1 at the end. */
+static int open_chunk(tells_evtx *x) {
+  uint64_t off = EVTX_FILE_HEADER + (uint64_t)x->ci * EVTX_CHUNK_SIZE;
+  size_t avail;
+  const uint8_t *c;
+  uint32_t fso, crc;
+  if (x->ci >= x->n_chunks || off >= x->len) return -1;
+  avail = x->len - off < EVTX_CHUNK_SIZE ? (size_t)(x->len - off) : EVTX_CHUNK_SIZE;
+  c = x->buf + off;
+  if (avail < EVTX_CHUNK_HEADER || memcmp(c, "ElfChnk", 8) != 0) {
+    if (all_zero(c, avail)) { x->st.chunks_empty++; x->ci++; return 0; }
+    x->st.chunks_skipped++;
+    if (avail < EVTX_CHUNK_HEADER) {
+      tells_anom_add(x->an, off, "evtx.chunk_trunc",
+                     "chunk %u: truncated before the end of its header; %zu bytes skipped",
+                     x->ci, avail);
+      x->ci++;
+      return 0;
+    }
+    /* header unusable, body maybe intact: carve it for records */
+    tells_anom_add(x->an, off, "evtx.chunk_magic",
+                   "chunk %u: bad signature; header ignored, %zu bytes scanned for records "
+                   "(returned as recovered)", x->ci, avail);
+    start_chunk(x, c, avail, off, EVTX_CHUNK_HEADER);
+    x->carving = 1;
+    return 1;
+  }
+  x->st.chunks++;
+  if (avail < EVTX_CHUNK_SIZE)
+    tells_anom_add(x->an, off, "evtx.chunk_trunc",
+                   "chunk %u truncated: %zu of %u bytes present", x->ci, avail, EVTX_CHUNK_SIZE);
+  crc = tells__crc32(tells__crc32(0, c, 120), c + 128, EVTX_CHUNK_HEADER - 128);
+  fso = tells_ld32le(c + 48);
+  {
+    int bad = 0;
+    if (crc != tells_ld32le(c + 124)) {
+      tells_anom_add(x->an, off + 124, "evtx.chunk_crc",
+                     "chunk %u header CRC-32 mismatch (stored %08x, computed %08x); chunk read anyway",
+                     x->ci, tells_ld32le(c + 124), crc);
+      bad = 1;
+    }
+    if (fso < EVTX_CHUNK_HEADER || fso > avail) {
+      tells_anom_add(x->an, off + 48, "evtx.chunk_free",
+                     "chunk %u free space offset %u out of range; records read to the chunk end",
+                     x->ci, fso);
+      fso = (uint32_t)avail;
+      bad = 1;
+    } else {
+      crc = tells__crc32(0, c + EVTX_CHUNK_HEADER, fso - EVTX_CHUNK_HEADER);
+      if (crc != tells_ld32le(c + 52)) {
+        tells_anom_add(x->an, off + 52, "evtx.records_crc",
+                       "chunk %u records CRC-32 mismatch (stored %08x, computed %08x); records read anyway",
+                       x->ci, tells_ld32le(c + 52), crc);
+        bad = 1;
+      }
+    }
+    if (bad) x->st.chunks_bad_crc++;
+  }
+  start_chunk(x, c, avail, off, fso);
+  return 1;
+}
+
+/* Plausible record at chunk offset p (for carving): signature, size, copy. */
+static int rec_plausible(const tells_evtx *x, uint32_t p) {
+  const uint8_t *c = x->ck.p;
+  uint32_t sz;
+  if (p > x->ck.len || x->ck.len - p < EVTX_REC_MIN + 4) return 0;
+  if (tells_ld32le(c + p) != 0x00002a2a) return 0;
+  sz = tells_ld32le(c + p + 4);
+  if (sz < EVTX_REC_MIN + 4 || sz > x->ck.len - p) return 0;
+  if (tells_ld32le(c + p + sz - 4) != sz) return 0;
+  return c[p + 24] == 0x0f && c[p + 25] == 0x01 && c[p + 26] == 0x01;
+}
+
+/* Decodes the record's Binary XML into the tree. */
+static int build_tree(tells_evtx *x, uint32_t p, uint32_t size) {
+  opvec *ov = &x->ov_rec;
+  tells_rd r = tells_rd_sub(&x->ck, p + 24, size - EVTX_REC_MIN);
+  xctx e;
+  int rc;
+  x->n_nodes = 0;                       /* node 0 is the "none" index */
+  if (!x->cap_nodes && (new_node(x, 0), x->cap_nodes == 0)) return TELLS_ENOMEM;
+  x->n_nodes = 1;
+  x->root = 0;
+  x->tree_bad = 0;
+  x->work = 0;
+  if (size == EVTX_REC_MIN) {
+    banom(x, x->ck.base + p, "evtx.record_empty", "record data size 0");
+    x->tree_bad = 1;
+    return 0;
+  }
+  ov->n = 0;
+  if (x->chunk_work > EVTX_MAX_CHUNK_WORK) {
+    if (x->chunk_work != UINT64_MAX) {
+      banom(x, x->ck.base + p, "evtx.work",
+            "chunk expansion over the work cap; its remaining records are not decoded");
+      x->chunk_work = UINT64_MAX;
+    }
+    x->tree_bad = 1;
+    return 0;
+  }
+  rc = compile(x, ov, &r, 0, 0);
+  if (rc) {
+    char m[128];
+    snprintf(m, sizeof m, "record %llu: Binary XML could not be decoded (%s)",
+             (unsigned long long)x->cur.id, tells_strerror(r.err ? r.err : TELLS_ECORRUPT));
+    banom(x, r.err ? r.err_off : x->ck.base + p, "evtx.binxml", m);
+    x->tree_bad = 1;
+  }
+  memset(&e, 0, sizeof e);
+  e.x = x;
+  expand(&e, ov->v, ov->n, NULL, 0, 0);
+  x->chunk_work += x->work;
+  if (e.stop) x->tree_bad = 1;
+  return 0;
+}
+
+int tells_evtx_next(tells_evtx *x, tells_evtx_rec *out) {
+  for (;;) {
+    const uint8_t *c;
+    uint32_t p, sz;
+    if (!x->in_chunk) {
+      int rc = open_chunk(x);
+      if (rc < 0) { x->have_cur = 0; return 0; }
+      if (rc == 0) continue;
+    }
+    c = x->ck.p;
+    p = x->rec_pos;
+    if (!x->carving) {
+      if (p >= x->rec_end || x->rec_end - p < EVTX_REC_MIN) {
+        x->carving = 1;
+        x->rec_pos = (p + 7) & ~7u;
+        continue;
+      }
+      if (tells_ld32le(c + p) != 0x00002a2a) {
+        tells_anom_add(x->an, x->ck.base + p, "evtx.record_sig",
+                       "chunk %u: no record signature at chunk offset %u; %u bytes of record data skipped",
+                       x->ci, p, x->rec_end - p);
+        x->carving = 1;
+        x->rec_pos = (p + 8) & ~7u;
+        continue;
+      }
+      sz = tells_ld32le(c + p + 4);
+      if (sz < EVTX_REC_MIN || sz > x->ck.len - p) {
+        tells_anom_add(x->an, x->ck.base + p, "evtx.record_size",
+                       "chunk %u: record size %u at chunk offset %u out of range; rest of chunk scanned",
+                       x->ci, sz, p);
+        x->carving = 1;
+        x->rec_pos = (p + 8) & ~7u;
+        continue;
+      }
+      if (tells_ld32le(c + p + sz - 4) != sz)
+        tells_anom_add(x->an, x->ck.base + p + sz - 4, "evtx.record_size_copy",
+                       "record at chunk offset %u: trailing size copy %u differs from size %u",
+                       p, tells_ld32le(c + p + sz - 4), sz);
+      x->rec_pos = p + sz;
+      x->cur.recovered = 0;
+    } else {
+      /* outside the record list (slack after it, the rest of a damaged
+      ** list, a chunk with an unusable header): look for carvable records
+      ** on 8-byte boundaries */
+      while (p + EVTX_REC_MIN + 4 <= x->ck.len && !rec_plausible(x, p)) p += 8;
+      if (p + EVTX_REC_MIN + 4 > x->ck.len) { close_chunk(x); continue; }
+      sz = tells_ld32le(c + p + 4);
+      x->rec_pos = p + sz;
+      x->cur.recovered = 1;
+      x->st.records_recovered++;
+      if (x->carving == 1)
+        tells_anom_add(x->an, x->ck.base + p, "evtx.record_recovered",
+                       "chunk %u: record(s) carved from space outside the record list "
+                       "(slack, damaged area or unusable chunk), first at chunk offset %u "
+                       "(flagged recovered)", x->ci, p);
+      x->carving = 2;
+    }
+    x->cur.off = x->ck.base + p;
+    x->cur.size = sz;
+    x->cur.id = tells_ld32le(c + p + 8) | (uint64_t)tells_ld32le(c + p + 12) << 32;
+    x->cur.written = tells_ld32le(c + p + 16) | (uint64_t)tells_ld32le(c + p + 20) << 32;
+    x->cur.chunk = x->ci;
+    if (build_tree(x, p, sz)) return TELLS_ENOMEM;
+    x->cur.broken = x->tree_bad;
+    if (x->tree_bad) x->st.records_broken++;
+    x->st.records++;
+    x->have_cur = 1;
+    *out = x->cur;
+    return 1;
+  }
+}
+
+tells_err tells_evtx_open(const uint8_t *buf, size_t len, tells_anoms *an, tells_evtx **out) {
+  tells_evtx *x;
+  uint64_t nch;
+  *out = NULL;
+  if (!buf && len) return TELLS_EARG;
+  x = tells_calloc(1, sizeof *x);
+  if (!x) return TELLS_ENOMEM;
+  x->buf = buf; x->len = len;
+  if (!an) { tells_anoms_init(&x->own_an); an = &x->own_an; }
+  x->an = an;
+  tells_arena_init(&x->arena, 8u << 20);
+  tells_buf_init(&x->sb, 16u << 20);
+  tells_buf_init(&x->ev_strs, 16u << 20);
+  tells_buf_init(&x->keys, 16u << 20);
+  tells_buf_init(&x->nb, 1u << 20);
+  x->gen = 1;
+  if (len < 8 || memcmp(buf, "ElfFile", 8) != 0) {
+    tells_anom_add(an, 0, "evtx.file_magic", "file header signature missing; scanning for chunks");
+  } else if (len < 128) {
+    tells_anom_add(an, 0, "evtx.file_trunc", "file header truncated (%zu bytes)", len);
+  } else {
+    uint32_t crc = tells__crc32(0, buf, 120);
+    uint32_t flags = tells_ld32le(buf + 120);
+    if (crc != tells_ld32le(buf + 124))
+      tells_anom_add(an, 124, "evtx.file_crc",
+                     "file header CRC-32 mismatch (stored %08x, computed %08x)",
+                     tells_ld32le(buf + 124), crc);
+    if (flags & 1)
+      tells_anom_add(an, 120, "evtx.file_dirty", "file header flags: dirty (not closed cleanly)");
+    if (tells_ld16le(buf + 38) != 3)
+      tells_anom_add(an, 38, "evtx.file_version", "unexpected major version %u",
+                     tells_ld16le(buf + 38));
+  }
+  nch = len > EVTX_FILE_HEADER ? (len - EVTX_FILE_HEADER + EVTX_CHUNK_SIZE - 1) / EVTX_CHUNK_SIZE : 0;
+  if (nch > TELLS_MAX_EVTX_CHUNKS) {
+    tells_anom_add(an, 0, "evtx.chunks", "%llu chunks; only the first %u are read",
+                   (unsigned long long)nch, TELLS_MAX_EVTX_CHUNKS);
+    nch = TELLS_MAX_EVTX_CHUNKS;
+  }
+  if (len <= EVTX_FILE_HEADER && len >= 8)
+    tells_anom_add(an, len, "evtx.file_trunc", "file ends before the first chunk");
+  x->n_chunks = (uint32_t)nch;
+  *out = x;
+  return TELLS_OK;
+}
+
+void tells_evtx_close(tells_evtx *x) {
+  if (!x) return;
+  tells_arena_free(&x->arena);
+  tells_free(x->nodes);
+  tells_free(x->fields);
+  tells_free(x->fl);
+  tells_free(x->ov_rec.v);
+  tells_free(x->ov_tmp.v);
+  tells_buf_free(&x->sb);
+  tells_buf_free(&x->ev_strs);
+  tells_buf_free(&x->keys);
+  tells_buf_free(&x->nb);
+  tells_free(x->kt);
+  if (x->an == &x->own_an) tells_anoms_free(&x->own_an);
+  tells_free(x);
+}
+
+const tells_evtx_stats *tells_evtx_stats_get(const tells_evtx *x) { return &x->st; }

@@ -1,0 +1,245 @@
+/*
+** evtx_int.h -- objects used internally by the EVTX reader (evtx*.c), not
+** published.  The on-disk layout, after the libevtx format description
+** (J. Metz, "Windows XML Event Log (EVTX) format") and [MS-EVEN6]:
+**
+** File header (first 4096 bytes; all integers little-endian)
+**   OFFSET  SIZE  DESCRIPTION
+**        0     8  signature "ElfFile\0"
+**        8     8  first chunk number
+**       16     8  last chunk number
+**       24     8  next record identifier
+**       32     4  header size (128)
+**       36     2  minor version (1 or 2)
+**       38     2  major version (3)
+**       40     2  header block size (4096): offset of the first chunk
+**       42     2  number of chunks
+**      120     4  file flags (1 dirty, 2 full)
+**      124     4  CRC-32 of bytes 0..119
+**
+** Chunk (65536 bytes each, from offset 4096)
+**   OFFSET  SIZE  DESCRIPTION
+**        0     8  signature "ElfChnk\0"
+**        8     8  first event record number
+**       16     8  last event record number
+**       24     8  first event record identifier
+**       32     8  last event record identifier
+**       40     4  header size (128)
+**       44     4  offset of the last record (chunk-relative)
+**       48     4  free space offset: end of the record data
+**       52     4  CRC-32 of the record data, bytes 512..free space offset
+**      120     4  flags
+**      124     4  CRC-32 of bytes 0..119 and 128..511
+**      128   256  common string offsets (64 x 4), hash buckets of names
+**      384   128  template pointers (32 x 4)
+**      512   ...  event records, then unused space (slack)
+**
+** Event record
+**   OFFSET  SIZE  DESCRIPTION
+**        0     4  signature 2a 2a 00 00
+**        4     4  size of the record, signature to trailing size copy
+**        8     8  record identifier
+**       16     8  written time, FILETIME
+**       24   ...  Binary XML (size - 28 bytes)
+**   size-4     4  copy of the size
+**
+** Binary XML tokens (low 5 bits; 0x40 = "more data" / "has attributes")
+**   00 end of stream         01/41 open start element   02 close start tag
+**   03 close empty element   04 end element             05/45 value text
+**   06/46 attribute          07/47 CDATA                08/48 char ref
+**   09/49 entity ref         0a PI target               0b PI data
+**   0c template instance     0d normal substitution     0e optional subst.
+**   0f fragment header (0f 01 01 00)
+**
+** Open start element: token, [u16 dependency id: absent inside a BinXml
+** substitution value], u32 data size, u32 name offset (chunk-relative; the
+** name is inline when the offset is the current position), [u32 attribute
+** list size when token & 0x40].
+** Name: u32 next offset, u16 hash, u16 character count, UTF-16LE, u16 NUL.
+** Template instance: token, u8 1, u32 template id, u32 definition offset;
+** when the definition is inline (offset == position): u32 next definition,
+** 16-byte GUID, u32 data size, data (fragment header, element, EOF).  Then
+** the instance data: u32 value count, count x (u16 size, u8 type, u8 0),
+** then the values back to back.  Substitution: token, u16 index, u8 type.
+**
+** Decoding happens in two steps.  A Binary XML stream (a template definition,
+** a record body, a nested BinXml value) is compiled once into an array of
+** ops (names resolved, literal text already UTF-8); template definitions are
+** compiled once per chunk and cached by offset.  A record is then expanded
+** by walking the ops with the instance's values into a tree of nodes, which
+** the JSON, XML and event renderers walk.  All per-chunk memory comes from
+** an arena freed when the reader moves to the next chunk; the node array and
+** scratch buffers are reused from record to record.
+*/
+#ifndef TELLS_EVTX_INT_H
+#define TELLS_EVTX_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "anom.h"
+#include "arena.h"
+#include "buf.h"
+#include "evtx.h"
+#include "rd.h"
+
+#define EVTX_FILE_HEADER   4096u
+#define EVTX_CHUNK_SIZE    65536u
+#define EVTX_CHUNK_HEADER  512u
+#define EVTX_REC_MIN       28u
+
+/* Caps (hostile input): nesting of elements, of templates/BinXml values,
+** values per template instance, nodes per record. */
+#define EVTX_MAX_DEPTH        64
+#define EVTX_MAX_NEST         8
+#define EVTX_MAX_VALUES       4096
+#define EVTX_MAX_NODES        (1u << 18)
+#define EVTX_MAX_OPS          (1u << 16)
+#define EVTX_MAX_WORK         (1u << 23)  /* ops expanded + BinXml bytes
+                                             compiled, per record */
+#define EVTX_MAX_CHUNK_WORK   (1u << 25)  /* the same, per chunk (a normal
+                                             chunk needs ~1/1000 of it) */
+
+/* Value types (low 7 bits; 0x80 = array). */
+enum {
+  EV_NULL = 0x00, EV_STR = 0x01, EV_ANSI = 0x02, EV_I8 = 0x03, EV_U8 = 0x04,
+  EV_I16 = 0x05, EV_U16 = 0x06, EV_I32 = 0x07, EV_U32 = 0x08, EV_I64 = 0x09,
+  EV_U64 = 0x0a, EV_R32 = 0x0b, EV_R64 = 0x0c, EV_BOOL = 0x0d, EV_BIN = 0x0e,
+  EV_GUID = 0x0f, EV_SIZET = 0x10, EV_FILETIME = 0x11, EV_SYSTIME = 0x12,
+  EV_SID = 0x13, EV_HEX32 = 0x14, EV_HEX64 = 0x15, EV_HANDLE = 0x20,
+  EV_BINXML = 0x21, EV_EVTXML = 0x23, EV_ARRAY = 0x80,
+  /* internal: literal text from the template, already UTF-8 */
+  EV_UTF8 = 0x100,
+  /* internal: entity reference (name in p/n), character reference (n) */
+  EV_ENTITY = 0x101, EV_CHARREF = 0x102
+};
+
+/* Names the renderers look up, numbered once when a name is decoded so
+** lookups compare integers. */
+#define EVTX_WK_MAP(X) X(Event) X(System) X(Provider) X(EventID) X(Version) \
+  X(Level) X(Task) X(Opcode) X(Keywords) X(TimeCreated) X(EventRecordID)     \
+  X(Execution) X(Channel) X(Computer) X(Security) X(EventData) X(UserData)   \
+  X(Data) X(Name) X(Guid) X(Qualifiers) X(SystemTime) X(ProcessID)           \
+  X(ThreadID) X(UserID)
+enum {
+  WK_NONE = 0,
+#define EVTX__WK_ENUM(n) WK_##n,
+  EVTX_WK_MAP(EVTX__WK_ENUM)
+#undef EVTX__WK_ENUM
+  WK_COUNT
+};
+
+/* A name from the chunk, decoded to UTF-8 once per chunk. */
+typedef struct evtx_name {
+  const char *s;        /* NUL-terminated UTF-8, in the chunk arena */
+  uint32_t n;
+  int wk;               /* WK_* or WK_NONE */
+} evtx_name;
+
+/* One substitution value of a template instance. */
+typedef struct evtx_val {
+  const uint8_t *p;     /* into the input buffer */
+  uint32_t n;
+  uint16_t type;
+} evtx_val;
+
+/* Compiled Binary XML. */
+enum {
+  OP_OPEN = 1, OP_ATTR, OP_CLOSE_START, OP_END, OP_TEXT, OP_SUBST,
+  OP_ENTITY, OP_CHARREF, OP_PI, OP_TEMPLATE, OP_EOS
+};
+
+typedef struct evtx_tmpl evtx_tmpl;
+
+typedef struct evtx_op {
+  uint8_t op;
+  uint8_t optional;     /* OP_SUBST: optional substitution */
+  uint16_t idx;         /* OP_SUBST: value index; OP_CHARREF: code unit */
+  uint32_t n;           /* OP_TEXT: length; OP_TEMPLATE: value count */
+  union {
+    const evtx_name *name;   /* OPEN, ATTR, ENTITY, PI */
+    const char *text;        /* TEXT (UTF-8, arena) */
+    struct { const evtx_tmpl *t; const evtx_val *vals; } ti; /* TEMPLATE */
+  } u;
+} evtx_op;
+
+struct evtx_tmpl {
+  uint32_t off;         /* chunk-relative offset of the definition */
+  const evtx_op *ops;
+  uint32_t n_ops;
+  int bad;              /* compiled with an error: ops hold a prefix */
+};
+
+/* Tree of one record. */
+enum { N_ELEM = 1, N_ATTR, N_VAL };
+
+typedef struct evtx_node {
+  uint16_t kind;
+  uint16_t type;        /* N_VAL: value type */
+  uint32_t next;        /* next sibling, 0 = none (node 0 is unused) */
+  uint32_t attrs;       /* N_ELEM: first attribute */
+  uint32_t kids;        /* N_ELEM: first child; N_ATTR: first value */
+  uint32_t last;        /* N_ELEM/N_ATTR: last child / value (for append) */
+  uint32_t n;           /* N_VAL: byte length */
+  union {
+    const evtx_name *name; /* N_ELEM, N_ATTR */
+    const uint8_t *p;      /* N_VAL: bytes (input or arena) */
+  } u;
+} evtx_node;
+
+typedef struct evtx_kent { uint32_t gen, obj, h, len, next; size_t off; } evtx_kent;
+typedef struct hslot { uint32_t key, gen; void *v; } hslot;
+typedef struct evtx_opvec { evtx_op *v; uint32_t n, cap; } evtx_opvec;
+#define EVTX_HASH 2048u  /* slots per cache; power of two */
+
+struct tells_evtx {
+  const uint8_t *buf; size_t len;
+  tells_anoms *an;
+  tells_anoms own_an;       /* used when the caller passed NULL */
+  tells_evtx_stats st;
+  uint32_t n_chunks;        /* chunk slots in the file */
+  uint32_t ci;              /* current chunk index */
+  int in_chunk;             /* a chunk is open */
+  tells_rd ck;              /* the current chunk (window = chunk bytes) */
+  uint32_t rec_pos;         /* next record position in the chunk */
+  uint32_t rec_end;         /* end of record data */
+  int carving;              /* scanning slack for recovered records */
+  tells_arena arena;        /* per chunk */
+  uint32_t gen;             /* cache generation, bumped per chunk */
+  hslot names[EVTX_HASH];
+  hslot tmpls[EVTX_HASH];
+  /* record tree */
+  evtx_node *nodes; uint32_t n_nodes, cap_nodes;
+  uint32_t root;            /* first top-level node */
+  int tree_bad;             /* expansion stopped on a fault */
+  uint32_t work;            /* expansion work for this record */
+  uint64_t chunk_work;      /* expansion work for this chunk */
+  tells_evtx_rec cur;
+  int have_cur;
+  /* scratch */
+  evtx_opvec ov_rec;        /* ops of the record being decoded */
+  evtx_opvec ov_tmp;        /* stack for template / nested compiles */
+  tells_buf sb;             /* string scratch for rendering */
+  tells_buf nb;             /* name decoding scratch */
+  tells_buf ev_strs;        /* strings of the last event */
+  tells_buf keys;           /* bytes of the JSON keys written for this record */
+  struct evtx_kent *kt;     /* hash set of (object, key) for dup suffixes */
+  uint32_t kt_cap, kt_n, kt_gen, kt_obj;
+  tells_evtx_field *fields; size_t cap_fields;
+  struct evtx_fld *fl; size_t cap_fl;   /* field offsets while building */
+  uint64_t anom_budget;     /* binxml anomalies left for this chunk */
+};
+
+/* evtx_val.c: value formatting. */
+/* Appends the text form of a value (as evtx_dump renders it in XML). */
+void tells__evtx_val_text(tells_buf *b, uint16_t type, const uint8_t *p, uint32_t n);
+/* Writes a value as a JSON value, typed as evtx_dump does. */
+void tells__evtx_val_json(tells_json *j, tells_buf *scratch, uint16_t type,
+                          const uint8_t *p, uint32_t n);
+/* Drops trailing white space (evtx_dump's JSON strings carry none). */
+void tells__evtx_trim(tells_buf *b);
+/* UTF-16LE to UTF-8 (lone surrogates become U+FFFD); appends to b. */
+void tells__evtx_utf16(tells_buf *b, const uint8_t *p, size_t nchars);
+/* Formats FILETIME ticks as "YYYY-MM-DDTHH:MM:SS.ffffffZ" into out[32]. */
+size_t tells__evtx_filetime(char *out, uint64_t ft);
+
+#endif
