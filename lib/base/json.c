@@ -219,3 +219,6 @@ void tells_json_ki64(tells_json *j, const char *k, int64_t v) {
 void tells_json_ku64(tells_json *j, const char *k, uint64_t v) {
   tells_json_key(j, k); tells_json_u64(j, v);
 }
+void tells_json_kbool(tells_json *j, const char *k, int v) {
+  tells_json_key(j, k); tells_json_bool(j, v);
+}

@@ -61,8 +61,9 @@ void tells_json_raw(tells_json *j, const char *s, size_t n);
 /* Ends a JSON-lines record with "\n" (only at depth 0). */
 void tells_json_nl(tells_json *j);
 
-/* key + value shorthands */
+/* key + value shorthands (kstr writes null for a NULL string) */
 void tells_json_kstr(tells_json *j, const char *k, const char *v);
+void tells_json_kbool(tells_json *j, const char *k, int v);
 void tells_json_ki64(tells_json *j, const char *k, int64_t v);
 void tells_json_ku64(tells_json *j, const char *k, uint64_t v);
 

@@ -121,20 +121,10 @@ static const char *sym_type_name(uint8_t t) {
 
 /* ---- writer --------------------------------------------------------- */
 
-static void kname(tells_json *j, const char *k, const char *v) {
-  tells_json_key(j, k);
-  tells_json_str(j, v);          /* NULL -> null */
-}
-
 static void kdbl(tells_json *j, const char *k, double v) {
   tells_json_key(j, k);
   if (v < 0) tells_json_null(j);
   else tells_json_dbl(j, (double)(long)(v * 10000 + 0.5) / 10000);
-}
-
-static void kbool(tells_json *j, const char *k, int v) {
-  tells_json_key(j, k);
-  tells_json_bool(j, v);
 }
 
 /* Section flags as readelf letters: W A X M S I L O G T C. */
@@ -157,9 +147,9 @@ static void write_sections(const tells_elf *e, tells_json *j) {
     const tells_elf_section *s = &e->sections[i];
     tells_json_obj(j);
     tells_json_ku64(j, "index", i);
-    kname(j, "name", s->name);
+    tells_json_kstr(j, "name", s->name);
     tells_json_ku64(j, "type", s->type);
-    kname(j, "type_name", tells_elf_sh_type_name(s->type));
+    tells_json_kstr(j, "type_name", tells_elf_sh_type_name(s->type));
     tells_json_ku64(j, "flags", s->flags);
     sh_flags_str(s->flags, fl);
     tells_json_kstr(j, "flags_str", fl);
@@ -189,7 +179,7 @@ static void write_segments(const tells_elf *e, tells_json *j) {
     fl[3] = 0;
     tells_json_obj(j);
     tells_json_ku64(j, "type", s->type);
-    kname(j, "type_name", tells_elf_p_type_name(s->type));
+    tells_json_kstr(j, "type_name", tells_elf_p_type_name(s->type));
     tells_json_ku64(j, "flags", s->flags);
     tells_json_kstr(j, "flags_str", fl);
     tells_json_ku64(j, "offset", s->offset);
@@ -214,13 +204,13 @@ static void write_dynamic(const tells_elf *e, tells_json *j) {
   tells_json_arr(j);
   for (i = 0; i < e->n_needed; i++) tells_json_str(j, e->needed[i]);
   tells_json_arr_end(j);
-  kname(j, "soname", e->soname);
-  kname(j, "rpath", e->rpath);
-  kname(j, "runpath", e->runpath);
+  tells_json_kstr(j, "soname", e->soname);
+  tells_json_kstr(j, "rpath", e->rpath);
+  tells_json_kstr(j, "runpath", e->runpath);
   tells_json_ku64(j, "flags", e->dt_flags);
   tells_json_ku64(j, "flags_1", e->dt_flags_1);
-  kbool(j, "bind_now", e->bind_now);
-  kbool(j, "textrel", e->textrel);
+  tells_json_kbool(j, "bind_now", e->bind_now);
+  tells_json_kbool(j, "textrel", e->textrel);
   tells_json_obj_end(j);
 }
 
@@ -228,7 +218,7 @@ static void write_dynsyms(const tells_elf *e, tells_json *j) {
   static const char *const vis[] = {"DEFAULT", "INTERNAL", "HIDDEN", "PROTECTED"};
   size_t i, imports = 0;
   for (i = 0; i < e->n_dynsyms; i++) imports += !e->dynsyms[i].defined;
-  kname(j, "dynsym_source", e->dynsym_source);
+  tells_json_kstr(j, "dynsym_source", e->dynsym_source);
   tells_json_ku64(j, "dynsym_imports", imports);
   tells_json_ku64(j, "dynsym_exports", e->n_dynsyms - imports);
   tells_json_key(j, "dynsyms");
@@ -236,14 +226,14 @@ static void write_dynsyms(const tells_elf *e, tells_json *j) {
   for (i = 0; i < e->n_dynsyms; i++) {
     const tells_elf_sym *s = &e->dynsyms[i];
     tells_json_obj(j);
-    kname(j, "name", s->name);
+    tells_json_kstr(j, "name", s->name);
     tells_json_ku64(j, "value", s->value);
     tells_json_ku64(j, "size", s->size);
-    kname(j, "bind", bind_name(s->bind));
-    kname(j, "type", sym_type_name(s->type));
+    tells_json_kstr(j, "bind", bind_name(s->bind));
+    tells_json_kstr(j, "type", sym_type_name(s->type));
     tells_json_kstr(j, "visibility", vis[s->other & 3]);
     tells_json_ku64(j, "shndx", s->shndx);
-    kbool(j, "defined", s->defined);
+    tells_json_kbool(j, "defined", s->defined);
     tells_json_obj_end(j);
   }
   tells_json_arr_end(j);
@@ -264,14 +254,14 @@ static void write_notes(const tells_elf *e, tells_json *j) {
   } else {
     tells_json_null(j);
   }
-  kname(j, "abi_tag", e->abi_tag);
-  kname(j, "go_build_id", e->go_build_id);
+  tells_json_kstr(j, "abi_tag", e->abi_tag);
+  tells_json_kstr(j, "go_build_id", e->go_build_id);
   tells_json_key(j, "notes");
   tells_json_arr(j);
   for (i = 0; i < e->n_notes; i++) {
     const tells_elf_note *n = &e->notes[i];
     tells_json_obj(j);
-    kname(j, "owner", n->owner);
+    tells_json_kstr(j, "owner", n->owner);
     tells_json_ku64(j, "type", n->type);
     tells_json_ku64(j, "offset", n->off);
     tells_json_ku64(j, "desc_size", n->desc_size);
@@ -290,12 +280,12 @@ void tells_elf_json(const tells_elf *e, tells_json *j) {
   tells_json_kstr(j, "data", e->big ? "msb" : "lsb");
   tells_json_ku64(j, "ident_version", e->ei_version);
   tells_json_ku64(j, "osabi", e->osabi);
-  kname(j, "osabi_name", tells_elf_osabi_name(e->osabi));
+  tells_json_kstr(j, "osabi_name", tells_elf_osabi_name(e->osabi));
   tells_json_ku64(j, "abi_version", e->abi_version);
   tells_json_ku64(j, "type", e->type);
-  kname(j, "type_name", tells_elf_type_name(e->type));
+  tells_json_kstr(j, "type_name", tells_elf_type_name(e->type));
   tells_json_ku64(j, "machine", e->machine);
-  kname(j, "machine_name", tells_elf_machine_name(e->machine));
+  tells_json_kstr(j, "machine_name", tells_elf_machine_name(e->machine));
   tells_json_ku64(j, "version", e->version);
   tells_json_ku64(j, "entry", e->entry);
   tells_json_ku64(j, "flags", e->flags);
@@ -309,7 +299,7 @@ void tells_elf_json(const tells_elf *e, tells_json *j) {
   tells_json_ku64(j, "shstrndx", e->shstrndx);
   write_sections(e, j);
   write_segments(e, j);
-  kname(j, "interpreter", e->interp);
+  tells_json_kstr(j, "interpreter", e->interp);
   write_dynamic(e, j);
   write_dynsyms(e, j);
   write_notes(e, j);
@@ -317,16 +307,16 @@ void tells_elf_json(const tells_elf *e, tells_json *j) {
   tells_json_arr(j);
   for (i = 0; i < e->n_comments; i++) tells_json_str(j, e->comments[i]);
   tells_json_arr_end(j);
-  kbool(j, "stripped", !e->has_symtab);
+  tells_json_kbool(j, "stripped", !e->has_symtab);
   tells_json_key(j, "hardening");
   tells_json_obj(j);
   tells_json_key(j, "nx");
   if (e->nx < 0) tells_json_null(j); else tells_json_bool(j, e->nx);
   tells_json_kstr(j, "relro", e->relro == 2 ? "full" : e->relro ? "partial" : "none");
-  kbool(j, "pie", e->pie);
-  kbool(j, "canary", e->canary);
-  kbool(j, "fortify", e->fortify);
-  kbool(j, "rwx_segment", e->rwx_segment);
+  tells_json_kbool(j, "pie", e->pie);
+  tells_json_kbool(j, "canary", e->canary);
+  tells_json_kbool(j, "fortify", e->fortify);
+  tells_json_kbool(j, "rwx_segment", e->rwx_segment);
   tells_json_obj_end(j);
   tells_json_key(j, "overlay");
   if (e->overlay_size) {

@@ -58,11 +58,6 @@ static const char *rsrc_type(uint32_t t) {
   return t < sizeof names / sizeof names[0] ? names[t] : NULL;
 }
 
-static void kstr_or_null(tells_json *j, const char *k, const char *v) {
-  tells_json_key(j, k);
-  if (v) tells_json_str(j, v); else tells_json_null(j);
-}
-
 static void ver4(tells_json *j, const char *k, uint32_t ms, uint32_t ls) {
   char b[48];
   snprintf(b, sizeof b, "%u.%u.%u.%u", ms >> 16, ms & 0xffff, ls >> 16, ls & 0xffff);
@@ -107,7 +102,7 @@ void tells_pe_json(const tells_pe *pe, tells_json *j) {
 
   tells_json_key(j, "coff"); tells_json_obj(j);
   tells_json_ku64(j, "machine", pe->machine);
-  kstr_or_null(j, "machine_name", machine_name(pe->machine));
+  tells_json_kstr(j, "machine_name", machine_name(pe->machine));
   tells_json_ku64(j, "number_of_sections", pe->n_sections_hdr);
   tells_json_ku64(j, "time_date_stamp", pe->timestamp);
   tells_json_ku64(j, "pointer_to_symbol_table", pe->ptr_symtab);
@@ -139,7 +134,7 @@ void tells_pe_json(const tells_pe *pe, tells_json *j) {
   tells_json_ku64(j, "size_of_headers", pe->size_headers);
   tells_json_ku64(j, "checksum", pe->checksum);
   tells_json_ku64(j, "subsystem", pe->subsystem);
-  kstr_or_null(j, "subsystem_name", subsystem_name(pe->subsystem));
+  tells_json_kstr(j, "subsystem_name", subsystem_name(pe->subsystem));
   tells_json_ku64(j, "dll_characteristics", pe->dll_characteristics);
   tells_json_ku64(j, "size_of_stack_reserve", pe->stack_reserve);
   tells_json_ku64(j, "size_of_stack_commit", pe->stack_commit);
@@ -183,7 +178,7 @@ void tells_pe_json(const tells_pe *pe, tells_json *j) {
   if (!pe->has_exports) tells_json_null(j);
   else {
     tells_json_obj(j);
-    kstr_or_null(j, "dll", pe->export_dll);
+    tells_json_kstr(j, "dll", pe->export_dll);
     tells_json_ku64(j, "timestamp", pe->export_timestamp);
     tells_json_key(j, "functions"); tells_json_arr(j);
     for (i = 0; i < pe->n_exports; i++) {
@@ -191,8 +186,8 @@ void tells_pe_json(const tells_pe *pe, tells_json *j) {
       tells_json_obj(j);
       tells_json_ku64(j, "ordinal", e->ordinal);
       tells_json_ku64(j, "rva", e->rva);
-      kstr_or_null(j, "name", e->name);
-      kstr_or_null(j, "forwarder", e->forwarder);
+      tells_json_kstr(j, "name", e->name);
+      tells_json_kstr(j, "forwarder", e->forwarder);
       tells_json_obj_end(j);
     }
     tells_json_arr_end(j);
@@ -234,8 +229,8 @@ void tells_pe_json(const tells_pe *pe, tells_json *j) {
     tells_json_key(j, "strings"); tells_json_arr(j);
     for (i = 0; i < pe->n_ver_strings; i++) {
       tells_json_obj(j);
-      kstr_or_null(j, "key", pe->ver_strings[i].key);
-      kstr_or_null(j, "value", pe->ver_strings[i].value);
+      tells_json_kstr(j, "key", pe->ver_strings[i].key);
+      tells_json_kstr(j, "value", pe->ver_strings[i].value);
       tells_json_obj_end(j);
     }
     tells_json_arr_end(j);
@@ -264,13 +259,13 @@ void tells_pe_json(const tells_pe *pe, tells_json *j) {
       tells_json_ku64(j, "prodid", pe->rich[i].prodid);
       tells_json_ku64(j, "build", pe->rich[i].build);
       tells_json_ku64(j, "count", pe->rich[i].count);
-      kstr_or_null(j, "product", tells_pe_rich_prodid_name(pe->rich[i].prodid));
+      tells_json_kstr(j, "product", tells_pe_rich_prodid_name(pe->rich[i].prodid));
       tells_json_obj_end(j);
     }
     tells_json_arr_end(j);
     tells_json_obj_end(j);
   }
-  kstr_or_null(j, "rich_hash", pe->rich_hash[0] ? pe->rich_hash : NULL);
+  tells_json_kstr(j, "rich_hash", pe->rich_hash[0] ? pe->rich_hash : NULL);
 
   tells_json_key(j, "debug"); tells_json_obj(j);
   tells_json_key(j, "entries"); tells_json_arr(j);
@@ -278,7 +273,7 @@ void tells_pe_json(const tells_pe *pe, tells_json *j) {
     const tells_pe_debug *d = &pe->debug[i];
     tells_json_obj(j);
     tells_json_ku64(j, "type", d->type);
-    kstr_or_null(j, "type_name", debug_type(d->type));
+    tells_json_kstr(j, "type_name", debug_type(d->type));
     tells_json_ku64(j, "timestamp", d->timestamp);
     tells_json_ku64(j, "size", d->size);
     tells_json_ku64(j, "rva", d->rva);
@@ -286,8 +281,8 @@ void tells_pe_json(const tells_pe *pe, tells_json *j) {
     tells_json_obj_end(j);
   }
   tells_json_arr_end(j);
-  kstr_or_null(j, "pdb_path", pe->pdb_path);
-  kstr_or_null(j, "pdb_guid", pe->pdb_guid[0] ? pe->pdb_guid : NULL);
+  tells_json_kstr(j, "pdb_path", pe->pdb_path);
+  tells_json_kstr(j, "pdb_guid", pe->pdb_guid[0] ? pe->pdb_guid : NULL);
   tells_json_ku64(j, "pdb_age", pe->pdb_age);
   tells_json_key(j, "pogo"); tells_json_bool(j, pe->has_pogo);
   tells_json_key(j, "repro"); tells_json_bool(j, pe->has_repro);
@@ -326,8 +321,8 @@ void tells_pe_json(const tells_pe *pe, tells_json *j) {
       tells_json_ku64(j, "length", ct->length);
       tells_json_ku64(j, "revision", ct->revision);
       tells_json_ku64(j, "type", ct->type);
-      kstr_or_null(j, "subject", ct->subject);
-      kstr_or_null(j, "issuer", ct->issuer);
+      tells_json_kstr(j, "subject", ct->subject);
+      tells_json_kstr(j, "issuer", ct->issuer);
       tells_json_obj_end(j);
     }
     tells_json_arr_end(j);
@@ -341,7 +336,7 @@ void tells_pe_json(const tells_pe *pe, tells_json *j) {
   tells_json_key(j, "valid"); tells_json_bool(j, pe->checksum == pe->checksum_computed);
   tells_json_obj_end(j);
 
-  kstr_or_null(j, "imphash", pe->imphash[0] ? pe->imphash : NULL);
+  tells_json_kstr(j, "imphash", pe->imphash[0] ? pe->imphash : NULL);
 
   tells_json_key(j, "timestamps"); tells_json_obj(j);
   tells_json_ku64(j, "coff", pe->timestamp);
