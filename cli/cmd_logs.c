@@ -7,7 +7,7 @@
 #include "cli.h"
 
 static const char HELP[] =
-  "usage: tells logs --dump FILE.evtx|DIR... --jsonl [--quiet]\n"
+  "usage: tells logs {--dump|--count} FILE.evtx|DIR... --jsonl [--quiet]\n"
   "\n"
   "Writes every record of the EVTX files (found by content) as one JSON line\n"
   "in the shape of the evtx crate's evtx_dump: {\"Event\": {\"#attributes\": ...,\n"
@@ -15,7 +15,8 @@ static const char HELP[] =
   "included. Damaged structures are reported on stderr with their offsets.\n"
   "\n"
   "options:\n"
-  "  --dump      dump records (the only mode for now)\n"
+  "  --dump      dump records\n"
+  "  --count     decode every record, write one line per file with the counts\n"
   "  --jsonl     JSON lines on stdout\n"
   "  --quiet     do not print anomaly notes\n"
   "  -h, --help  this help\n"
@@ -32,20 +33,21 @@ static void on_diag(void *ud, const char *path, const char *msg) {
 int cmd_logs(int argc, char **argv) {
   const char **paths = calloc((size_t)argc, sizeof *paths);
   size_t n = 0;
-  int i, dump = 0, jsonl = 0, q[2] = {0, 0};
+  int i, dump = 0, count = 0, jsonl = 0, q[2] = {0, 0};
   tells_err e;
   if (!paths) return EXIT_OUTPUT;
   for (i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) { fputs(HELP, stdout); free(paths); return EXIT_OK; }
     else if (strcmp(argv[i], "--dump") == 0) dump = 1;
+    else if (strcmp(argv[i], "--count") == 0) count = 1;
     else if (strcmp(argv[i], "--jsonl") == 0) jsonl = 1;
     else if (strcmp(argv[i], "--quiet") == 0) q[0] = 1;
     else if (argv[i][0] == '-' && argv[i][1]) {
       cli_error("logs", "unknown option (see tells logs --help)"); free(paths); return EXIT_USAGE;
     } else paths[n++] = argv[i];
   }
-  if (!n || !dump || !jsonl) { fputs(HELP, stderr); free(paths); return EXIT_USAGE; }
-  e = tells_logs_dump(paths, n, on_diag, q, stdout, NULL);
+  if (!n || dump == count || !jsonl) { fputs(HELP, stderr); free(paths); return EXIT_USAGE; }
+  e = tells_logs_dump(paths, n, count, on_diag, q, stdout, NULL);
   free(paths);
   if (e) { cli_error("logs", tells_strerror(e)); return EXIT_OUTPUT; }
   return EXIT_OK;

@@ -178,10 +178,12 @@ TELLS_API tells_err tells_net_eve(const char *const *paths, size_t n_paths,
                                   uint64_t *n_records /* OUT, may be NULL */);
 
 /* Writes every record of the EVTX files under `paths` as one JSON line in
-** the shape of evtx_dump's JSON output.  Anomalies go to `diag` as notes. */
+** the shape of evtx_dump's JSON output -- or, with count_only, decodes every
+** record and writes one line per file with its record counts.  Anomalies go
+** to `diag` as notes. */
 TELLS_API tells_err tells_logs_dump(const char *const *paths, size_t n_paths,
-                                    tells_diag_fn diag, void *diag_ud, FILE *out,
-                                    uint64_t *n_records /* OUT, may be NULL */);
+                                    int count_only, tells_diag_fn diag, void *diag_ud,
+                                    FILE *out, uint64_t *n_records /* OUT, may be NULL */);
 
 /* ---- Reading a case ---------------------------------------------------- */
 typedef enum tells_view {

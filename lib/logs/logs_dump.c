@@ -11,8 +11,8 @@
 #include "sniff.h"
 #include "walk.h"
 
-tells_err tells_logs_dump(const char *const *paths, size_t n_paths, tells_diag_fn diag,
-                          void *diag_ud, FILE *out, uint64_t *n_records) {
+tells_err tells_logs_dump(const char *const *paths, size_t n_paths, int count_only,
+                          tells_diag_fn diag, void *diag_ud, FILE *out, uint64_t *n_records) {
   tells_walk w;
   tells_json j;
   tells_err e = TELLS_OK;
@@ -39,8 +39,19 @@ tells_err tells_logs_dump(const char *const *paths, size_t n_paths, tells_diag_f
     if (tells_sniff(m.p, m.len, NULL) != TELLS_KIND_EVTX) { tells_map_close(&m); continue; }
     tells_anoms_init(&an);
     if (tells_evtx_open(m.p, m.len, &an, &x) == TELLS_OK && x) {
+      uint64_t k = 0, rec_k = 0;
       while (tells_evtx_next(x, &rec) > 0 && !j.err) {
+        if (count_only) { k++; rec_k += rec.recovered != 0; continue; }
         if (tells_evtx_rec_json(x, &j) == TELLS_OK) { tells_json_nl(&j); n++; }
+      }
+      if (count_only) {   /* the records were decoded; only their text is skipped */
+        tells_json_obj(&j);
+        tells_json_kstr(&j, "path", w.v[i].path);
+        tells_json_ku64(&j, "records", k);
+        tells_json_ku64(&j, "recovered", rec_k);
+        tells_json_obj_end(&j);
+        tells_json_nl(&j);
+        n += k;
       }
       tells_evtx_close(x);
     }
