@@ -17,6 +17,7 @@ static const char SHOW_HELP[] =
   "  timeline     findings, events and file times on one UTC axis\n"
   "  indicators   IPs, domains, hashes, accounts... with their sightings\n"
   "  anomalies    malformed structures found in evidence, with offsets\n"
+  "  flows        network flows, largest first, with their EVE record\n"
   "\n"
   "exit codes: 0 ok, 2 usage error, 3 case file error, 4 output error\n";
 
@@ -31,7 +32,7 @@ int cmd_show(int argc, char **argv) {
   static const struct { const char *name; tells_view v; } views[] = {
     {"evidence", TELLS_VIEW_EVIDENCE}, {"findings", TELLS_VIEW_FINDINGS},
     {"timeline", TELLS_VIEW_TIMELINE}, {"indicators", TELLS_VIEW_INDICATORS},
-    {"anomalies", TELLS_VIEW_ANOMALIES}};
+    {"anomalies", TELLS_VIEW_ANOMALIES}, {"flows", TELLS_VIEW_FLOWS}};
   const char *casepath = NULL, *view = NULL;
   int i, jsonl = 0, found = -1;
   tells_case *c;
@@ -50,7 +51,7 @@ int cmd_show(int argc, char **argv) {
     if (strcmp(view, views[i].name) == 0) found = i;
   if (found < 0) {
     char msg[300];
-    snprintf(msg, sizeof msg, "unknown view '%s' (evidence, findings, timeline, indicators, anomalies)", view);
+    snprintf(msg, sizeof msg, "unknown view '%s' (evidence, findings, timeline, indicators, anomalies, flows)", view);
     cli_error("show", msg);
     return EXIT_USAGE;
   }

@@ -188,7 +188,7 @@ TELLS_API tells_err tells_logs_dump(const char *const *paths, size_t n_paths,
 /* ---- Reading a case ---------------------------------------------------- */
 typedef enum tells_view {
   TELLS_VIEW_EVIDENCE, TELLS_VIEW_FINDINGS, TELLS_VIEW_TIMELINE,
-  TELLS_VIEW_INDICATORS, TELLS_VIEW_ANOMALIES
+  TELLS_VIEW_INDICATORS, TELLS_VIEW_ANOMALIES, TELLS_VIEW_FLOWS
 } tells_view;
 
 /* Writes a view of the case to `out`, as JSON lines (jsonl != 0) or as an

@@ -54,6 +54,13 @@ static const char *const VIEW_SQL[] = {
     " FROM indicators i JOIN sightings s ON s.indicator_id = i.id"
     " JOIN evidence e ON e.id = s.evidence_id"
     " GROUP BY i.id ORDER BY i.type, i.value"),
+  [TELLS_VIEW_FLOWS] =
+    ("SELECT f.first_ns AS \"start@t\", f.last_ns AS \"end@t\", f.proto, f.app_proto,"
+    " f.src_ip, f.src_port, f.dest_ip, f.dest_port, f.pkts_toserver, f.pkts_toclient,"
+    " f.bytes_toserver, f.bytes_toclient, f.state, e.path AS evidence, f.id AS \"flow_id@h\","
+    " f.details AS \"eve@j\""
+    " FROM flows f JOIN evidence e ON e.id = f.evidence_id"
+    " ORDER BY f.bytes_toserver + f.bytes_toclient DESC, f.first_ns, f.id"),
   [TELLS_VIEW_ANOMALIES] =
     ("SELECT e.path AS evidence, a.offset, a.code, a.detail, a.source AS \"source@h\""
     " FROM anomalies a JOIN evidence e ON e.id = a.evidence_id ORDER BY e.path, a.offset, a.id"),

@@ -71,7 +71,7 @@ static int hidden(const char *name) {
   return at && (strchr(at, 'h') || strchr(at, 'j'));
 }
 
-typedef struct tctx { FILE *o; int head; uint64_t rows; const char *id; } tctx;
+typedef struct tctx { FILE *o; int head; uint64_t rows, max; const char *id; } tctx;
 
 static int table_row(void *ud, const tells_row *r) {
   tctx *t = ud;
@@ -90,6 +90,7 @@ static int table_row(void *ud, const tells_row *r) {
     fputs("</tr></thead><tbody>\n", t->o);
     t->head = 1;
   }
+  if (t->max && t->rows >= t->max) { t->rows++; return 0; }   /* counted, not shown */
   fputs("<tr>", t->o);
   for (i = 0; i < r->n; i++) {
     if (hidden(r->name[i])) continue;
@@ -106,18 +107,23 @@ static int table_row(void *ud, const tells_row *r) {
   return ferror(t->o) != 0;
 }
 
+/* A table of one view; at most `max` rows are shown (0 = all), the rest
+** are counted so the reader knows `tells show` has them. */
 static tells_err section(tells_case *c, FILE *o, tells_view v, const char *id,
-                         const char *title) {
+                         const char *title, uint64_t max) {
   tctx t;
   tells_err e;
   memset(&t, 0, sizeof t);
-  t.o = o; t.id = id;
+  t.o = o; t.id = id; t.max = max;
   fprintf(o, "<section id=\"sec-%s\"><h2>", id);
   esc(o, title);
   fputs("</h2>\n", o);
   e = tells_case_rows(c, v, table_row, &t);
   if (t.head) fputs("</tbody></table>\n", o);
   else fputs("<p class=\"empty\">None.</p>\n", o);
+  if (max && t.rows > max)
+    fprintf(o, "<p class=\"more\">%llu more rows not shown: <code>tells show CASE %s</code> lists them all.</p>\n",
+            (unsigned long long)(t.rows - max), id);
   fputs("</section>\n", o);
   return e;
 }
@@ -181,11 +187,12 @@ tells_err tells_report_html(tells_case *c, FILE *o) {
           (unsigned long long)ev.n, (unsigned long long)ev.by[0], (unsigned long long)ev.by[1],
           (unsigned long long)ev.by[3], (unsigned long long)ev.by[2], (unsigned long long)fi.n,
           (unsigned long long)fi.by[4], (unsigned long long)fi.by[5], (unsigned long long)in.n);
-  if ((e = section(c, o, TELLS_VIEW_FINDINGS, "findings", "Findings")) ||
-      (e = section(c, o, TELLS_VIEW_TIMELINE, "timeline", "Timeline (UTC)")) ||
-      (e = section(c, o, TELLS_VIEW_EVIDENCE, "evidence", "Evidence and chain of custody")) ||
-      (e = section(c, o, TELLS_VIEW_INDICATORS, "indicators", "Indicators")) ||
-      (e = section(c, o, TELLS_VIEW_ANOMALIES, "anomalies", "Anomalies in evidence")))
+  if ((e = section(c, o, TELLS_VIEW_FINDINGS, "findings", "Findings", 0)) ||
+      (e = section(c, o, TELLS_VIEW_TIMELINE, "timeline", "Timeline (UTC)", 20000)) ||
+      (e = section(c, o, TELLS_VIEW_FLOWS, "flows", "Network flows, largest first", 2000)) ||
+      (e = section(c, o, TELLS_VIEW_EVIDENCE, "evidence", "Evidence and chain of custody", 0)) ||
+      (e = section(c, o, TELLS_VIEW_INDICATORS, "indicators", "Indicators", 20000)) ||
+      (e = section(c, o, TELLS_VIEW_ANOMALIES, "anomalies", "Anomalies in evidence", 5000)))
     return e;
   fprintf(o, "<script>%s</script>\n</body></html>\n", SCRIPT);
   return fflush(o) == 0 && !ferror(o) ? TELLS_OK : TELLS_EIO;

@@ -62,3 +62,8 @@ for l in open("'"$T"'/all.jsonl"): json.loads(l)'
 else
   skip "corpora captures" "corpora folder $CORPORA is absent"
 fi
+check "show flows lists the flow with its EVE record" py '
+import json,subprocess,sys
+out=subprocess.run(["'"$TELLS_BIN"'","show","'"$T"'/c.tells","flows","--jsonl"],capture_output=True,text=True).stdout
+r=[json.loads(l) for l in out.splitlines()]
+sys.exit(0 if len(r)==1 and r[0]["dest_port"]==80 and r[0]["eve"]["event_type"]=="flow" else 1)'
