@@ -20,6 +20,9 @@ static const char HELP[] =
   "  --yara RULES        YARA rules file or folder (repeatable); compiled once,\n"
   "                      run on executables and unidentified files; hits become\n"
   "                      findings with the rule's author and description\n"
+  "  --sigma RULES       Sigma rules file or folder (repeatable), loaded once and\n"
+  "                      run on every EVTX record; rules that fail to load are\n"
+  "                      named with file and line\n"
   "  -q, --quiet         no summary on stdout\n"
   "  -h, --help          this help\n"
   "\n"
@@ -34,8 +37,8 @@ static void on_diag(void *ud, const char *path, const char *msg) {
 
 int cmd_investigate(int argc, char **argv) {
   const char *out = "case.tells";
-  const char **paths, **yara;
-  size_t n = 0, len = 0, ny = 0;
+  const char **paths, **yara, **sigma;
+  size_t n = 0, len = 0, ny = 0, ns = 0;
   int i, quiet = 0, ndiag = 0, k;
   tells_case *c;
   tells_investigate_opts o;
@@ -45,15 +48,19 @@ int cmd_investigate(int argc, char **argv) {
 
   paths = calloc((size_t)argc, sizeof *paths);
   yara = calloc((size_t)argc, sizeof *yara);
-  if (!paths || !yara) { cli_error(NULL, "out of memory"); free(paths); free(yara); return EXIT_CASE; }
+  sigma = calloc((size_t)argc, sizeof *sigma);
+  if (!paths || !yara || !sigma) { cli_error(NULL, "out of memory"); free(paths); free(yara); free(sigma); return EXIT_CASE; }
   for (i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
-      fputs(HELP, stdout); free(paths); free(yara); return EXIT_OK;
+      fputs(HELP, stdout); free(paths); free(yara); free(sigma); return EXIT_OK;
     } else if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
-      if (++i >= argc) { cli_error("investigate", "-o needs a case file"); free(paths); free(yara); return EXIT_USAGE; }
+      if (++i >= argc) { cli_error("investigate", "-o needs a case file"); free(paths); free(yara); free(sigma); return EXIT_USAGE; }
       out = argv[i];
+    } else if (strcmp(argv[i], "--sigma") == 0) {
+      if (++i >= argc) { cli_error("investigate", "--sigma needs a rules file or folder"); free(paths); free(yara); free(sigma); return EXIT_USAGE; }
+      sigma[ns++] = argv[i];
     } else if (strcmp(argv[i], "--yara") == 0) {
-      if (++i >= argc) { cli_error("investigate", "--yara needs a rules file or folder"); free(paths); free(yara); return EXIT_USAGE; }
+      if (++i >= argc) { cli_error("investigate", "--yara needs a rules file or folder"); free(paths); free(yara); free(sigma); return EXIT_USAGE; }
       yara[ny++] = argv[i];
     } else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
       quiet = 1;
@@ -63,13 +70,13 @@ int cmd_investigate(int argc, char **argv) {
       char msg[256];
       snprintf(msg, sizeof msg, "unknown option '%s' (see tells investigate --help)", argv[i]);
       cli_error("investigate", msg);
-      free(paths); free(yara);
+      free(paths); free(yara); free(sigma);
       return EXIT_USAGE;
     } else {
       paths[n++] = argv[i];
     }
   }
-  if (n == 0) { fputs(HELP, stderr); free(paths); free(yara); return EXIT_USAGE; }
+  if (n == 0) { fputs(HELP, stderr); free(paths); free(yara); free(sigma); return EXIT_USAGE; }
 
   for (i = 0; i < argc; i++) len += strlen(argv[i]) + 1;
   argv_text = malloc(len + 8);
@@ -78,12 +85,13 @@ int cmd_investigate(int argc, char **argv) {
     for (i = 0; i < argc; i++) { strcat(argv_text, " "); strcat(argv_text, argv[i]); }
   }
   c = cli_open_case(out, 0);
-  if (!c) { free(paths); free(yara); free(argv_text); return EXIT_CASE; }
+  if (!c) { free(paths); free(yara); free(sigma); free(argv_text); return EXIT_CASE; }
   memset(&o, 0, sizeof o);
   o.progress = cli_progress;
   o.diag = on_diag; o.diag_ud = &ndiag;
   o.argv_text = argv_text;
   o.yara_paths = yara; o.n_yara_paths = ny;
+  o.sigma_paths = sigma; o.n_sigma_paths = ns;
   e = tells_investigate(c, paths, n, &o, &st);
   cli_progress_done();
   if (e) {
@@ -92,7 +100,7 @@ int cmd_investigate(int argc, char **argv) {
              e == TELLS_EDB ? tells_case_errmsg(c) : "");
     cli_error(out, msg);
     tells_case_close(c);
-    free(paths); free(yara); free(argv_text);
+    free(paths); free(yara); free(sigma); free(argv_text);
     return EXIT_CASE;
   }
   if (!quiet) {
@@ -111,8 +119,14 @@ int cmd_investigate(int argc, char **argv) {
       printf("  YARA: %llu rules (%llu rule files left out), %llu hits\n",
              (unsigned long long)st.yara_rules, (unsigned long long)st.yara_rule_files_failed,
              (unsigned long long)st.yara_hits);
+    if (ns)
+      printf("  Sigma: %llu rules (%llu rejected), %llu detections\n",
+             (unsigned long long)st.sigma_rules, (unsigned long long)st.sigma_rules_rejected,
+             (unsigned long long)st.sigma_hits);
   }
   tells_case_close(c);
-  free(paths); free(yara); free(argv_text);
-  return st.files_failed || ndiag ? EXIT_PARTIAL : EXIT_OK;
+  free(paths); free(yara); free(sigma); free(argv_text);
+  /* warnings (YARA, Sigma) are printed but do not make the run partial */
+  return st.files_failed || st.yara_rule_files_failed || st.sigma_rules_rejected
+         ? EXIT_PARTIAL : EXIT_OK;
 }

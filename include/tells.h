@@ -121,12 +121,15 @@ typedef struct tells_investigate_opts {
   const char *argv_text;       /* command line, kept in the run record */
   const char *const *yara_paths;  /* YARA rules files or folders, or NULL */
   size_t n_yara_paths;
+  const char *const *sigma_paths; /* Sigma rules files or folders, or NULL */
+  size_t n_sigma_paths;
 } tells_investigate_opts;
 
 typedef struct tells_investigate_stats {
   uint64_t files_seen, files_ingested, files_skipped, files_duplicate;
   uint64_t files_not_analysed, files_failed, bytes_read, anomalies;
   uint64_t yara_rules, yara_rule_files_failed, yara_hits;
+  uint64_t sigma_rules, sigma_rules_rejected, sigma_hits;
   uint64_t per_kind[TELLS_KIND_COUNT];
   int resumed_run;             /* id of an interrupted run found, or 0 */
 } tells_investigate_stats;
@@ -176,6 +179,15 @@ typedef struct tells_net_opts {
 TELLS_API tells_err tells_net_eve(const char *const *paths, size_t n_paths,
                                   const tells_net_opts *opts, FILE *out,
                                   uint64_t *n_records /* OUT, may be NULL */);
+
+/* Runs the Sigma rules under `rules` over the EVTX files under `paths` and
+** writes one JSON line per detection (rule_id, rule_title, level, author,
+** tags, the event's time, computer, channel, EventID and record).  Rules that
+** fail to load go to `diag` with file, line and reason. */
+TELLS_API tells_err tells_logs_detect(const char *const *paths, size_t n_paths,
+                                      const char *const *rules, size_t n_rules,
+                                      tells_diag_fn diag, void *diag_ud, FILE *out,
+                                      uint64_t *n_hits /* OUT, may be NULL */);
 
 /* Writes every record of the EVTX files under `paths` as one JSON line in
 ** the shape of evtx_dump's JSON output -- or, with count_only, decodes every

@@ -84,6 +84,8 @@ typedef struct tells_ingest {
   tells_err sink_err;        /* first sink failure; fatal for the file */
   struct tells_yara_scanner *yara;  /* YARA scanner of the run, or NULL */
   uint64_t yara_hits;        /* hits recorded for this file */
+  struct tells_sigma_ruleset *sigma;  /* Sigma rules of the run, or NULL */
+  uint64_t sigma_hits;
 } tells_ingest;
 
 typedef tells_err (*tells_scan_fn)(tells_ingest *ig);

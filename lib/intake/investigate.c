@@ -20,10 +20,12 @@
 #include "sniff.h"
 #include "walk.h"
 #include "yara_scan.h"
+#include "logs_sigma.h"
 
 typedef struct inv {
   tells_case *c;
   tells_yara_scanner *yara;   /* NULL without rules */
+  tells_sigma_ruleset *sigma; /* NULL without rules */
   const tells_investigate_opts *o;
   tells_investigate_stats *st;
   tells_progress pr;
@@ -104,6 +106,7 @@ static tells_err ingest_file(inv *v, const tells_walk_file *wf) {
   tells_case_sink(v->c, &sink);
   tells_ingest_init(&ig, wf->path, m.p, m.len, kind, &h, &sink);
   ig.yara = v->yara;
+  ig.sigma = v->sigma;
   e = tells_ingest_run(&ig);
   ce = tells_map_close(&m);
   if (!e) e = tells_hash_final(&h);
@@ -159,6 +162,7 @@ static tells_err ingest_file(inv *v, const tells_walk_file *wf) {
     v->st->bytes_read += f.size;
     v->st->anomalies += tells_anoms_total(&ig.anoms);
     v->st->yara_hits += ig.yara_hits;
+    v->st->sigma_hits += ig.sigma_hits;
     v->st->per_kind[kind]++;
     if (kind == TELLS_KIND_NONE) v->st->files_not_analysed++;
   }
@@ -228,6 +232,14 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
   w.n_exclude = 4;
   if (opts) { w.diag = opts->diag; w.diag_ud = opts->diag_ud; }
   if ((e = yara_setup(&v, &rules))) goto done;
+  if (opts && opts->n_sigma_paths) {
+    tells_logs_rules_stats ss;
+    if ((e = tells_logs_rules_load(opts->sigma_paths, opts->n_sigma_paths, opts->diag,
+                                   opts->diag_ud, &v.sigma, &ss))) goto done;
+    st->sigma_rules = ss.loaded;
+    st->sigma_rules_rejected = ss.rejected;
+    st->files_failed += ss.rejected;
+  }
   if ((e = tells_case_run_begin(c, opts ? opts->argv_text : NULL, &st->resumed_run))) goto done;
   if ((e = tells_walk_paths(&w, paths, n_paths))) goto done;
   st->files_failed += w.problems;
@@ -256,6 +268,7 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
   e = tells_case_run_end(c, st);
 done:
   tells_yara_scanner_free(v.yara);
+  tells_sigma_ruleset_destroy(v.sigma);
   tells_yara_rules_free(rules);
   tells_walk_free(&w);
   for (i = 0; i < 4; i++) tells_free(excl[i]);

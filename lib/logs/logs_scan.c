@@ -15,6 +15,7 @@
 #include "evtx.h"
 #include "ingest.h"
 #include "json.h"
+#include "logs_sigma.h"
 
 tells_err tells_logs_scan_evtx(tells_ingest *ig);
 
@@ -135,7 +136,20 @@ static const char *describe(tells_ingest *ig, const tells_evtx_event *ev, int64_
   return kind;
 }
 
+typedef struct hit_ctx { tells_ingest *ig; int64_t off, record; } hit_ctx;
+
+static int on_hit(void *ud, const tells_sigma_hit *h) {
+  hit_ctx *c = ud;
+  tells_finding f;
+  if (tells_logs_hit_finding(h, &c->ig->arena, c->off, c->record, &f) == TELLS_OK) {
+    tells_ingest_finding(c->ig, &f);
+    c->ig->sigma_hits++;
+  }
+  return c->ig->sink_err != TELLS_OK;
+}
+
 tells_err tells_logs_scan_evtx(tells_ingest *ig) {
+  tells_logs_sigev sev;
   tells_evtx *x = NULL;
   tells_evtx_rec rec;
   tells_evtx_event ev;
@@ -145,9 +159,11 @@ tells_err tells_logs_scan_evtx(tells_ingest *ig) {
   uint64_t kept = 0, cleared = 0;
   int64_t first_clear = TELLS_NO_TIME;
   char s[SUMMARY_MAX];
+  memset(&sev, 0, sizeof sev);
   e = tells_evtx_open(ig->buf, ig->len, &ig->anoms, &x);
   if (e == TELLS_ENOMEM) return e;
   if (!x) return TELLS_OK;
+  if (ig->sigma) tells_sigma_reset_state(ig->sigma);   /* correlations per file */
   while (tells_evtx_next(x, &rec) > 0 && !ig->sink_err) {
     int64_t t;
     const char *kind;
@@ -160,6 +176,16 @@ tells_err tells_logs_scan_evtx(tells_ingest *ig) {
     tells_ingest_time(ig, t);
     if (ev.computer && ev.computer[0] && rec.id % 64 == 1)   /* one sighting per few records */
       tells_ingest_indicator(ig, "host", ev.computer, t, "event log computer", (int64_t)rec.off);
+    if (ig->sigma) {
+      hit_ctx hc;
+      hc.ig = ig; hc.off = (int64_t)rec.off; hc.record = (int64_t)ev.record_id;
+      if (tells_logs_sigev_fill(&sev, &ev, t) != TELLS_OK ||
+          tells_sigma_match(ig->sigma, &sev.ev, on_hit, &hc) == TELLS_ENOMEM) {
+        tells_logs_sigev_free(&sev);
+        tells_evtx_close(x);
+        return TELLS_ENOMEM;
+      }
+    }
     kind = describe(ig, &ev, t, (int64_t)rec.off, s, sizeof s);
     if (kind) {
       tells_event te;
@@ -192,8 +218,10 @@ tells_err tells_logs_scan_evtx(tells_ingest *ig) {
   tells_json_ku64(&j, "chunks_bad_crc", st->chunks_bad_crc);
   tells_json_ku64(&j, "events_kept", kept);
   tells_json_ku64(&j, "log_clears", cleared);
+  if (ig->sigma) tells_json_ku64(&j, "sigma_hits", ig->sigma_hits);
   tells_json_obj_end(&j);
   tells_json_flush(&j);
   tells_evtx_close(x);
+  tells_logs_sigev_free(&sev);
   return TELLS_OK;
 }

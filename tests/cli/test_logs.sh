@@ -67,3 +67,43 @@ print("    %d of %d expected records found; differing: %s" % (ok, ok+bad, diverg
 # in the binary data, nanosecond time from a newer evtx_dump): see docs/internals/evtx.md
 sys.exit(0 if bad <= 1 else 1)'
 fi
+
+# tells logs --rules over the real .evtx of every SigmaHQ regression test: the
+# rule the test names must fire on its log, with its author on the detection.
+RULES="$CORPORA/sigma/rules"
+if [ -d "$R" ] && [ -d "$RULES" ]; then
+  "$TELLS_BIN" logs "$R" --rules "$RULES" --jsonl > "$T/det.jsonl" 2> "$T/det.err"; rc=$?
+  check "logs --rules over the regression logs exits 0" [ "$rc" -eq 0 ]
+  check "every regression test's rule fires on its evtx, author kept" py '
+import json,os,re,sys
+root="'"$R"'"
+hits={}
+for l in open("'"$T"'/det.jsonl"):
+    d=json.loads(l)
+    hits.setdefault((os.path.dirname(d["evidence"]), d["rule_id"]), []).append(d)
+ok=bad=0; same=0; miss=[]
+for d,_,fs in os.walk(root):
+    if "info.yml" not in fs: continue
+    info=open(os.path.join(d,"info.yml")).read()
+    m=re.search(r"rule_metadata:\s*\n\s*-\s*id:\s*(\S+)", info)
+    if not m or not any(f.endswith(".evtx") for f in fs): continue
+    h=hits.get((os.path.realpath(d), m.group(1)))
+    if h and all(x["author"] for x in h):
+        ok+=1
+        c=re.search(r"match_count:\s*(\d+)", info)
+        same+= bool(c) and int(c.group(1))==len(h)
+    else:
+        bad+=1; miss.append(os.path.relpath(d,root))
+print("    %d of %d regression rules fire on their log (%d with exactly match_count hits); missing: %s" % (ok, ok+bad, same, miss[:5]))
+sys.exit(0 if bad==0 else 1)'
+fi
+
+if [ -d "$RULES" ]; then
+  "$TELLS_BIN" investigate "$T/ev" -o "$T/s.tells" --sigma "$RULES/rules/windows" > "$T/sout" 2> "$T/serr"; rc=$?
+  grep Sigma "$T/sout" | sed 's/^/    /'
+  check "investigate --sigma exits 0 (rule warnings only)" [ "$rc" -eq 0 ]
+  check "Sigma detections are findings with rule id, ATT&CK technique and author" \
+    [ "$(sqlite3 "$T/s.tells" "select count(*) from findings where rule like 'sigma:%' and author is not null and json_extract(details,'\$.rule_title') = title")" -gt 0 ]
+  check "every Sigma finding keeps its author" \
+    [ "$(sqlite3 "$T/s.tells" "select count(*) from findings where rule like 'sigma:%' and (author is null or author = '')")" -eq 0 ]
+fi

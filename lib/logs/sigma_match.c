@@ -1,0 +1,996 @@
+/*
+** sigma_match.c -- compiles a loaded ruleset into its matcher and matches
+** events.
+**
+** Compile: resolves filters and correlations, maps each rule's logsource
+** (and the EventIDs its detection requires) to channel/EventID buckets, and
+** derives for each rule a set of "required literals" -- a set such that
+** the rule can only match an event in which one of them occurs -- which
+** all go into one Aho-Corasick automaton.
+**
+** Match: one event meets only the rules of its (channel, EventID) buckets;
+** the automaton runs once over the event's field values (also producing
+** the lowercased copies that case-insensitive comparisons use); a rule
+** whose literals were not seen is skipped; the others are evaluated on
+** their compiled condition trees.
+*/
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "alloc.h"
+#include "sigma_int.h"
+
+tells_err tells__sigma_aliases_compile(tells_sigma_ruleset *s);
+int tells__sigma_parse_ip(const char *v, size_t n, uint8_t *addr, int *family);
+
+/* ---- per-event field entries ------------------------------------------- */
+
+typedef struct evf {
+  const char *v;
+  size_t n;
+  size_t loff;                 /* offset of the lowercased copy, or SIZE_MAX */
+  uint32_t fid;
+} evf;
+
+
+
+typedef struct mstate {
+  evf *f; size_t n, cap;
+  int all_lowered;
+  char eidbuf[16];
+} mstate;
+
+static mstate *ms_of(tells_sigma_ruleset *s) { return (mstate *)s->scanned; }
+
+/* ---- literal and EventID analysis ------------------------------------ */
+
+typedef struct lset {
+  int top;                     /* 1: nothing can be required */
+  uint32_t n, cap;
+  const char **p; size_t *len;
+} lset;
+
+#define LSET_MAX 512
+
+static void ls_free(lset *l) { tells_free(l->p); tells_free(l->len); l->p = NULL; l->len = NULL; l->n = l->cap = 0; }
+
+/* Adds a literal.  Out of memory degrades the set to "top" (no
+** prefilter), which is always correct, so analysis never fails. */
+static int ls_add(lset *l, const char *p, size_t n) {
+  uint32_t i;
+  if (l->top) return 0;
+  for (i = 0; i < l->n; i++)
+    if (l->len[i] == n && memcmp(l->p[i], p, n) == 0) return 0;
+  if (l->n >= LSET_MAX) { ls_free(l); l->top = 1; return 0; }
+  if (l->n == l->cap) {
+    uint32_t nc = l->cap ? l->cap * 2 : 8;
+    const char **np = tells_realloc(l->p, nc * sizeof *np);
+    size_t *nl;
+    if (!np) { ls_free(l); l->top = 1; return 0; }
+    l->p = np;
+    nl = tells_realloc(l->len, nc * sizeof *nl);
+    if (!nl) { ls_free(l); l->top = 1; return 0; }
+    l->len = nl; l->cap = nc;
+  }
+  l->p[l->n] = p; l->len[l->n] = n; l->n++;
+  return 0;
+}
+
+static int ls_union(lset *into, lset *from) {
+  uint32_t i;
+  if (from->top) into->top = 1;
+  if (into->top) { ls_free(from); return 0; }
+  for (i = 0; i < from->n && !into->top; i++)
+    if (ls_add(into, from->p[i], from->len[i])) { ls_free(from); return -1; }
+  ls_free(from);
+  return 0;
+}
+
+/* Higher is better for an AND: long literals, few of them. */
+static int ls_score(const lset *l, int eid_mode) {
+  uint32_t i, b = 0;
+  size_t mn = SIZE_MAX;
+  if (l->top) return -1000000;
+  if (eid_mode) return 100000 - (int)l->n;
+  for (i = 0; i < l->n; i++) if (l->len[i] < mn) mn = l->len[i];
+  if (l->n == 0) return 1000000;   /* unsatisfiable: never matches */
+  while ((1u << b) < l->n) b++;
+  return (int)(mn > SG_LIT_MAX ? SG_LIT_MAX : mn) * 8 - (int)b;
+}
+
+/* Takes the better of cur and cand (AND semantics); frees the other. */
+static void ls_best(lset *cur, lset *cand, int eid_mode) {
+  if (ls_score(cand, eid_mode) > ls_score(cur, eid_mode)) {
+    ls_free(cur);
+    *cur = *cand;
+  } else {
+    ls_free(cand);
+  }
+}
+
+typedef struct an { tells_sigma_ruleset *s; int eid; } an;
+
+static int is_digits(const char *p, size_t n) {
+  size_t i;
+  if (n == 0 || n > 9) return 0;
+  for (i = 0; i < n; i++) if (p[i] < '0' || p[i] > '9') return 0;
+  return 1;
+}
+
+static int an_item(an *A, const sg_item *it, lset *out) {
+  uint32_t i;
+  memset(out, 0, sizeof *out);
+  if (A->eid) {
+    if (it->field != A->s->f_eventid || it->all || it->n_pats == 0) { out->top = 1; return 0; }
+    for (i = 0; i < it->n_pats; i++) {
+      const sg_pat *p = &it->pats[i];
+      if (p->kind != SG_P_EQ || p->neg || !is_digits(p->s, p->n)) { ls_free(out); out->top = 1; return 0; }
+      if (ls_add(out, p->s, p->n)) return -1;
+    }
+    return 0;
+  }
+  if (it->n_pats == 0) { out->top = 1; return 0; }
+  if (it->all) {
+    const sg_pat *best = NULL;
+    for (i = 0; i < it->n_pats; i++)
+      if (it->pats[i].lit && (!best || it->pats[i].lit_n > best->lit_n)) best = &it->pats[i];
+    if (!best) { out->top = 1; return 0; }
+    return ls_add(out, best->lit, best->lit_n);
+  }
+  for (i = 0; i < it->n_pats; i++) {
+    if (!it->pats[i].lit) { ls_free(out); out->top = 1; return 0; }
+    if (ls_add(out, it->pats[i].lit, it->pats[i].lit_n)) return -1;
+  }
+  return 0;
+}
+
+static int an_sel(an *A, const sg_sel *sel, lset *out) {
+  uint32_t a, i;
+  memset(out, 0, sizeof *out);
+  for (a = 0; a < sel->n_alts; a++) {
+    lset best;
+    memset(&best, 0, sizeof best);
+    best.top = 1;
+    for (i = 0; i < sel->alts[a].n_items; i++) {
+      lset x;
+      if (an_item(A, &sel->alts[a].items[i], &x)) { ls_free(&best); return -1; }
+      ls_best(&best, &x, A->eid);
+    }
+    if (ls_union(out, &best)) return -1;
+    if (out->top) { ls_free(out); out->top = 1; return 0; }
+  }
+  return 0;
+}
+
+static int an_node(an *A, const sg_det *d, const sg_node *x, lset *out, int depth) {
+  uint32_t i;
+  memset(out, 0, sizeof *out);
+  if (depth > 64) { out->top = 1; return 0; }
+  switch (x->op) {
+  case SG_N_SEL:
+    return an_sel(A, &d->sels[x->sel], out);
+  case SG_N_NOT: case SG_N_TRUE:
+    out->top = 1;
+    return 0;
+  case SG_N_AND: case SG_N_ATLEAST:
+    if (x->op == SG_N_AND || x->k >= x->n) {
+      out->top = 1;
+      for (i = 0; i < x->n; i++) {
+        lset k;
+        if (an_node(A, d, x->kids[i], &k, depth + 1)) return -1;
+        ls_best(out, &k, A->eid);
+      }
+      return 0;
+    }
+    /* k of n, k < n: at least one child holds, as for OR */
+    for (i = 0; i < x->n; i++) {
+      lset k;
+      if (an_node(A, d, x->kids[i], &k, depth + 1)) return -1;
+      if (ls_union(out, &k)) return -1;
+      if (out->top) { ls_free(out); out->top = 1; return 0; }
+    }
+    return 0;
+  case SG_N_OR:
+    for (i = 0; i < x->n; i++) {
+      lset k;
+      if (an_node(A, d, x->kids[i], &k, depth + 1)) return -1;
+      if (ls_union(out, &k)) return -1;
+      if (out->top) { ls_free(out); out->top = 1; return 0; }
+    }
+    return 0;
+  }
+  out->top = 1;
+  return 0;
+}
+
+/* Conjunction of clauses (each an any-of literal set): every clause must
+** have a hit for the rule to be evaluated.  AND nodes and the items of a
+** one-map selection contribute one clause per operand; anything else
+** contributes its single best clause. */
+#define CNF_MAX 8
+typedef struct cnf { uint32_t n; lset cl[CNF_MAX]; } cnf;
+
+static int cnf_add(cnf *c, lset *l) {
+  if (l->top || c->n >= CNF_MAX) { ls_free(l); return 0; }
+  c->cl[c->n++] = *l;
+  return 0;
+}
+
+static int cnf_collect(an *A, const sg_det *d, const sg_node *x, cnf *c, int depth) {
+  lset l;
+  uint32_t i;
+  if (depth > 64) return 0;
+  if (x->op == SG_N_AND || (x->op == SG_N_ATLEAST && x->k >= x->n)) {
+    for (i = 0; i < x->n; i++)
+      if (cnf_collect(A, d, x->kids[i], c, depth + 1)) return -1;
+    return 0;
+  }
+  if (x->op == SG_N_SEL && d->sels[x->sel].n_alts == 1) {
+    const sg_alt *a = &d->sels[x->sel].alts[0];
+    for (i = 0; i < a->n_items; i++) {
+      if (an_item(A, &a->items[i], &l)) return -1;
+      cnf_add(c, &l);
+    }
+    return 0;
+  }
+  if (an_node(A, d, x, &l, depth)) return -1;
+  return cnf_add(c, &l);
+}
+
+/* ---- buckets ------------------------------------------------------------ */
+
+static uint32_t bkey(uint32_t c, uint32_t e) { return (c * 2654435761u) ^ (e * 40503u + 0x9e37u); }
+
+static sg_bucket *bucket_find(const tells_sigma_ruleset *s, uint32_t c, uint32_t e) {
+  size_t j;
+  if (!s->bhash_cap) return NULL;
+  j = bkey(c, e) & (s->bhash_cap - 1);
+  while (s->bhash[j]) {
+    sg_bucket *b = &s->buckets[s->bhash[j] - 1];
+    if (b->chan == c && b->eid == e) return b;
+    j = (j + 1) & (s->bhash_cap - 1);
+  }
+  return NULL;
+}
+
+static int bhash_rebuild(tells_sigma_ruleset *s, size_t cap) {
+  uint32_t *nh = tells_calloc(cap, sizeof *nh);
+  size_t i;
+  if (!nh) return -1;
+  for (i = 0; i < s->n_buckets; i++) {
+    size_t j = bkey(s->buckets[i].chan, s->buckets[i].eid) & (cap - 1);
+    while (nh[j]) j = (j + 1) & (cap - 1);
+    nh[j] = (uint32_t)i + 1;
+  }
+  tells_free(s->bhash);
+  s->bhash = nh; s->bhash_cap = cap;
+  return 0;
+}
+
+static int bucket_add(tells_sigma_ruleset *s, uint32_t c, uint32_t e, uint32_t rule) {
+  sg_bucket *b = bucket_find(s, c, e);
+  if (!b) {
+    if ((s->n_buckets + 1) * 2 > s->bhash_cap &&
+        bhash_rebuild(s, s->bhash_cap ? s->bhash_cap * 2 : 256))
+      return -1;
+    if (s->n_buckets == s->cap_buckets) {
+      size_t nc = s->cap_buckets ? s->cap_buckets * 2 : 64;
+      sg_bucket *nb = tells_realloc(s->buckets, nc * sizeof *nb);
+      if (!nb) return -1;
+      s->buckets = nb; s->cap_buckets = nc;
+    }
+    b = &s->buckets[s->n_buckets++];
+    memset(b, 0, sizeof *b);
+    b->chan = c; b->eid = e;
+    if (bhash_rebuild(s, s->bhash_cap)) return -1;
+  }
+  if (b->n && b->rules[b->n - 1] == rule) return 0;
+  if (b->n == b->cap) {
+    uint32_t nc = b->cap ? b->cap * 2 : 8;
+    uint32_t *nr = tells_realloc(b->rules, nc * sizeof *nr);
+    if (!nr) return -1;
+    b->rules = nr; b->cap = nc;
+  }
+  b->rules[b->n++] = rule;
+  if (s->rules[rule].needs_all_fields) b->all_fields = 1;
+  return 0;
+}
+
+static int has_keywords(const sg_det *d) {
+  uint32_t i, a, k;
+  for (i = 0; i < d->n_sels; i++)
+    for (a = 0; a < d->sels[i].n_alts; a++)
+      for (k = 0; k < d->sels[i].alts[a].n_items; k++)
+        if (d->sels[i].alts[a].items[k].field == SG_FIELD_KEYWORD) return 1;
+  return 0;
+}
+
+/* ---- literal table -------------------------------------------------- */
+
+typedef struct ltab {
+  const char **p; size_t *len; size_t n, cap;
+  uint32_t *h; size_t hcap;
+} ltab;
+
+static uint32_t hbytes(const char *p, size_t n) {
+  uint32_t h = 2166136261u;
+  size_t i;
+  for (i = 0; i < n; i++) h = (h ^ (unsigned char)p[i]) * 16777619u;
+  return h;
+}
+
+static int64_t lt_id(ltab *t, const char *p, size_t n) {
+  size_t j;
+  if ((t->n + 1) * 2 > t->hcap) {
+    size_t nc = t->hcap ? t->hcap * 2 : 1024, i;
+    uint32_t *nh = tells_calloc(nc, sizeof *nh);
+    if (!nh) return -1;
+    for (i = 0; i < t->n; i++) {
+      size_t k = hbytes(t->p[i], t->len[i]) & (nc - 1);
+      while (nh[k]) k = (k + 1) & (nc - 1);
+      nh[k] = (uint32_t)i + 1;
+    }
+    tells_free(t->h);
+    t->h = nh; t->hcap = nc;
+  }
+  j = hbytes(p, n) & (t->hcap - 1);
+  while (t->h[j]) {
+    size_t i = t->h[j] - 1;
+    if (t->len[i] == n && memcmp(t->p[i], p, n) == 0) return (int64_t)i;
+    j = (j + 1) & (t->hcap - 1);
+  }
+  if (t->n == t->cap) {
+    size_t nc = t->cap ? t->cap * 2 : 1024;
+    const char **np = tells_realloc(t->p, nc * sizeof *np);
+    size_t *nl;
+    if (!np) return -1;
+    t->p = np;
+    nl = tells_realloc(t->len, nc * sizeof *nl);
+    if (!nl) return -1;
+    t->len = nl; t->cap = nc;
+  }
+  t->p[t->n] = p; t->len[t->n] = n;
+  t->h[j] = (uint32_t)t->n + 1;
+  return (int64_t)t->n++;
+}
+
+/* Gives every pattern with a literal its automaton id. */
+static int det_lit_ids(ltab *lt, sg_det *d) {
+  uint32_t i, a, k, q;
+  for (i = 0; i < d->n_sels; i++)
+    for (a = 0; a < d->sels[i].n_alts; a++)
+      for (k = 0; k < d->sels[i].alts[a].n_items; k++) {
+        sg_item *it = &d->sels[i].alts[a].items[k];
+        if (it->n_pats < SG_GATE_MIN_PATS) continue;   /* memmem is cheap enough */
+        for (q = 0; q < it->n_pats; q++) {
+          sg_pat *p = &it->pats[q];
+          int64_t id;
+          if (!p->lit || p->neg) continue;
+          id = lt_id(lt, p->lit, p->lit_n);
+          if (id < 0) return -1;
+          p->lit_id = (uint32_t)id + 1;
+        }
+      }
+  return 0;
+}
+
+/* Marks the fields whose values a detection's literal patterns read. */
+static void det_fields(const sg_det *d, uint8_t *mark, size_t nf) {
+  uint32_t i, a, k;
+  for (i = 0; i < d->n_sels; i++)
+    for (a = 0; a < d->sels[i].n_alts; a++)
+      for (k = 0; k < d->sels[i].alts[a].n_items; k++) {
+        const sg_item *it = &d->sels[i].alts[a].items[k];
+        if (it->field < nf) mark[it->field] = 1;
+      }
+}
+
+/* ---- filters -------------------------------------------------------- */
+
+static int rule_ref_matches(const sg_rule *r, const char *ref) {
+  return (r->info.id[0] && !strcmp(r->info.id, ref)) ||
+         (r->info.name[0] && !strcmp(r->info.name, ref));
+}
+
+static tells_err resolve_filters(tells_sigma_ruleset *s, tells_sigma_report_fn rep, void *ud) {
+  size_t i, j;
+  uint32_t k;
+  for (i = 0; i < s->n_rules; i++) {
+    sg_rule *f = &s->rules[i];
+    if (f->info.kind != TELLS_SIGMA_FILTER) continue;
+    for (k = 0; k < f->filter->n_refs; k++) {
+      int found = 0;
+      for (j = 0; j < s->n_rules; j++) {
+        sg_rule *r = &s->rules[j];
+        sg_det **nf;
+        if (r->info.kind != TELLS_SIGMA_RULE || !rule_ref_matches(r, f->filter->refs[k])) continue;
+        found = 1;
+        nf = tells_arena_alloc(&s->a, (r->n_filters + 1) * sizeof *nf);
+        if (!nf) return TELLS_ENOMEM;
+        if (r->n_filters) memcpy(nf, r->filters, r->n_filters * sizeof *nf);
+        nf[r->n_filters++] = &f->filter->det;
+        r->filters = nf;
+      }
+      if (!found && rep) {
+        char msg[200];
+        snprintf(msg, sizeof msg, "filter refers to unknown rule '%.100s'", f->filter->refs[k]);
+        rep(ud, f->info.path, f->info.line, 0, msg);
+      }
+    }
+  }
+  return TELLS_OK;
+}
+
+/* ---- compile ----------------------------------------------------------- */
+
+tells_err tells_sigma_compile(tells_sigma_ruleset *s, tells_sigma_report_fn rep, void *ud) {
+  ltab lt;
+  size_t i, max_sels = 1;
+  tells_err e;
+  an A;
+  if (!s || s->compiled) return TELLS_EARG;
+  memset(&lt, 0, sizeof lt);
+  s->f_eventid = tells__sigma_field_id(s, "EventID", 7, 1);
+  s->f_channel = tells__sigma_field_id(s, "Channel", 7, 1);
+  s->f_provider = tells__sigma_field_id(s, "Provider_Name", 13, 1);
+  s->f_computer = tells__sigma_field_id(s, "Computer", 8, 1);
+  if (s->f_eventid == SG_ANY || s->f_channel == SG_ANY || s->f_provider == SG_ANY ||
+      s->f_computer == SG_ANY)
+    return TELLS_ENOMEM;
+  if ((e = resolve_filters(s, rep, ud)) != TELLS_OK) return e;
+  if ((e = tells__sigma_corr_resolve(s, rep, ud)) != TELLS_OK) return e;
+  /* channels of the aliases must exist before the alias table is built */
+  (void)tells__sigma_chan_id(s, "Security", 8, 1);
+  if ((e = tells__sigma_aliases_compile(s)) != TELLS_OK) return e;
+  A.s = s;
+  for (i = 0; i < s->n_rules; i++) {
+    sg_rule *r = &s->rules[i];
+    sg_target tg[16];
+    size_t nt, t;
+    int known;
+    lset eids;
+    uint32_t k;
+    if (r->det.n_sels > max_sels) max_sels = r->det.n_sels;
+    for (k = 0; k < r->n_filters; k++)
+      if (r->filters[k]->n_sels > max_sels) max_sels = r->filters[k]->n_sels;
+    if (r->info.kind != TELLS_SIGMA_RULE) continue;
+    r->needs_all_fields = has_keywords(&r->det);
+    for (k = 0; k < r->n_filters; k++)
+      if (has_keywords(r->filters[k])) r->needs_all_fields = 1;
+    /* EventIDs the detection requires */
+    A.eid = 1;
+    if (an_node(&A, &r->det, r->det.cond, &eids, 0)) goto nomem;
+    /* literals: a conjunction of any-of clauses */
+    A.eid = 0;
+    {
+      cnf c;
+      uint32_t total = 0, o = 0, q;
+      memset(&c, 0, sizeof c);
+      if (cnf_collect(&A, &r->det, r->det.cond, &c, 0)) {
+        for (q = 0; q < c.n; q++) ls_free(&c.cl[q]);
+        ls_free(&eids);
+        goto nomem;
+      }
+      for (q = 0; q < c.n; q++) total += 1 + c.cl[q].n;
+      if (c.n == 0) r->lit_any = 1;
+      else {
+        r->lits = tells_arena_alloc(&s->a, total * sizeof *r->lits);
+        if (!r->lits) total = 0, r->lit_any = 1;
+        for (q = 0; q < c.n && r->lits; q++) {
+          r->lits[o++] = c.cl[q].n;
+          for (k = 0; k < c.cl[q].n; k++) {
+            int64_t id = lt_id(&lt, c.cl[q].p[k], c.cl[q].len[k]);
+            if (id < 0) { r->lits = NULL; break; }
+            r->lits[o++] = (uint32_t)id;
+          }
+        }
+        if (!r->lits) {
+          for (q = 0; q < c.n; q++) ls_free(&c.cl[q]);
+          ls_free(&eids);
+          goto nomem;
+        }
+        r->n_lits = total;
+        r->n_clauses = c.n;
+      }
+      for (q = 0; q < c.n; q++) ls_free(&c.cl[q]);
+    }
+    nt = tells__sigma_logsource(s, r->info.product, r->info.category, r->info.service,
+                                tg, 16, &known);
+    if (!known && rep) {
+      char msg[200];
+      snprintf(msg, sizeof msg, "logsource %.40s/%.40s/%.40s has no channel mapping; "
+               "the rule is tried on every event", r->info.product, r->info.category,
+               r->info.service);
+      rep(ud, r->info.path, r->info.line, 0, msg);
+    }
+    if (!known) nt = 0;
+    if (nt == 0) {
+      tg[0].chan = SG_ANY; tg[0].n_eids = 0; tg[0].eids = NULL;
+      nt = 1;
+    }
+    for (t = 0; t < nt; t++) {
+      int added = 0;
+      if (tg[t].n_eids == 0 && eids.top) {
+        if (bucket_add(s, tg[t].chan, SG_ANY, (uint32_t)i)) { ls_free(&eids); goto nomem; }
+        continue;
+      }
+      if (tg[t].n_eids == 0) {
+        for (k = 0; k < eids.n; k++)
+          if (bucket_add(s, tg[t].chan, (uint32_t)strtoul(eids.p[k], NULL, 10), (uint32_t)i)) {
+            ls_free(&eids); goto nomem;
+          }
+        continue;
+      }
+      for (k = 0; k < tg[t].n_eids; k++) {
+        uint32_t ev = tg[t].eids[k], q;
+        int ok = eids.top;
+        char num[16];
+        snprintf(num, sizeof num, "%u", ev);
+        for (q = 0; q < eids.n && !ok; q++)
+          if (!strcmp(eids.p[q], num) || (eids.len[q] == strlen(num) && !memcmp(eids.p[q], num, eids.len[q])))
+            ok = 1;
+        if (!ok) continue;
+        added = 1;
+        if (bucket_add(s, tg[t].chan, ev, (uint32_t)i)) { ls_free(&eids); goto nomem; }
+      }
+      (void)added;
+    }
+    ls_free(&eids);
+  }
+  /* every pattern literal goes into the automaton too */
+  for (i = 0; i < s->n_rules; i++) {
+    sg_rule *r = &s->rules[i];
+    if (r->info.kind == TELLS_SIGMA_RULE && det_lit_ids(&lt, &r->det)) goto nomem;
+    if (r->info.kind == TELLS_SIGMA_FILTER && det_lit_ids(&lt, &r->filter->det)) goto nomem;
+  }
+  /* the automaton */
+  s->n_lits = lt.n;
+  if (lt.n) {
+    s->ac = tells__sigma_ac_build(lt.p, lt.len, lt.n);
+    if (!s->ac) goto nomem;
+  }
+  /* flat candidate lists */
+  for (i = 0; i < s->n_buckets; i++) {
+    sg_bucket *b = &s->buckets[i];
+    size_t need = 0, o = 0;
+    uint32_t k, q;
+    for (k = 0; k < b->n; k++) {
+      const sg_rule *r = &s->rules[b->rules[k]];
+      need += 3 + (r->lit_any ? 0 : r->n_lits);
+    }
+    b->flat = tells_malloc((need ? need : 1) * sizeof *b->flat);
+    if (!b->flat) goto nomem;
+    for (k = 0; k < b->n; k++) {
+      const sg_rule *r = &s->rules[b->rules[k]];
+      b->flat[o++] = b->rules[k];
+      b->flat[o++] = r->lit_any ? SG_ANY : r->n_clauses;
+      b->flat[o++] = r->lit_any ? 0 : r->n_lits;
+      if (!r->lit_any) for (q = 0; q < r->n_lits; q++) b->flat[o++] = r->lits[q];
+    }
+    b->n_flat = o;
+  }
+  s->rstamp = tells_calloc(s->n_rules ? s->n_rules : 1, sizeof *s->rstamp);
+  if (!s->rstamp) goto nomem;
+  s->lit_hits = tells_calloc((lt.n + 63) / 64 + 1, sizeof *s->lit_hits);
+  s->fscan = tells_calloc(s->n_fields ? s->n_fields : 1, sizeof *s->fscan);
+  if (!s->fscan) goto nomem;
+  /* the fields each bucket's rules read */
+  for (i = 0; i < s->n_buckets; i++) {
+    sg_bucket *b = &s->buckets[i];
+    uint32_t k, f, cnt = 0;
+    uint8_t *mark = tells_calloc(s->n_fields ? s->n_fields : 1, 1);
+    if (!mark) goto nomem;
+    for (k = 0; k < b->n; k++) {
+      const sg_rule *r = &s->rules[b->rules[k]];
+      uint32_t q;
+      det_fields(&r->det, mark, s->n_fields);
+      for (q = 0; q < r->n_filters; q++) det_fields(r->filters[q], mark, s->n_fields);
+    }
+    for (f = 0; f < s->n_fields; f++) cnt += mark[f];
+    b->scan = tells_malloc((cnt ? cnt : 1) * sizeof *b->scan);
+    if (!b->scan) { tells_free(mark); goto nomem; }
+    for (f = 0; f < s->n_fields; f++) if (mark[f]) b->scan[b->n_scan++] = f;
+    tells_free(mark);
+  }
+  s->fv = tells_calloc(s->n_fields ? s->n_fields : 1, sizeof *s->fv);
+  s->selmemo = tells_calloc(max_sels, 1);
+  s->selmemo_cap = max_sels;
+  s->md = pcre2_match_data_create(1, NULL);
+  s->scanned = tells_calloc(1, sizeof(mstate));
+  if (!s->lit_hits || !s->fv || !s->selmemo || !s->md || !s->scanned) goto nomem;
+  s->stats.literals = lt.n;
+  s->stats.ac_states = tells__sigma_ac_states(s->ac);
+  tells_free(lt.p); tells_free(lt.len); tells_free(lt.h);
+  s->compiled = 1;
+
+  return TELLS_OK;
+nomem:
+  tells_free(lt.p); tells_free(lt.len); tells_free(lt.h);
+  return TELLS_ENOMEM;
+}
+
+/* ---- evaluation ---------------------------------------------------------- */
+
+static const char *lower_of(tells_sigma_ruleset *s, evf *f) {
+  if (f->loff == SIZE_MAX) {
+    size_t i;
+    if (s->lbuf_n + f->n + 1 > s->lbuf_cap) {
+      size_t nc = s->lbuf_cap ? s->lbuf_cap : 4096;
+      char *nb;
+      while (nc < s->lbuf_n + f->n + 1) nc *= 2;
+      nb = tells_realloc(s->lbuf, nc);
+      if (!nb) return NULL;
+      s->lbuf = nb; s->lbuf_cap = nc;
+    }
+    for (i = 0; i < f->n; i++) {
+      char c = f->v[i];
+      s->lbuf[s->lbuf_n + i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+    }
+    f->loff = s->lbuf_n;
+    s->lbuf_n += f->n;
+  }
+  return s->lbuf + f->loff;
+}
+
+static evf *field_get(tells_sigma_ruleset *s, uint32_t fid) {
+  mstate *m = ms_of(s);
+  if (fid >= s->n_fields || s->fv[fid].stamp != s->gen) return NULL;
+  return &m->f[s->fv[fid].n];
+}
+
+static int glob_match(const char *g, size_t gn, const char *v, size_t vn) {
+  size_t gi = 0, vi = 0, sg = SIZE_MAX, sv = 0;
+  while (vi < vn) {
+    if (gi < gn) {
+      unsigned char c = (unsigned char)g[gi];
+      if (c == 1) { sg = ++gi; sv = vi; continue; }
+      if (c == 2) { gi++; vi++; continue; }
+      if (c == 3 && gi + 1 < gn) {
+        if (g[gi + 1] == v[vi]) { gi += 2; vi++; continue; }
+      } else if ((char)c == v[vi]) { gi++; vi++; continue; }
+    }
+    if (sg != SIZE_MAX) { gi = sg; vi = ++sv; continue; }
+    return 0;
+  }
+  while (gi < gn && g[gi] == 1) gi++;
+  return gi == gn;
+}
+
+static int num_of(const char *v, size_t n, double *out) {
+  char buf[64], *end;
+  size_t i = 0;
+  if (n == 0 || n >= sizeof buf) return -1;
+  memcpy(buf, v, n); buf[n] = 0;
+  while (buf[i] == ' ') i++;
+  if (buf[i] == '0' && (buf[i + 1] | 32) == 'x') *out = (double)strtoull(buf + i + 2, &end, 16);
+  else *out = strtod(buf + i, &end);
+  if (end == buf + i) return -1;
+  while (*end == ' ') end++;
+  return *end ? -1 : 0;
+}
+
+static int text_cmp(int kind, const char *p, size_t pn, const char *v, size_t vn) {
+  switch (kind) {
+  case SG_P_EQ: return pn == vn && memcmp(p, v, pn) == 0;
+  case SG_P_PREFIX: return vn >= pn && memcmp(p, v, pn) == 0;
+  case SG_P_SUFFIX: return vn >= pn && memcmp(p, v + vn - pn, pn) == 0;
+  case SG_P_CONTAINS: return pn == 0 || (vn >= pn && memmem(v, vn, p, pn) != NULL);
+  case SG_P_GLOB: return glob_match(p, pn, v, vn);
+  }
+  return 0;
+}
+
+static int pat_match(tells_sigma_ruleset *s, const sg_pat *p, evf *f) {
+  int r = 0;
+  switch (p->kind) {
+  case SG_P_EXISTS: return (f != NULL) == (p->num != 0);
+  case SG_P_NULL: r = !f || f->n == 0; return p->neg ? !r : r;
+  case SG_P_ANY: r = f != NULL; break;
+  default:
+    if (!f) return p->neg;
+    switch (p->kind) {
+    case SG_P_EQ: case SG_P_PREFIX: case SG_P_SUFFIX: case SG_P_CONTAINS: case SG_P_GLOB: {
+      const char *v;
+      if (p->lit_id && !SG_HIT(s, p->lit_id - 1)) { r = 0; break; }
+      v = p->cased ? f->v : lower_of(s, f);
+      if (!v) return 0;
+      r = text_cmp(p->kind, p->s, p->n, v, f->n);
+      break;
+    }
+    case SG_P_RE:
+      r = pcre2_match(p->re, (PCRE2_SPTR)f->v, f->n, 0, 0, s->md, NULL) >= 0;
+      break;
+    case SG_P_CIDR: {
+      uint8_t a[16];
+      int fam, bits = p->prefix, i;
+      if (tells__sigma_parse_ip(f->v, f->n, a, &fam) || fam != p->family) { r = 0; break; }
+      r = 1;
+      for (i = 0; i < bits / 8; i++) if (a[i] != p->addr[i]) { r = 0; break; }
+      if (r && bits % 8) {
+        uint8_t mask = (uint8_t)(0xFF << (8 - bits % 8));
+        r = (a[bits / 8] & mask) == (p->addr[bits / 8] & mask);
+      }
+      break;
+    }
+    case SG_P_NUM: {
+      double d;
+      if (num_of(f->v, f->n, &d)) { r = 0; break; }
+      r = p->op == SG_OP_GT ? d > p->num : p->op == SG_OP_GTE ? d >= p->num
+          : p->op == SG_OP_LT ? d < p->num : d <= p->num;
+      break;
+    }
+    case SG_P_FIELDREF: {
+      evf *o = field_get(s, p->ref);
+      const char *a, *b;
+      static const int kinds[] = {SG_P_EQ, SG_P_PREFIX, SG_P_SUFFIX, SG_P_CONTAINS};
+      if (!o) { r = 0; break; }
+      a = p->cased ? o->v : lower_of(s, o);
+      b = p->cased ? f->v : lower_of(s, f);
+      if (!a || !b) { r = 0; break; }
+      r = text_cmp(kinds[p->refkind], a, o->n, b, f->n);
+      break;
+    }
+    }
+  }
+  return p->neg ? !r : r;
+}
+
+static int item_match(tells_sigma_ruleset *s, const sg_item *it) {
+  uint32_t i;
+  if (it->field == SG_FIELD_KEYWORD) {
+    mstate *m = ms_of(s);
+    for (i = 0; i < it->n_pats; i++) {
+      size_t k;
+      int hit = 0;
+      for (k = 0; k < m->n && !hit; k++) hit = pat_match(s, &it->pats[i], &m->f[k]);
+      if (it->all && !hit) return 0;
+      if (!it->all && hit) return 1;
+    }
+    return it->all && it->n_pats > 0;
+  } else {
+    evf *f = field_get(s, it->field);
+    for (i = 0; i < it->n_pats; i++) {
+      int hit = pat_match(s, &it->pats[i], f);
+      if (it->all && !hit) return 0;
+      if (!it->all && hit) return 1;
+    }
+    return it->all && it->n_pats > 0;
+  }
+}
+
+static int sel_match(tells_sigma_ruleset *s, const sg_sel *sel) {
+  uint32_t a, i;
+  for (a = 0; a < sel->n_alts; a++) {
+    int ok = 1;
+    for (i = 0; i < sel->alts[a].n_items && ok; i++)
+      ok = item_match(s, &sel->alts[a].items[i]);
+    if (ok) return 1;
+  }
+  return 0;
+}
+
+static int node_eval(tells_sigma_ruleset *s, const sg_det *d, const sg_node *x) {
+  uint32_t i, hits = 0;
+  switch (x->op) {
+  case SG_N_SEL:
+    if (!s->selmemo[x->sel]) s->selmemo[x->sel] = (uint8_t)(1 + sel_match(s, &d->sels[x->sel]));
+    return s->selmemo[x->sel] - 1;
+  case SG_N_NOT: return !node_eval(s, d, x->kids[0]);
+  case SG_N_AND:
+    for (i = 0; i < x->n; i++) if (!node_eval(s, d, x->kids[i])) return 0;
+    return 1;
+  case SG_N_OR:
+    for (i = 0; i < x->n; i++) if (node_eval(s, d, x->kids[i])) return 1;
+    return 0;
+  case SG_N_ATLEAST:
+    for (i = 0; i < x->n; i++) {
+      if (node_eval(s, d, x->kids[i]) && ++hits >= x->k) return 1;
+      if (x->n - i - 1 + hits < x->k) return 0;
+    }
+    return 0;
+  case SG_N_TRUE: return 1;
+  }
+  return 0;
+}
+
+int tells__sigma_eval_det(tells_sigma_ruleset *s, const sg_det *d) {
+  memset(s->selmemo, 0, d->n_sels);
+  return node_eval(s, d, d->cond);
+}
+
+/* ---- matching -------------------------------------------------------------- */
+
+static int ev_add(tells_sigma_ruleset *s, const char *name, size_t nn, const char *v,
+                  size_t vn, uint32_t chan, uint32_t eid) {
+  mstate *m = ms_of(s);
+  uint32_t fid = name ? tells__sigma_field_id(s, name, nn, 0) : SG_ANY;
+  evf *f;
+  if (fid != SG_ANY && s->n_alias) {
+    uint32_t to = tells__sigma_alias(s, chan, eid, fid);
+    if (to != SG_ANY) fid = to;
+  }
+  if (m->n == m->cap) {
+    size_t nc = m->cap ? m->cap * 2 : 64;
+    evf *nf = tells_realloc(m->f, nc * sizeof *nf);
+    if (!nf) return -1;
+    m->f = nf; m->cap = nc;
+  }
+  f = &m->f[m->n];
+  f->v = v ? v : ""; f->n = v ? vn : 0; f->loff = SIZE_MAX; f->fid = fid;
+  if (fid != SG_ANY) {
+    s->fv[fid].stamp = s->gen;
+    s->fv[fid].n = m->n;
+  }
+  m->n++;
+  return 0;
+}
+
+static int has_field(tells_sigma_ruleset *s, uint32_t fid) {
+  return fid < s->n_fields && s->fv[fid].stamp == s->gen;
+}
+
+tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
+                            tells_sigma_match_fn fn, void *ud) {
+  mstate *m;
+  const sg_bucket *bk[4];
+  int nb = 0, b, need_scan = 0, all_fields = 0, stop = 0;
+  uint32_t chan = SG_ANY;
+  size_t i;
+  if (!s || !ev || !s->compiled) return TELLS_EARG;
+  m = ms_of(s);
+  s->stats.events++;
+  if (ev->channel && ev->channel[0])
+    chan = tells__sigma_chan_id(s, ev->channel, strlen(ev->channel), 0);
+  if (chan != SG_ANY) {
+    const sg_bucket *x = bucket_find(s, chan, ev->event_id);
+    if (x) bk[nb++] = x;
+    x = bucket_find(s, chan, SG_ANY);
+    if (x) bk[nb++] = x;
+  }
+  {
+    const sg_bucket *x = bucket_find(s, SG_ANY, ev->event_id);
+    if (x) bk[nb++] = x;
+    x = bucket_find(s, SG_ANY, SG_ANY);
+    if (x) bk[nb++] = x;
+  }
+  if (nb == 0) return TELLS_OK;
+  if (++s->gen == 0) {            /* stamps wrapped: clear them */
+    memset(s->fscan, 0, (s->n_fields ? s->n_fields : 1) * sizeof *s->fscan);
+    for (i = 0; i < s->n_fields; i++) s->fv[i].stamp = 0;
+    memset(s->rstamp, 0, (s->n_rules ? s->n_rules : 1) * sizeof *s->rstamp);
+    s->gen = 1;
+  }
+  s->cur_ev = ev;
+  m->n = 0;
+  s->lbuf_n = 0;
+  for (i = 0; i < ev->n_fields; i++)
+    if (ev_add(s, ev->fields[i].name, ev->fields[i].name_len, ev->fields[i].val,
+               ev->fields[i].val_len, chan, ev->event_id))
+      return TELLS_ENOMEM;
+  if (!has_field(s, s->f_eventid)) {
+    int k = snprintf(m->eidbuf, sizeof m->eidbuf, "%u", ev->event_id);
+    if (ev_add(s, "EventID", 7, m->eidbuf, (size_t)k, chan, ev->event_id)) return TELLS_ENOMEM;
+  }
+  if (ev->channel && !has_field(s, s->f_channel) &&
+      ev_add(s, "Channel", 7, ev->channel, strlen(ev->channel), chan, ev->event_id))
+    return TELLS_ENOMEM;
+  if (ev->provider && !has_field(s, s->f_provider) &&
+      ev_add(s, "Provider_Name", 13, ev->provider, strlen(ev->provider), chan, ev->event_id))
+    return TELLS_ENOMEM;
+  if (ev->computer && !has_field(s, s->f_computer) &&
+      ev_add(s, "Computer", 8, ev->computer, strlen(ev->computer), chan, ev->event_id))
+    return TELLS_ENOMEM;
+  for (b = 0; b < nb; b++) {
+    size_t q;
+    if (bk[b]->all_fields) all_fields = 1;
+    for (q = 0; q < bk[b]->n_scan; q++) s->fscan[bk[b]->scan[q]] = s->gen;
+    need_scan = 1;
+  }
+  /* one pass of the automaton over the field values the candidate rules
+  ** read (lowercasing them on the way) */
+  memset(s->lit_hits, 0, ((s->n_lits + 63) / 64 + 1) * sizeof *s->lit_hits);
+  if (need_scan && s->ac) {
+    size_t total = 0;
+    for (i = 0; i < m->n; i++)
+      if (all_fields || (m->f[i].fid != SG_ANY && s->fscan[m->f[i].fid] == s->gen))
+        total += m->f[i].n;
+    if (total + 1 > s->lbuf_cap) {
+      size_t nc = s->lbuf_cap ? s->lbuf_cap : 4096;
+      char *nbuf;
+      while (nc < total + 1) nc *= 2;
+      nbuf = tells_realloc(s->lbuf, nc);
+      if (!nbuf) return TELLS_ENOMEM;
+      s->lbuf = nbuf; s->lbuf_cap = nc;
+    }
+    for (i = 0; i < m->n; i++) {
+      evf *f = &m->f[i];
+      if (!all_fields && (f->fid == SG_ANY || s->fscan[f->fid] != s->gen)) continue;
+      tells__sigma_ac_scan(s->ac, (const uint8_t *)f->v, f->n, s->lit_hits,
+                           s->lbuf + s->lbuf_n);
+      f->loff = s->lbuf_n;
+      s->lbuf_n += f->n;
+      s->stats.bytes_scanned += f->n;
+    }
+  }
+  for (b = 0; b < nb && !stop; b++) {
+    const uint32_t *fp = bk[b]->flat, *fe = fp + bk[b]->n_flat;
+    while (fp < fe && !stop) {
+      uint32_t ri = fp[0], ncl = fp[1], q;
+      const uint32_t *lits = fp + 3;
+      sg_rule *r;
+      int hit = ncl == SG_ANY;
+      fp += 3 + fp[2];
+      if (nb > 1) {
+        if (s->rstamp[ri] == s->gen) continue;
+        s->rstamp[ri] = s->gen;
+      }
+      s->stats.candidates++;
+      if (hit) s->stats.unfiltered++;
+      if (!hit) {
+        /* every clause needs one of its literals */
+        uint32_t c;
+        hit = 1;
+        for (c = 0; c < ncl && hit; c++) {
+          uint32_t cn = *lits++, z;
+          int any = 0;
+          for (z = 0; z < cn && !any; z++) any = (int)SG_HIT(s, lits[z]);
+          lits += cn;
+          hit = any;
+        }
+      }
+      if (!hit) continue;
+      r = &s->rules[ri];
+      s->stats.evaluated++;
+      if (!tells__sigma_eval_det(s, &r->det)) continue;
+      for (q = 0; q < r->n_filters && hit; q++) hit = tells__sigma_eval_det(s, r->filters[q]);
+      if (!hit) continue;
+      if (!r->suppressed) {
+        tells_sigma_hit mt;
+        memset(&mt, 0, sizeof mt);
+        mt.rule = &r->info;
+        mt.ev = ev;
+        s->stats.matches++;
+        if (fn && fn(ud, &mt)) stop = 1;
+      }
+      if (r->n_corrs && tells__sigma_corr_feed(s, ri, fn, ud)) stop = 1;
+    }
+  }
+  s->cur_ev = NULL;
+  return TELLS_OK;
+}
+
+void tells_sigma_get_stats(const tells_sigma_ruleset *s, tells_sigma_stats *st) {
+  *st = s->stats;
+}
+
+/* Field value lookup for sigma_corr.c: by name, in the current event. */
+const char *tells__sigma_cur_field(tells_sigma_ruleset *s, const char *name, size_t *n);
+const char *tells__sigma_cur_field(tells_sigma_ruleset *s, const char *name, size_t *n) {
+  mstate *m = ms_of(s);
+  uint32_t fid = tells__sigma_field_id(s, name, strlen(name), 0);
+  evf *f = NULL;
+  size_t i;
+  if (fid != SG_ANY) f = field_get(s, fid);
+  if (!f) {
+    /* not a field any rule uses: search the event by name */
+    const tells_sigma_event *ev = s->cur_ev;
+    size_t nl = strlen(name);
+    (void)m;
+    for (i = 0; ev && i < ev->n_fields; i++)
+      if (ev->fields[i].name_len == nl && !memcmp(ev->fields[i].name, name, nl)) {
+        *n = ev->fields[i].val_len;
+        return ev->fields[i].val;
+      }
+    return NULL;
+  }
+  *n = f->n;
+  return f->v;
+}
+
+void tells__sigma_match_free(tells_sigma_ruleset *s) {
+  mstate *m = ms_of(s);
+  if (!m) return;
+  tells_free(m->f);
+  tells_free(m);
+  s->scanned = NULL;
+}
