@@ -29,6 +29,12 @@ echo
 echo "== findings"
 "$TELLS" show "$OUT/demo.tells" findings
 echo
+echo "== network flows"
+"$TELLS" show "$OUT/demo.tells" flows | cut -f1,3,5-8,11,12
+echo
+echo "== timeline"
+"$TELLS" show "$OUT/demo.tells" timeline | cut -f1-2,4-6
+echo
 echo "== evidence"
 "$TELLS" show "$OUT/demo.tells" evidence | cut -f2-5,9
 "$TELLS" report "$OUT/demo.tells" -o "$OUT/report.html" >/dev/null
