@@ -183,15 +183,26 @@ void tells_json_str(tells_json *j, const char *s) {
   tells_json_strn(j, s, strlen(s));
 }
 
+/* Decimal digits of v ending at end; returns the first.  Numbers are the
+** most common JSON values in tells' output, so no printf here. */
+static char *udigits(uint64_t v, char *end) {
+  do { *--end = (char)('0' + v % 10); v /= 10; } while (v);
+  return end;
+}
+
 void tells_json_i64(tells_json *j, int64_t v) {
-  char t[32];
+  char t[24], *p;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
   pre_value(j);
-  put(j, t, (size_t)snprintf(t, sizeof t, "%lld", (long long)v));
+  p = udigits(u, t + sizeof t);
+  if (v < 0) *--p = '-';
+  put(j, p, (size_t)(t + sizeof t - p));
 }
 void tells_json_u64(tells_json *j, uint64_t v) {
-  char t[32];
+  char t[24], *p;
   pre_value(j);
-  put(j, t, (size_t)snprintf(t, sizeof t, "%llu", (unsigned long long)v));
+  p = udigits(v, t + sizeof t);
+  put(j, p, (size_t)(t + sizeof t - p));
 }
 void tells_json_dbl(tells_json *j, double v) {
   char t[40];

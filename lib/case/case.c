@@ -90,7 +90,8 @@ tells_err tells_case_open(const char *path, int readonly, tells_case **out) {
     ** disk flush every few hundred small files. */
     if ((e = tells__case_exec(c, "PRAGMA journal_mode=WAL")) ||
         (e = tells__case_exec(c, "PRAGMA synchronous=NORMAL")) ||
-        (e = tells__case_exec(c, "PRAGMA wal_autocheckpoint=32768")))
+        (e = tells__case_exec(c, "PRAGMA wal_autocheckpoint=32768")) ||
+        (e = tells__case_exec(c, "PRAGMA cache_size=-65536")))   /* 64 MiB of pages */
       goto fail;
   }
   if ((e = tells__case_exec(c, "PRAGMA foreign_keys=ON"))) goto fail;
@@ -124,6 +125,10 @@ tells_err tells_case_run_begin(tells_case *c, const char *argv_text, int *interr
   if (sqlite3_prepare_v2(c->db, "SELECT max(id) FROM runs WHERE finished_ns IS NULL",
                          -1, &s, NULL)) return tells__case_dberr(c, "runs");
   if (sqlite3_step(s) == SQLITE_ROW) *interrupted = sqlite3_column_int(s, 0);
+  sqlite3_finalize(s);
+  if (sqlite3_prepare_v2(c->db, "SELECT EXISTS(SELECT 1 FROM evidence WHERE status='failed')",
+                         -1, &s, NULL)) return tells__case_dberr(c, "runs");
+  if (sqlite3_step(s) == SQLITE_ROW) c->has_failed = sqlite3_column_int(s, 0);
   sqlite3_finalize(s);
   /* Rows of an interrupted file never committed, but be strict anyway. */
   if (tells__case_exec(c, "DELETE FROM evidence WHERE status='ingesting'"))
@@ -242,11 +247,23 @@ static tells_err insert_evidence(tells_case *c, const tells_case_file *f,
 }
 
 static tells_err delete_failed(tells_case *c, const char *path) {
-  sqlite3_stmt *s = tells__case_stmt(c, ST_DEL_FAILED,
+  sqlite3_stmt *s;
+  if (!c->has_failed) return TELLS_OK;   /* no failure rows to replace */
+  s = tells__case_stmt(c, ST_DEL_FAILED,
       "DELETE FROM evidence WHERE path=? AND status='failed'");
   if (!s) return TELLS_EDB;
   bind_str(s, 1, path);
   return step_done(c, s, "delete failed");
+}
+
+/* Runs a fixed statement prepared once (savepoints are issued per file). */
+static tells_err run_stmt(tells_case *c, int which, const char *sql) {
+  sqlite3_stmt *s = tells__case_stmt(c, which, sql);
+  int rc;
+  if (!s) return TELLS_EDB;
+  rc = sqlite3_step(s);
+  sqlite3_reset(s);
+  return rc == SQLITE_DONE ? TELLS_OK : tells__case_dberr(c, sql);
 }
 
 /* Opens the file's savepoint, and the group transaction if none is open. */
@@ -258,7 +275,7 @@ static tells_err file_tx_begin(tells_case *c) {
     c->batch_files = 0;
     c->batch_started_ns = mono_ns();
   }
-  return tells__case_exec(c, "SAVEPOINT evidence_file");
+  return run_stmt(c, ST_SAVEPOINT, "SAVEPOINT evidence_file");
 }
 
 /* Commits the group transaction if it is open. */
@@ -276,7 +293,7 @@ tells_err tells_case_flush(tells_case *c) {
 /* Releases the file's savepoint into the group, which commits when full. */
 static tells_err file_tx_commit(tells_case *c) {
   tells_err e;
-  if ((e = tells__case_exec(c, "RELEASE evidence_file"))) return e;
+  if ((e = run_stmt(c, ST_RELEASE, "RELEASE evidence_file"))) return e;
   c->cur_evidence = 0;
   if (++c->batch_files >= BATCH_FILES || mono_ns() - c->batch_started_ns >= BATCH_NS)
     return tells_case_flush(c);
@@ -293,7 +310,8 @@ tells_err tells_case_file_begin(tells_case *c, const tells_case_file *f) {
 }
 
 void tells_case_file_rollback(tells_case *c) {
-  sqlite3_exec(c->db, "ROLLBACK TO evidence_file; RELEASE evidence_file", NULL, NULL, NULL);
+  if (run_stmt(c, ST_ROLLBACK_TO, "ROLLBACK TO evidence_file") == TELLS_OK)
+    run_stmt(c, ST_RELEASE, "RELEASE evidence_file");
   c->cur_evidence = 0;
 }
 
@@ -346,11 +364,50 @@ fail:
   return e;
 }
 
+tells_err tells_case_file_record(tells_case *c, const tells_case_file *f,
+                                 const tells_case_done *d) {
+  sqlite3_stmt *s;
+  tells_err e;
+  if (!c->in_batch) {
+    if ((e = tells__case_exec(c, "BEGIN IMMEDIATE"))) return e;
+    c->in_batch = 1;
+    c->batch_files = 0;
+    c->batch_started_ns = mono_ns();
+  }
+  if ((e = delete_failed(c, f->path))) return e;
+  s = tells__case_stmt(c, ST_INS_FULL,
+      "INSERT INTO evidence(run_id, path, size, mtime_ns, kind, pillar, status, reason,"
+      " sha256, sha1, md5, first_ns, last_ns, anomalies, summary, duplicate_of, ingested_ns)"
+      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)");
+  if (!s) return TELLS_EDB;
+  sqlite3_bind_int64(s, 1, c->run_id);
+  bind_str(s, 2, f->path);
+  sqlite3_bind_int64(s, 3, f->size);
+  if (f->mtime_ns != TELLS_NO_TIME) sqlite3_bind_int64(s, 4, f->mtime_ns);
+  sqlite3_bind_text(s, 5, tells_kind_name(f->kind), -1, SQLITE_STATIC);
+  sqlite3_bind_text(s, 6, tells_kind_pillar(f->kind), -1, SQLITE_STATIC);
+  bind_str(s, 7, d->status);
+  bind_str(s, 8, d->reason);
+  bind_str(s, 9, d->sha256);
+  bind_str(s, 10, d->sha1);
+  bind_str(s, 11, d->md5);
+  bind_time(s, 12, d->first_ns);
+  bind_time(s, 13, d->last_ns);
+  bind_str(s, 14, d->summary_json);
+  if (d->duplicate_of) sqlite3_bind_int64(s, 15, d->duplicate_of);
+  sqlite3_bind_int64(s, 16, now_ns());
+  if ((e = step_done(c, s, "insert evidence"))) return e;
+  if (++c->batch_files >= BATCH_FILES || mono_ns() - c->batch_started_ns >= BATCH_NS)
+    return tells_case_flush(c);
+  return TELLS_OK;
+}
+
 tells_err tells_case_file_failed(tells_case *c, const tells_case_file *f, const char *reason) {
   tells_err e;
   if ((e = file_tx_begin(c))) return e;
   if ((e = delete_failed(c, f->path))) goto fail;
   if ((e = insert_evidence(c, f, "failed", reason))) goto fail;
+  c->has_failed = 1;
   return file_tx_commit(c);
 fail:
   tells_case_file_rollback(c);
@@ -358,3 +415,13 @@ fail:
 }
 
 const char *tells_case_path(const tells_case *c) { return c->path; }
+
+int tells_case_is_empty(tells_case *c) {
+  sqlite3_stmt *s;
+  int empty = 0;
+  if (sqlite3_prepare_v2(c->db, "SELECT NOT EXISTS(SELECT 1 FROM evidence)", -1, &s, NULL))
+    return 0;
+  if (sqlite3_step(s) == SQLITE_ROW) empty = sqlite3_column_int(s, 0);
+  sqlite3_finalize(s);
+  return empty;
+}

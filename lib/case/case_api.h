@@ -29,6 +29,9 @@ tells_err tells_case_run_begin(tells_case *c, const char *argv_text,
                                int *interrupted_run /* OUT */);
 tells_err tells_case_run_end(tells_case *c, const tells_investigate_stats *st);
 
+/* True when the case holds no evidence row at all. */
+int tells_case_is_empty(tells_case *c);
+
 /* Completed evidence row for `path`, if any. */
 tells_err tells_case_find_path(tells_case *c, const char *path,
                                tells_case_seen *out /* OUT */);
@@ -59,6 +62,10 @@ typedef struct tells_case_done {
 
 /* Completes the evidence row and commits. */
 tells_err tells_case_file_commit(tells_case *c, const tells_case_done *d);
+/* Records a file that has no rows but its own (not analysed, duplicate) in
+** one statement, without a savepoint: the single INSERT is atomic. */
+tells_err tells_case_file_record(tells_case *c, const tells_case_file *f,
+                                 const tells_case_done *d);
 /* Commits the evidence files ingested so far (they are group-committed;
 ** see case.c).  Call before reading the case back or waiting on anything. */
 tells_err tells_case_flush(tells_case *c);

@@ -13,7 +13,8 @@
 enum {
   ST_FIND_BY_PATH, ST_FIND_BY_SHA, ST_INS_EVIDENCE, ST_UPD_EVIDENCE,
   ST_INS_ANOM, ST_INS_ARTIFACT, ST_UPS_INDICATOR, ST_INS_SIGHTING,
-  ST_INS_FINDING, ST_INS_EVENT, ST_INS_FLOW, ST_DEL_FAILED, ST_COUNT
+  ST_INS_FINDING, ST_INS_EVENT, ST_INS_FLOW, ST_DEL_FAILED,
+  ST_SAVEPOINT, ST_RELEASE, ST_ROLLBACK_TO, ST_INS_FULL, ST_COUNT
 };
 
 struct tells_case {
@@ -24,6 +25,7 @@ struct tells_case {
   int64_t cur_evidence;        /* evidence row being ingested, 0 if none */
   sqlite3_stmt *st[ST_COUNT];  /* prepared on first use; owned */
   int in_batch;                /* a group-commit transaction is open */
+  int has_failed;              /* the case may hold 'failed' evidence rows */
   int batch_files;             /* evidence files released into it */
   int64_t batch_started_ns;    /* monotonic time it was opened */
   char errmsg[512];

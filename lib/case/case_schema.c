@@ -70,6 +70,10 @@ static const char *const MIGRATIONS[] = {
   " time_ns INTEGER, context TEXT, ref_offset INTEGER);"
   "CREATE INDEX sightings_indicator ON sightings(indicator_id);"
   "CREATE INDEX sightings_evidence ON sightings(evidence_id);",
+  /* 1 -> 2: one sighting row per indicator, evidence file and context, with
+  ** the first time (time_ns), the last time and how many times it was seen */
+  "ALTER TABLE sightings ADD COLUMN last_ns INTEGER;"
+  "ALTER TABLE sightings ADD COLUMN count INTEGER NOT NULL DEFAULT 1;",
 };
 
 #define N_MIGRATIONS (int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0])

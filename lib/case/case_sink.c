@@ -30,7 +30,8 @@ static tells_err sink_artifact(void *ud, const char *kind, const char *json) {
 }
 
 static tells_err sink_indicator(void *ud, const char *type, const char *value,
-                                int64_t time_ns, const char *context, int64_t off) {
+                                int64_t time_ns, int64_t last_ns, uint64_t count,
+                                const char *context, int64_t off) {
   tells_case *c = ud;
   sqlite3_stmt *s = tells__case_stmt(c, ST_UPS_INDICATOR,
       "INSERT INTO indicators(type, value) VALUES(?,?)"
@@ -45,14 +46,16 @@ static tells_err sink_indicator(void *ud, const char *type, const char *value,
   id = sqlite3_column_int64(s, 0);
   sqlite3_reset(s);
   s = tells__case_stmt(c, ST_INS_SIGHTING,
-      "INSERT INTO sightings(indicator_id, evidence_id, time_ns, context, ref_offset)"
-      " VALUES(?,?,?,?,?)");
+      "INSERT INTO sightings(indicator_id, evidence_id, time_ns, context, ref_offset,"
+      " last_ns, count) VALUES(?,?,?,?,?,?,?)");
   if (!s) return TELLS_EDB;
   sqlite3_bind_int64(s, 1, id);
   sqlite3_bind_int64(s, 2, c->cur_evidence);
   bind_opt_i64(s, 3, time_ns, TELLS_NO_TIME);
   bind_opt_str(s, 4, context);
   bind_opt_i64(s, 5, off, TELLS_NO_REF);
+  bind_opt_i64(s, 6, last_ns, TELLS_NO_TIME);
+  sqlite3_bind_int64(s, 7, (sqlite3_int64)count);
   return step(c, s, "insert sighting");
 }
 

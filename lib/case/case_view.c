@@ -55,11 +55,11 @@ static const char *const VIEW_SQL[] = {
     "   FROM evidence e WHERE e.mtime_ns IS NOT NULL AND e.status <> 'ingesting'"
     " ) ORDER BY t, type, what, evidence, k"),
   [TELLS_VIEW_INDICATORS] =
-    ("SELECT i.type, i.value, count(s.id) AS sightings,"
+    ("SELECT i.type, i.value, sum(s.count) AS sightings,"
     " count(DISTINCT s.evidence_id) AS evidence_files,"
     " (SELECT group_concat(p, ',') FROM (SELECT DISTINCT e2.pillar AS p FROM sightings s2"
     "   JOIN evidence e2 ON e2.id = s2.evidence_id WHERE s2.indicator_id = i.id ORDER BY p)) AS pillars,"
-    " min(s.time_ns) AS \"first_seen@t\", max(s.time_ns) AS \"last_seen@t\","
+    " min(s.time_ns) AS \"first_seen@t\", max(coalesce(s.last_ns, s.time_ns)) AS \"last_seen@t\","
     " min(e.path) AS \"example_evidence@h\""
     " FROM indicators i JOIN sightings s ON s.indicator_id = i.id"
     " JOIN evidence e ON e.id = s.evidence_id"

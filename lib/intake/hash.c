@@ -72,3 +72,83 @@ tells_err tells_sha256_hex(const void *p, size_t n, char out[65]) {
 tells_err tells_md5_hex(const void *p, size_t n, char out[33]) {
   return one_shot(EVP_md5(), p, n, out);
 }
+
+/* ---- the hashing worker ---- */
+
+#include <pthread.h>
+#include "alloc.h"
+
+struct tells_hasher {
+  pthread_t thread;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  tells_hash *h;            /* current job, NULL when idle */
+  const void *p;
+  size_t n;
+  int busy, quit;
+};
+
+static void *worker(void *arg) {
+  tells_hasher *w = arg;
+  pthread_mutex_lock(&w->mu);
+  for (;;) {
+    while (!w->busy && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
+    if (w->busy) {
+      tells_hash *h = w->h;
+      const void *p = w->p;
+      size_t n = w->n;
+      pthread_mutex_unlock(&w->mu);
+      tells_hash_update(h, p, n);
+      pthread_mutex_lock(&w->mu);
+      w->busy = 0;
+      pthread_cond_broadcast(&w->cv);
+      continue;
+    }
+    if (w->quit) break;
+  }
+  pthread_mutex_unlock(&w->mu);
+  return NULL;
+}
+
+tells_err tells_hasher_start(tells_hasher **out) {
+  tells_hasher *w = tells_calloc(1, sizeof *w);
+  *out = NULL;
+  if (!w) return TELLS_ENOMEM;
+  pthread_mutex_init(&w->mu, NULL);
+  pthread_cond_init(&w->cv, NULL);
+  if (pthread_create(&w->thread, NULL, worker, w) != 0) {
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    tells_free(w);
+    return TELLS_ENOMEM;
+  }
+  *out = w;
+  return TELLS_OK;
+}
+
+void tells_hasher_submit(tells_hasher *w, tells_hash *h, const void *p, size_t n) {
+  pthread_mutex_lock(&w->mu);
+  while (w->busy) pthread_cond_wait(&w->cv, &w->mu);
+  w->h = h; w->p = p; w->n = n; w->busy = 1;
+  pthread_cond_broadcast(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+}
+
+void tells_hasher_wait(tells_hasher *w) {
+  pthread_mutex_lock(&w->mu);
+  while (w->busy) pthread_cond_wait(&w->cv, &w->mu);
+  pthread_mutex_unlock(&w->mu);
+}
+
+void tells_hasher_stop(tells_hasher *w) {
+  if (!w) return;
+  pthread_mutex_lock(&w->mu);
+  while (w->busy) pthread_cond_wait(&w->cv, &w->mu);
+  w->quit = 1;
+  pthread_cond_broadcast(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+  pthread_join(w->thread, NULL);
+  pthread_mutex_destroy(&w->mu);
+  pthread_cond_destroy(&w->cv);
+  tells_free(w);
+}

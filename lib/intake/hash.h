@@ -35,4 +35,14 @@ tells_err tells_sha256_hex(const void *p, size_t n, char out[65]);
 /* One-shot MD5 (hex) of a buffer. */
 tells_err tells_md5_hex(const void *p, size_t n, char out[33]);
 
+/* A worker thread that hashes one buffer at a time while the caller parses
+** the same bytes: on two cores the chain-of-custody hashes then cost no
+** wall time.  One job at a time: submit, then wait before the next submit
+** or before reading the digests. */
+typedef struct tells_hasher tells_hasher;
+tells_err tells_hasher_start(tells_hasher **out /* OUT */);
+void tells_hasher_submit(tells_hasher *w, tells_hash *h, const void *p, size_t n);
+void tells_hasher_wait(tells_hasher *w);
+void tells_hasher_stop(tells_hasher *w);   /* waits, joins, frees; NULL is fine */
+
 #endif

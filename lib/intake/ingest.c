@@ -4,6 +4,7 @@
 */
 #include <string.h>
 #include <strings.h>
+#include "alloc.h"
 #include "ingest.h"
 #include "yara_scan.h"
 
@@ -22,6 +23,8 @@ void tells_ingest_init(tells_ingest *ig, const char *path, const uint8_t *buf,
 }
 
 void tells_ingest_free(tells_ingest *ig) {
+  tells_free(ig->sight);
+  ig->sight = NULL; ig->n_sight = ig->cap_sight = 0;
   tells_arena_free(&ig->arena);
   tells_anoms_free(&ig->anoms);
   tells_buf_free(&ig->summary);
@@ -41,10 +44,89 @@ void tells_ingest_time(tells_ingest *ig, int64_t ns) {
   if (ig->last_ns == TELLS_NO_TIME || ns > ig->last_ns) ig->last_ns = ns;
 }
 
+/* A gathered sighting.  `type` and `context` are static text (scanners
+** pass literals); `value` is copied into the file's arena. */
+struct tells_sight {
+  const char *type, *value, *context;
+  uint32_t hash;
+  int64_t first, last, off;
+  uint64_t count;
+};
+
+#define SIGHT_MAX 65536   /* distinct sightings kept per file before flushing */
+
+static uint32_t sight_hash(const char *type, const char *value, const char *ctx) {
+  uint32_t h = 2166136261u;
+  const char *p;
+  for (p = type; *p; p++) { h ^= (uint8_t)*p; h *= 16777619u; }
+  for (p = value; *p; p++) { h ^= (uint8_t)*p; h *= 16777619u; }
+  h ^= (uint32_t)(uintptr_t)ctx;
+  return h ? h : 1;
+}
+
+static int same_sight(const struct tells_sight *s, uint32_t h, const char *type,
+                      const char *value, const char *ctx) {
+  return s->hash == h && s->context == ctx && strcmp(s->type, type) == 0 &&
+         strcmp(s->value, value) == 0;
+}
+
+void tells_ingest_flush(tells_ingest *ig) {
+  uint32_t i;
+  for (i = 0; i < ig->cap_sight; i++) {
+    struct tells_sight *s = &ig->sight[i];
+    if (!s->hash) continue;
+    if (!ig->sink_err && ig->sink && ig->sink->indicator)
+      ig->sink_err = ig->sink->indicator(ig->sink->ud, s->type, s->value, s->first, s->last,
+                                         s->count, s->context, s->off);
+    s->hash = 0;
+  }
+  ig->n_sight = 0;
+}
+
+static int sight_grow(tells_ingest *ig) {
+  uint32_t cap = ig->cap_sight ? ig->cap_sight * 2 : 64, i, k;
+  struct tells_sight *old = ig->sight, *v = tells_calloc(cap, sizeof *v);
+  if (!v) return 0;
+  for (i = 0; i < ig->cap_sight; i++) {
+    if (!old[i].hash) continue;
+    for (k = old[i].hash & (cap - 1); v[k].hash; k = (k + 1) & (cap - 1)) {}
+    v[k] = old[i];
+  }
+  tells_free(old);
+  ig->sight = v; ig->cap_sight = cap;
+  return 1;
+}
+
 void tells_ingest_indicator(tells_ingest *ig, const char *type, const char *value,
                             int64_t time_ns, const char *context, int64_t off) {
-  if (ig->sink_err || !ig->sink || !ig->sink->indicator) return;
-  ig->sink_err = ig->sink->indicator(ig->sink->ud, type, value, time_ns, context, off);
+  uint32_t h, k;
+  struct tells_sight *s;
+  if (ig->sink_err || !ig->sink || !ig->sink->indicator || !value || !*value) return;
+  if (ig->n_sight >= SIGHT_MAX) tells_ingest_flush(ig);
+  if ((ig->n_sight + 1) * 2 > ig->cap_sight && !sight_grow(ig)) {
+    ig->sink_err = ig->sink->indicator(ig->sink->ud, type, value, time_ns, time_ns, 1, context, off);
+    return;
+  }
+  h = sight_hash(type, value, context);
+  for (k = h & (ig->cap_sight - 1);; k = (k + 1) & (ig->cap_sight - 1)) {
+    s = &ig->sight[k];
+    if (!s->hash || same_sight(s, h, type, value, context)) break;
+  }
+  if (!s->hash) {
+    char *v = tells_arena_strndup(&ig->arena, value, strlen(value));
+    if (!v) {   /* arena full: send it now rather than lose it */
+      ig->sink_err = ig->sink->indicator(ig->sink->ud, type, value, time_ns, time_ns, 1, context, off);
+      return;
+    }
+    s->hash = h; s->type = type; s->value = v; s->context = context;
+    s->first = s->last = time_ns; s->off = off; s->count = 0;
+    ig->n_sight++;
+  }
+  s->count++;
+  if (time_ns != TELLS_NO_TIME) {
+    if (s->first == TELLS_NO_TIME || time_ns < s->first) { s->first = time_ns; s->off = off; }
+    if (s->last == TELLS_NO_TIME || time_ns > s->last) s->last = time_ns;
+  }
 }
 void tells_ingest_finding(tells_ingest *ig, const tells_finding *f) {
   if (ig->sink_err || !ig->sink || !ig->sink->finding) return;
@@ -132,6 +214,7 @@ tells_err tells_ingest_run(tells_ingest *ig) {
   }
   run_yara(ig);
   check_masquerade(ig);
+  tells_ingest_flush(ig);
   if (ig->hash && ig->hashed < ig->len) {
     tells_hash_update(ig->hash, ig->buf + ig->hashed, ig->len - ig->hashed);
     ig->hashed = ig->len;

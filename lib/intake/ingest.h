@@ -62,8 +62,11 @@ typedef struct tells_sink {
   void *ud;
   /* The structured result of a parser (PE, ELF, capture...), as JSON. */
   tells_err (*artifact)(void *ud, const char *kind, const char *json);
+  /* One sighting: seen `count` times in this file between time_ns and
+  ** last_ns, first at ref_offset. */
   tells_err (*indicator)(void *ud, const char *type, const char *value,
-                         int64_t time_ns, const char *context, int64_t ref_offset);
+                         int64_t time_ns, int64_t last_ns, uint64_t count,
+                         const char *context, int64_t ref_offset);
   tells_err (*finding)(void *ud, const tells_finding *f);
   tells_err (*event)(void *ud, const tells_event *e);
   tells_err (*flow)(void *ud, const tells_flow_row *f);
@@ -85,6 +88,8 @@ typedef struct tells_ingest {
   struct tells_yara_scanner *yara;  /* YARA scanner of the run, or NULL */
   uint64_t yara_hits;        /* hits recorded for this file */
   struct tells_sigma_ruleset *sigma;  /* Sigma rules of the run, or NULL */
+  struct tells_sight *sight; /* sightings gathered for this file (owned) */
+  uint32_t n_sight, cap_sight;
   uint64_t sigma_hits;
 } tells_ingest;
 
@@ -100,13 +105,18 @@ void tells_ingest_advance(tells_ingest *ig, size_t off);
 /* Widens the content time span with a timestamp seen in the evidence. */
 void tells_ingest_time(tells_ingest *ig, int64_t ns);
 
-/* Sink helpers: remember the first failure, ignore later calls. */
+/* Sink helpers: remember the first failure, ignore later calls.
+** Indicators are gathered per (type, value, context) while the file is
+** scanned and reach the sink as one sighting each -- first and last time,
+** count, first offset -- when tells_ingest_flush() runs (tells_ingest_run
+** calls it; call it again after adding indicators later). */
 void tells_ingest_indicator(tells_ingest *ig, const char *type, const char *value,
                             int64_t time_ns, const char *context, int64_t off);
 void tells_ingest_finding(tells_ingest *ig, const tells_finding *f);
 void tells_ingest_event(tells_ingest *ig, const tells_event *e);
 void tells_ingest_artifact(tells_ingest *ig, const char *kind, const char *json);
 void tells_ingest_flow(tells_ingest *ig, const tells_flow_row *f);
+void tells_ingest_flush(tells_ingest *ig);
 
 /* Runs the scanner of ig->kind, then the checks common to all kinds, and
 ** hashes whatever the scanner did not reach.  Returns a sink error; parse

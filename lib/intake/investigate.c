@@ -26,6 +26,10 @@ typedef struct inv {
   tells_case *c;
   tells_yara_scanner *yara;   /* NULL without rules */
   tells_sigma_ruleset *sigma; /* NULL without rules */
+  tells_hasher *hasher;       /* hashes mapped files beside the scanner, or NULL */
+  int fresh_case;             /* the case held no evidence when the run began:
+                                 the walk lists each file once, so no path
+                                 can already be there */
   const tells_investigate_opts *o;
   tells_investigate_stats *st;
   tells_progress pr;
@@ -63,6 +67,39 @@ static int same_content(const tells_map *m, const char *sha_known) {
   return strcmp(sha, sha_known) == 0;
 }
 
+/* A file nothing will analyse (not evidence, no YARA rules): hash it and
+** record it in one statement -- the common case in a folder of evidence,
+** where most files are notes, configs and tool output. */
+static tells_err record_plain(inv *v, tells_map *m, const tells_case_file *f,
+                              const char *reason) {
+  tells_case_seen seen;
+  tells_case_done d;
+  char sha[65], why[64];
+  tells_err e;
+  e = tells_sha256_hex(m->p ? (const void *)m->p : "", m->len, sha);
+  if (tells_map_close(m) == TELLS_ECHANGED) {
+    tells_walk_file wf;
+    memset(&wf, 0, sizeof wf);
+    wf.path = (char *)f->path; wf.size = (uint64_t)f->size;
+    return record_failure(v, &wf, f->mtime_ns, "file changed while it was being read; not ingested, run again");
+  }
+  if (e || (e = tells_case_find_sha(v->c, sha, &seen))) return e;
+  memset(&d, 0, sizeof d);
+  d.sha256 = sha;
+  d.first_ns = d.last_ns = TELLS_NO_TIME;
+  if (seen.id) {
+    snprintf(why, sizeof why, "same content as evidence #%lld", (long long)seen.id);
+    d.status = "duplicate"; d.reason = why; d.duplicate_of = seen.id;
+  } else {
+    d.status = "not_analysed"; d.reason = reason;
+  }
+  if ((e = tells_case_file_record(v->c, f, &d))) return e;
+  if (seen.id) v->st->files_duplicate++;
+  else { v->st->files_ingested++; v->st->files_not_analysed++; v->st->per_kind[TELLS_KIND_NONE]++; }
+  v->st->bytes_read += (uint64_t)f->size;
+  return TELLS_OK;
+}
+
 static tells_err ingest_file(inv *v, const tells_walk_file *wf) {
   tells_map m;
   tells_case_seen seen;
@@ -74,6 +111,7 @@ static tells_err ingest_file(inv *v, const tells_walk_file *wf) {
   const char *reason = NULL;
   tells_kind kind;
   tells_err e, ce;
+  int threaded;
   char why[256];
 
   if (wf->not_regular) {
@@ -85,7 +123,8 @@ static tells_err ingest_file(inv *v, const tells_walk_file *wf) {
     snprintf(why, sizeof why, "cannot open: %s", tells_strerror(e));
     return record_failure(v, wf, TELLS_NO_TIME, why);
   }
-  if ((e = tells_case_find_path(v->c, wf->path, &seen))) goto close;
+  if (!v->fresh_case && (e = tells_case_find_path(v->c, wf->path, &seen))) goto close;
+  if (v->fresh_case) memset(&seen, 0, sizeof seen);
   if (seen.id && seen.size == (int64_t)m.len && seen.mtime_ns == m.mtime_ns &&
       same_content(&m, seen.sha256)) {
     v->st->files_skipped++;
@@ -98,16 +137,22 @@ static tells_err ingest_file(inv *v, const tells_walk_file *wf) {
 
   kind = tells_sniff(m.p, m.len, &reason);
   f.path = wf->path; f.size = (int64_t)m.len; f.mtime_ns = m.mtime_ns; f.kind = kind;
+  if (kind == TELLS_KIND_NONE && !v->yara) return record_plain(v, &m, &f, reason);
   if ((e = tells_hash_init(&h, TELLS_HASH_SHA256 |
                            (kind == TELLS_KIND_PE || kind == TELLS_KIND_ELF
                             ? TELLS_HASH_SHA1 | TELLS_HASH_MD5 : 0)))) goto close;
   if ((e = tells_case_file_begin(v->c, &f))) { tells_hash_free(&h); goto close; }
   tells_map_sequential(&m);
   tells_case_sink(v->c, &sink);
-  tells_ingest_init(&ig, wf->path, m.p, m.len, kind, &h, &sink);
+  /* Mapped (large) files are hashed by the worker thread while the scanner
+  ** reads the same pages; small ones as the scanner advances. */
+  threaded = v->hasher && m.len >= 65536;
+  if (threaded) tells_hasher_submit(v->hasher, &h, m.p, m.len);
+  tells_ingest_init(&ig, wf->path, m.p, m.len, kind, threaded ? NULL : &h, &sink);
   ig.yara = v->yara;
   ig.sigma = v->sigma;
   e = tells_ingest_run(&ig);
+  if (threaded) tells_hasher_wait(v->hasher);
   ce = tells_map_close(&m);
   if (!e) e = tells_hash_final(&h);
   if (!e && ce == TELLS_ECHANGED) {
@@ -141,6 +186,7 @@ static tells_err ingest_file(inv *v, const tells_walk_file *wf) {
     tells_ingest_indicator(&ig, "sha256", h.sha256, TELLS_NO_TIME, "file hash", TELLS_NO_REF);
     tells_ingest_indicator(&ig, "sha1", h.sha1, TELLS_NO_TIME, "file hash", TELLS_NO_REF);
     tells_ingest_indicator(&ig, "md5", h.md5, TELLS_NO_TIME, "file hash", TELLS_NO_REF);
+    tells_ingest_flush(&ig);
     e = ig.sink_err;
   }
   if (!e) {
@@ -231,6 +277,7 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
   w.exclude = (const char *const *)excl;
   w.n_exclude = 4;
   if (opts) { w.diag = opts->diag; w.diag_ud = opts->diag_ud; }
+  if (tells_hasher_start(&v.hasher) != TELLS_OK) v.hasher = NULL;  /* hash inline */
   if ((e = yara_setup(&v, &rules))) goto done;
   if (opts && opts->n_sigma_paths) {
     tells_logs_rules_stats ss;
@@ -241,6 +288,7 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
     st->files_failed += ss.rejected;
   }
   if ((e = tells_case_run_begin(c, opts ? opts->argv_text : NULL, &st->resumed_run))) goto done;
+  v.fresh_case = tells_case_is_empty(c);
   if ((e = tells_walk_paths(&w, paths, n_paths))) goto done;
   st->files_failed += w.problems;
   v.pr.files_total = w.n;
@@ -269,6 +317,7 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
 done:
   tells_yara_scanner_free(v.yara);
   tells_sigma_ruleset_destroy(v.sigma);
+  tells_hasher_stop(v.hasher);
   tells_yara_rules_free(rules);
   tells_walk_free(&w);
   for (i = 0; i < 4; i++) tells_free(excl[i]);

@@ -35,7 +35,8 @@ static tells_err js_artifact(void *ud, const char *kind, const char *json) {
 }
 
 static tells_err js_indicator(void *ud, const char *type, const char *value,
-                              int64_t t, const char *ctx, int64_t off) {
+                              int64_t t, int64_t last, uint64_t count, const char *ctx,
+                              int64_t off) {
   jsink *s = ud;
   tells_json j;
   sep(&s->indicators, s->n_ind++);
@@ -45,6 +46,8 @@ static tells_err js_indicator(void *ud, const char *type, const char *value,
   tells_json_kstr(&j, "value", value);
   if (ctx) tells_json_kstr(&j, "context", ctx);
   if (t != TELLS_NO_TIME) tells_json_ki64(&j, "time_ns", t);
+  if (last != TELLS_NO_TIME && last != t) tells_json_ki64(&j, "last_ns", last);
+  if (count > 1) tells_json_ku64(&j, "count", count);
   if (off >= 0) tells_json_ki64(&j, "offset", off);
   tells_json_obj_end(&j);
   return tells_json_flush(&j);
@@ -227,6 +230,7 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
     ig.yara = scanner;
     fe = tells_ingest_run(&ig);
     tells_hash_final(&h);
+    tells_ingest_flush(&ig);
     if (tells_map_close(&m) == TELLS_ECHANGED)
       note(o, w.v[i].path, "file changed while it was being read; results may be inconsistent");
     tells_json_obj(&j);

@@ -134,6 +134,8 @@ static void test_json_structure(void) {
   tells_json_key(&j, "a");
   tells_json_arr(&j);
   tells_json_i64(&j, -1);
+  tells_json_i64(&j, INT64_MIN);
+  tells_json_i64(&j, 0);
   tells_json_u64(&j, 18446744073709551615ull);
   tells_json_null(&j);
   tells_json_bool(&j, 1);
@@ -146,7 +148,7 @@ static void test_json_structure(void) {
   tells_json_nl(&j);
   CHECK_EQ_INT(tells_json_flush(&j), TELLS_OK);
   CHECK_EQ_STR(tells_buf_str(&b),
-               "{\"k\":\"v\",\"a\":[-1,18446744073709551615,null,true,{}],\"d\":0.5}\n");
+               "{\"k\":\"v\",\"a\":[-1,-9223372036854775808,0,18446744073709551615,null,true,{}],\"d\":0.5}\n");
   tells_buf_free(&b);
 }
 

@@ -1,0 +1,156 @@
+/*
+** tlsh_digest.c -- TLSH digests as text, and the distance between two.
+**
+** Text form: see the table in tlsh.h.  The header bytes (checksum, L) are
+** written low nibble first, the Q ratios as one hex digit each, the body
+** as plain hex bytes.
+**
+** Distance (the paper, section "distance"; the `tlsh` tool):
+**   L term     d = circular |La - Lb| over 256: 0, 1, else d * 12
+**              (only with the length term)
+**   Q1, Q2     d = circular difference over 16: d if d <= 1, else
+**              (d - 1) * 12
+**   checksum   1 if any checksum byte differs
+**   body       per bucket |ca - cb|, except 6 for a 0/3 pair
+** The body sum runs two bits per bucket over 64-bit words (no tables), so
+** one comparison costs a few dozen instructions.
+*/
+#include <string.h>
+#include "tlsh.h"
+
+static const char HEX[] = "0123456789ABCDEF";
+
+size_t tells_tlsh_format(const tells_tlsh *d, unsigned fmt,
+                         char out[TELLS_TLSH_STRMAX]) {
+  size_t n = 0;
+  unsigned i;
+  if (!d || (d->nbody != 32 && d->nbody != 64) ||
+      (d->nchecksum != 1 && d->nchecksum != 3)) {
+    memcpy(out, TELLS_TLSH_NULL, sizeof TELLS_TLSH_NULL);
+    return sizeof TELLS_TLSH_NULL - 1;
+  }
+  if (!(fmt & TELLS_TLSH_FMT_OLD)) { out[n++] = 'T'; out[n++] = '1'; }
+  for (i = 0; i < d->nchecksum; i++) {
+    out[n++] = HEX[d->checksum[i] & 15];
+    out[n++] = HEX[d->checksum[i] >> 4];
+  }
+  out[n++] = HEX[d->lvalue & 15];
+  out[n++] = HEX[d->lvalue >> 4];
+  out[n++] = HEX[d->q1ratio & 15];
+  out[n++] = HEX[d->q2ratio & 15];
+  for (i = 0; i < d->nbody; i++) {
+    out[n++] = HEX[d->body[i] >> 4];
+    out[n++] = HEX[d->body[i] & 15];
+  }
+  out[n] = '\0';
+  return n;
+}
+
+static int hexval(char ch) {
+  if (ch >= '0' && ch <= '9') return ch - '0';
+  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+  return -1;
+}
+
+/* Byte from two hex digits at s (hi first); -1 if not hex. */
+static int hexbyte(const char *s) {
+  int h = hexval(s[0]), l = hexval(s[1]);
+  return h < 0 || l < 0 ? -1 : h << 4 | l;
+}
+
+tells_err tells_tlsh_parse(const char *s, size_t n, tells_tlsh *out) {
+  tells_tlsh d;
+  size_t pos = 0;
+  unsigned i, nck, nbody;
+  int v;
+
+  memset(out, 0, sizeof *out);
+  if (!s) return TELLS_ECORRUPT;
+  if (n >= 2 && s[0] == 'T' && s[1] == '1') pos = 2;
+  switch (n - pos) {                     /* hex digits say the variant */
+    case 70:  nck = 1; nbody = 32; break;
+    case 74:  nck = 3; nbody = 32; break;
+    case 134: nck = 1; nbody = 64; break;
+    case 138: nck = 3; nbody = 64; break;
+    default: return TELLS_ECORRUPT;
+  }
+  memset(&d, 0, sizeof d);
+  for (i = 0; i < nck; i++, pos += 2) {  /* low nibble first */
+    if ((v = hexbyte(s + pos)) < 0) return TELLS_ECORRUPT;
+    d.checksum[i] = (uint8_t)((v & 15) << 4 | v >> 4);
+  }
+  if ((v = hexbyte(s + pos)) < 0) return TELLS_ECORRUPT;
+  d.lvalue = (uint8_t)((v & 15) << 4 | v >> 4);
+  pos += 2;
+  if ((v = hexbyte(s + pos)) < 0) return TELLS_ECORRUPT;
+  d.q1ratio = (uint8_t)(v >> 4);
+  d.q2ratio = (uint8_t)(v & 15);
+  pos += 2;
+  for (i = 0; i < nbody; i++, pos += 2) {
+    if ((v = hexbyte(s + pos)) < 0) return TELLS_ECORRUPT;
+    d.body[i] = (uint8_t)v;
+  }
+  d.nchecksum = (uint8_t)nck;
+  d.nbody = (uint8_t)nbody;
+  *out = d;
+  return TELLS_OK;
+}
+
+int tells_tlsh_bucket(const tells_tlsh *d, unsigned i) {
+  unsigned nb = d->nbody * 4u;
+  if (i >= nb) return -1;
+  return d->body[d->nbody - 1 - i / 4] >> (2 * (i % 4)) & 3;
+}
+
+static unsigned mod_diff(unsigned x, unsigned y, unsigned range) {
+  unsigned dl = x > y ? x - y : y - x, dr = range - dl;
+  return dl < dr ? dl : dr;
+}
+
+static uint64_t ld64(const uint8_t *p) {
+  uint64_t v;
+  memcpy(&v, p, sizeof v);               /* lane order does not matter */
+  return v;
+}
+
+/* Sum over the 32 two-bit lanes of x and y of the bucket distance.
+** For codes x = (x1 x0), y = (y1 y0): |x - y| has low bit x0 ^ y0 and high
+** bit set for |x - y| >= 2, i.e. the high bits differ and the pair is not
+** {1, 2}; a {0, 3} pair (both bits differ, x1 == x0) adds 3 more. */
+static unsigned body_diff64(uint64_t x, uint64_t y) {
+  const uint64_t lo = 0x5555555555555555ull;
+  uint64_t x0 = x & lo, x1 = x >> 1 & lo, y0 = y & lo, y1 = y >> 1 & lo;
+  uint64_t d0 = x0 ^ y0, dh = x1 ^ y1, xs = x0 ^ x1;
+  uint64_t pair12 = dh & d0 & xs;        /* {1, 2}: |x - y| = 1 */
+  uint64_t pair03 = dh & d0 & ~xs;       /* {0, 3}: 3 + 3 */
+  uint64_t d1 = dh & ~pair12;
+  uint64_t v = d1 << 1 | d0;             /* |x - y| per lane, 0..3 */
+  uint64_t e = pair03;                   /* 0 or 1 per lane */
+  v = (v & 0x3333333333333333ull) + (v >> 2 & 0x3333333333333333ull);
+  v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  e = (e & 0x3333333333333333ull) + (e >> 2 & 0x3333333333333333ull);
+  e = (e + (e >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return (unsigned)(((v + 3 * e) * 0x0101010101010101ull) >> 56);
+}
+
+int tells_tlsh_distance(const tells_tlsh *a, const tells_tlsh *b,
+                        int with_len) {
+  unsigned diff = 0, d, i;
+  if (!a || !b || a->nbody != b->nbody || a->nchecksum != b->nchecksum ||
+      (a->nbody != 32 && a->nbody != 64) || a->nchecksum > 3)
+    return -1;
+  if (with_len) {
+    d = mod_diff(a->lvalue, b->lvalue, 256);
+    diff += d <= 1 ? d : d * 12;
+  }
+  d = mod_diff(a->q1ratio & 15u, b->q1ratio & 15u, 16);
+  diff += d <= 1 ? d : (d - 1) * 12;
+  d = mod_diff(a->q2ratio & 15u, b->q2ratio & 15u, 16);
+  diff += d <= 1 ? d : (d - 1) * 12;
+  for (i = 0; i < a->nchecksum; i++)
+    if (a->checksum[i] != b->checksum[i]) { diff += 1; break; }
+  for (i = 0; i < a->nbody; i += 8)
+    diff += body_diff64(ld64(a->body + i), ld64(b->body + i));
+  return (int)diff;
+}
