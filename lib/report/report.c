@@ -32,7 +32,7 @@ static const char STYLE[] =
   "h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ccc}"
   "table{border-collapse:collapse;width:100%;font-size:12px}"
   "th,td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top;"
-  "overflow-wrap:anywhere}th{background:#f2f2f2;cursor:pointer}"
+  "overflow-wrap:break-word}th{background:#f2f2f2;cursor:pointer;white-space:nowrap}"
   ".filter{margin:.5em 0;padding:3px;width:20em}"
   ".sev-critical,.sev-high{color:#b00;font-weight:bold}.sev-medium{color:#b60}"
   ".kv td:first-child{font-weight:bold;width:14em}"
