@@ -13,6 +13,7 @@ tells_err tells_hash_init(tells_hash *h, int which) {
   int i;
   memset(h, 0, sizeof *h);
   h->which = which;
+  if (which & TELLS_HASH_TLSH) tells_tlsh_init(&h->tlsh_ctx, 0);
   for (i = 0; i < 3; i++) {
     if (!(which & (1 << i))) continue;
     h->ctx[i] = EVP_MD_CTX_new();
@@ -29,6 +30,7 @@ void tells_hash_update(tells_hash *h, const void *p, size_t n) {
   if (!n) return;
   for (i = 0; i < 3; i++)
     if (h->ctx[i]) EVP_DigestUpdate(h->ctx[i], p, n);
+  if (h->which & TELLS_HASH_TLSH) tells_tlsh_update(&h->tlsh_ctx, p, n);
 }
 
 static void hex(const unsigned char *d, unsigned n, char *out) {
@@ -41,6 +43,11 @@ static void hex(const unsigned char *d, unsigned n, char *out) {
 tells_err tells_hash_final(tells_hash *h) {
   char *outs[3] = {h->sha256, h->sha1, h->md5};
   int i;
+  if (h->which & TELLS_HASH_TLSH) {
+    tells_tlsh d;
+    if (tells_tlsh_final(&h->tlsh_ctx, &d) == TELLS_OK) tells_tlsh_format(&d, 0, h->tlsh);
+    h->which &= ~TELLS_HASH_TLSH;
+  }
   for (i = 0; i < 3; i++) {
     unsigned char d[EVP_MAX_MD_SIZE];
     unsigned n = 0;

@@ -2,7 +2,7 @@
 ** hash.h -- the chain-of-custody hashes of an evidence file.
 **
 ** SHA-256 of every file; SHA-1 and MD5 as well for executables, because
-** indicator exchange still uses them.  The hashes are fed incrementally, as
+** indicator exchange still uses them, and their TLSH digest for similarity.  The hashes are fed incrementally, as
 ** the scanner of the file advances, so hashing and parsing share one pass
 ** over the bytes (see ingest.h).  libcrypto's EVP interface picks the
 ** SHA-NI/AVX code paths of the machine.
@@ -12,15 +12,20 @@
 
 #include <stddef.h>
 #include "tells.h"
+#include "tlsh.h"
 
 #define TELLS_HASH_SHA256 1
 #define TELLS_HASH_SHA1   2
 #define TELLS_HASH_MD5    4
+#define TELLS_HASH_TLSH   8   /* TLSH T1 digest, for similarity */
 
 typedef struct tells_hash {
   void *ctx[3];        /* EVP_MD_CTX * for sha256, sha1, md5; owned */
   int which;
   char sha256[65], sha1[41], md5[33];  /* lowercase hex after final */
+  tells_tlsh_ctx tlsh_ctx;
+  char tlsh[TELLS_TLSH_STRMAX];        /* "T1..." after final; "" when the file
+                                          is too short or too uniform */
 } tells_hash;
 
 tells_err tells_hash_init(tells_hash *h, int which);

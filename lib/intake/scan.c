@@ -220,7 +220,8 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
     }
     kind = tells_sniff(m.p, m.len, &reason);
     if (o && o->kinds && !(o->kinds & (1u << kind))) { tells_map_close(&m); continue; }
-    if (tells_hash_init(&h, TELLS_HASH_SHA256 | TELLS_HASH_SHA1 | TELLS_HASH_MD5)) {
+    if (tells_hash_init(&h, TELLS_HASH_SHA256 | TELLS_HASH_SHA1 | TELLS_HASH_MD5 |
+                            (kind == TELLS_KIND_PE || kind == TELLS_KIND_ELF ? TELLS_HASH_TLSH : 0))) {
       tells_map_close(&m);
       e = TELLS_ENOMEM;
       break;
@@ -241,6 +242,7 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
     tells_json_kstr(&j, "sha256", h.sha256);
     tells_json_kstr(&j, "sha1", h.sha1);
     tells_json_kstr(&j, "md5", h.md5);
+    if (h.tlsh[0]) tells_json_kstr(&j, "tlsh", h.tlsh);
     if (fe) tells_json_kstr(&j, "error", tells_strerror(fe));
     write_results(&j, &ig, &js);
     tells_json_obj_end(&j);

@@ -22,7 +22,8 @@ ok = (p["coff"]["time_date_stamp"]==1416466800
       and "CreateServiceA" in imps.get("advapi32.dll",[])
       and pe["sha256"]==hashlib.sha256(open(pe["path"],"rb").read()).hexdigest()
       and any(i["type"]=="imphash" and i["value"]==p["imphash"] for i in pe["indicators"])
-      and any(f["rule"]=="yara:c2" and f["author"]=="t" for f in pe["findings"]))
+      and any(f["rule"]=="yara:c2" and f["author"]=="t" for f in pe["findings"])
+      and pe["tlsh"].startswith("T1") and len(pe["tlsh"])==72)
 sys.exit(0 if ok else 1)'
 check "ELF: build-id indicator and interpreter" py '
 import json,sys
