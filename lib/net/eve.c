@@ -94,7 +94,8 @@ void tells_eve_flow(tells_json *j, const tells_flow *f, tells_flow_end why) {
   tells_json_ku64(j, "bytes_toclient", f->bytes_tc);
   tells_eve_time(f->first_ns, t); tells_json_kstr(j, "start", t);
   tells_eve_time(f->last_ns, t); tells_json_kstr(j, "end", t);
-  tells_json_ki64(j, "age", (f->last_ns - f->first_ns) / 1000000000);
+  /* last_ns >= first_ns; unsigned so hostile timestamps cannot overflow */
+  tells_json_ku64(j, "age", ((uint64_t)f->last_ns - (uint64_t)f->first_ns) / 1000000000u);
   tells_json_kstr(j, "state", tells_flow_state(f));
   tells_json_kstr(j, "reason", reasons[why]);
   tells_json_key(j, "alerted"); tells_json_bool(j, 0);

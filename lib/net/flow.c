@@ -117,6 +117,13 @@ static void finish(tells_flow_table *t, uint32_t i, tells_flow_end why) {
   t->live--;
 }
 
+/* True when `later` is more than d after `earlier`.  Capture timestamps can
+** be anywhere in int64 (hostile files), so the difference is taken without
+** overflow: unsigned, and only when later >= earlier. */
+static int after(int64_t later, int64_t earlier, int64_t d) {
+  return later >= earlier && (uint64_t)later - (uint64_t)earlier > (uint64_t)d;
+}
+
 static int64_t timeout_of(const tells_flow_table *t, const tells_flow *f) {
   return f->closed ? t->o.closed_ns : t->o.idle_ns;
 }
@@ -128,8 +135,8 @@ void tells_flow_expire(tells_flow_table *t, int64_t now_ns) {
   while (i != NIL && scanned < 64) {
     uint32_t nx = t->slab[i].next;
     tells_flow *f = &t->slab[i];
-    if (now_ns - f->last_ns > timeout_of(t, f)) finish(t, i, TELLS_FLOW_TIMEOUT);
-    else if (now_ns - f->last_ns <= t->o.closed_ns) break; /* all newer are live */
+    if (after(now_ns, f->last_ns, timeout_of(t, f))) finish(t, i, TELLS_FLOW_TIMEOUT);
+    else if (!after(now_ns, f->last_ns, t->o.closed_ns)) break; /* all newer are live */
     else scanned++;
     i = nx;
   }
@@ -171,7 +178,7 @@ tells_flow *tells_flow_packet(tells_flow_table *t, const tells_dec *d, uint32_t 
   int a_is_src, ts;
   if ((d->l3 != TELLS_L3_IPV4 && d->l3 != TELLS_L3_IPV6) || (d->flags & TELLS_DEC_FRAG_LATE))
     return NULL;
-  if (t->last_expire_ns == INT64_MIN || ts_ns - t->last_expire_ns > 1000000000ll)
+  if (t->last_expire_ns == INT64_MIN || after(ts_ns, t->last_expire_ns, 1000000000ll))
     tells_flow_expire(t, ts_ns);
   make_key(d, &k, &a_is_src);
   h = hash_key(&k) & (t->n_bucket - 1);
@@ -179,9 +186,9 @@ tells_flow *tells_flow_packet(tells_flow_table *t, const tells_dec *d, uint32_t 
     if (memcmp(&t->slab[i].key, &k, sizeof k) == 0) break;
   if (i != NIL) {
     f = &t->slab[i];
-    if (ts_ns - f->last_ns > timeout_of(t, f) ||
-        (t->o.active_ns > 0 && ts_ns - f->first_ns > t->o.active_ns)) {
-      finish(t, i, ts_ns - f->last_ns > timeout_of(t, f) ? TELLS_FLOW_TIMEOUT : TELLS_FLOW_ACTIVE);
+    if (after(ts_ns, f->last_ns, timeout_of(t, f)) ||
+        (t->o.active_ns > 0 && after(ts_ns, f->first_ns, t->o.active_ns))) {
+      finish(t, i, after(ts_ns, f->last_ns, timeout_of(t, f)) ? TELLS_FLOW_TIMEOUT : TELLS_FLOW_ACTIVE);
       i = NIL;
     }
   }
@@ -198,7 +205,7 @@ tells_flow *tells_flow_packet(tells_flow_table *t, const tells_dec *d, uint32_t 
     memset(f, 0, sizeof *f);
     f->key = k;
     f->id = ++t->next_id;
-    f->first_ns = ts_ns;
+    f->first_ns = f->last_ns = ts_ns;
     /* the sender of the first packet is the client, unless it is a SYN-ACK */
     f->client_is_a = (d->proto == 6 && (d->tcp_flags & 0x12) == 0x12) ? !a_is_src : a_is_src;
     f->hnext = t->bucket[h];
