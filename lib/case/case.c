@@ -213,17 +213,16 @@ tells_err tells_case_find_sha(tells_case *c, const char *sha256, tells_case_seen
 
 /* ---- one evidence file ---- */
 
-static void bind_time(sqlite3_stmt *s, int i, int64_t ns) {
-  if (ns == TELLS_NO_TIME) sqlite3_bind_null(s, i); else sqlite3_bind_int64(s, i, ns);
+void tells__case_bind_i64(sqlite3_stmt *s, int i, int64_t v, int64_t none) {
+  if (v == none) sqlite3_bind_null(s, i); else sqlite3_bind_int64(s, i, v);
 }
-static void bind_str(sqlite3_stmt *s, int i, const char *v) {
+void tells__case_bind_str(sqlite3_stmt *s, int i, const char *v) {
   if (v) sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT); else sqlite3_bind_null(s, i);
 }
-
-static tells_err step_done(tells_case *c, sqlite3_stmt *s, const char *what) {
+tells_err tells__case_step(tells_case *c, sqlite3_stmt *s, const char *what) {
   int rc = sqlite3_step(s);
   sqlite3_reset(s);
-  return rc == SQLITE_DONE ? TELLS_OK : tells__case_dberr(c, what);
+  return rc == SQLITE_DONE || rc == SQLITE_ROW ? TELLS_OK : tells__case_dberr(c, what);
 }
 
 static tells_err insert_evidence(tells_case *c, const tells_case_file *f,
@@ -234,14 +233,14 @@ static tells_err insert_evidence(tells_case *c, const tells_case_file *f,
   tells_err e;
   if (!s) return TELLS_EDB;
   sqlite3_bind_int64(s, 1, c->run_id);
-  bind_str(s, 2, f->path);
+  tells__case_bind_str(s, 2, f->path);
   if (f->size >= 0) sqlite3_bind_int64(s, 3, f->size);
   if (f->mtime_ns != TELLS_NO_TIME) sqlite3_bind_int64(s, 4, f->mtime_ns);
   sqlite3_bind_text(s, 5, tells_kind_name(f->kind), -1, SQLITE_STATIC);
   sqlite3_bind_text(s, 6, tells_kind_pillar(f->kind), -1, SQLITE_STATIC);
   sqlite3_bind_text(s, 7, status, -1, SQLITE_STATIC);
-  bind_str(s, 8, reason);
-  if ((e = step_done(c, s, "insert evidence"))) return e;
+  tells__case_bind_str(s, 8, reason);
+  if ((e = tells__case_step(c, s, "insert evidence"))) return e;
   c->cur_evidence = sqlite3_last_insert_rowid(c->db);
   return TELLS_OK;
 }
@@ -252,8 +251,8 @@ static tells_err delete_failed(tells_case *c, const char *path) {
   s = tells__case_stmt(c, ST_DEL_FAILED,
       "DELETE FROM evidence WHERE path=? AND status='failed'");
   if (!s) return TELLS_EDB;
-  bind_str(s, 1, path);
-  return step_done(c, s, "delete failed");
+  tells__case_bind_str(s, 1, path);
+  return tells__case_step(c, s, "delete failed");
 }
 
 /* Runs a fixed statement prepared once (savepoints are issued per file). */
@@ -325,14 +324,14 @@ static tells_err insert_anoms(tells_case *c, const tells_anoms *l) {
     if (!s) return TELLS_EDB;
     sqlite3_bind_int64(s, 1, c->cur_evidence);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)l->v[i].off);
-    bind_str(s, 3, l->v[i].code);
-    bind_str(s, 4, l->v[i].detail);
+    tells__case_bind_str(s, 3, l->v[i].code);
+    tells__case_bind_str(s, 4, l->v[i].detail);
     if (l->v[i].src_file) {
       const char *b = strrchr(l->v[i].src_file, '/');
       snprintf(src, sizeof src, "%s:%d", b ? b + 1 : l->v[i].src_file, l->v[i].src_line);
-      bind_str(s, 5, src);
+      tells__case_bind_str(s, 5, src);
     }
-    if ((e = step_done(c, s, "insert anomaly"))) return e;
+    if ((e = tells__case_step(c, s, "insert anomaly"))) return e;
   }
   return TELLS_OK;
 }
@@ -345,19 +344,19 @@ tells_err tells_case_file_commit(tells_case *c, const tells_case_done *d) {
       "UPDATE evidence SET status=?, reason=?, sha256=?, sha1=?, md5=?, first_ns=?,"
       " last_ns=?, anomalies=?, summary=?, duplicate_of=?, ingested_ns=? WHERE id=?");
   if (!s) { e = TELLS_EDB; goto fail; }
-  bind_str(s, 1, d->status);
-  bind_str(s, 2, d->reason);
-  bind_str(s, 3, d->sha256);
-  bind_str(s, 4, d->sha1);
-  bind_str(s, 5, d->md5);
-  bind_time(s, 6, d->first_ns);
-  bind_time(s, 7, d->last_ns);
+  tells__case_bind_str(s, 1, d->status);
+  tells__case_bind_str(s, 2, d->reason);
+  tells__case_bind_str(s, 3, d->sha256);
+  tells__case_bind_str(s, 4, d->sha1);
+  tells__case_bind_str(s, 5, d->md5);
+  tells__case_bind_i64(s, 6, d->first_ns, TELLS_NO_TIME);
+  tells__case_bind_i64(s, 7, d->last_ns, TELLS_NO_TIME);
   sqlite3_bind_int64(s, 8, d->anoms ? (sqlite3_int64)tells_anoms_total(d->anoms) : 0);
-  bind_str(s, 9, d->summary_json);
+  tells__case_bind_str(s, 9, d->summary_json);
   if (d->duplicate_of) sqlite3_bind_int64(s, 10, d->duplicate_of);
   sqlite3_bind_int64(s, 11, now_ns());
   sqlite3_bind_int64(s, 12, c->cur_evidence);
-  if ((e = step_done(c, s, "update evidence"))) goto fail;
+  if ((e = tells__case_step(c, s, "update evidence"))) goto fail;
   return file_tx_commit(c);
 fail:
   tells_case_file_rollback(c);
@@ -381,22 +380,22 @@ tells_err tells_case_file_record(tells_case *c, const tells_case_file *f,
       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,0,?,?,?)");
   if (!s) return TELLS_EDB;
   sqlite3_bind_int64(s, 1, c->run_id);
-  bind_str(s, 2, f->path);
+  tells__case_bind_str(s, 2, f->path);
   sqlite3_bind_int64(s, 3, f->size);
   if (f->mtime_ns != TELLS_NO_TIME) sqlite3_bind_int64(s, 4, f->mtime_ns);
   sqlite3_bind_text(s, 5, tells_kind_name(f->kind), -1, SQLITE_STATIC);
   sqlite3_bind_text(s, 6, tells_kind_pillar(f->kind), -1, SQLITE_STATIC);
-  bind_str(s, 7, d->status);
-  bind_str(s, 8, d->reason);
-  bind_str(s, 9, d->sha256);
-  bind_str(s, 10, d->sha1);
-  bind_str(s, 11, d->md5);
-  bind_time(s, 12, d->first_ns);
-  bind_time(s, 13, d->last_ns);
-  bind_str(s, 14, d->summary_json);
+  tells__case_bind_str(s, 7, d->status);
+  tells__case_bind_str(s, 8, d->reason);
+  tells__case_bind_str(s, 9, d->sha256);
+  tells__case_bind_str(s, 10, d->sha1);
+  tells__case_bind_str(s, 11, d->md5);
+  tells__case_bind_i64(s, 12, d->first_ns, TELLS_NO_TIME);
+  tells__case_bind_i64(s, 13, d->last_ns, TELLS_NO_TIME);
+  tells__case_bind_str(s, 14, d->summary_json);
   if (d->duplicate_of) sqlite3_bind_int64(s, 15, d->duplicate_of);
   sqlite3_bind_int64(s, 16, now_ns());
-  if ((e = step_done(c, s, "insert evidence"))) return e;
+  if ((e = tells__case_step(c, s, "insert evidence"))) return e;
   if (++c->batch_files >= BATCH_FILES || mono_ns() - c->batch_started_ns >= BATCH_NS)
     return tells_case_flush(c);
   return TELLS_OK;

@@ -35,5 +35,11 @@ struct tells_case {
 tells_err tells__case_dberr(tells_case *c, const char *what);
 sqlite3_stmt *tells__case_stmt(tells_case *c, int which, const char *sql);
 tells_err tells__case_exec(tells_case *c, const char *sql);
+/* Binds v, or NULL when v equals `none` (TELLS_NO_TIME, TELLS_NO_REF...). */
+void tells__case_bind_i64(sqlite3_stmt *s, int i, int64_t v, int64_t none);
+/* Binds a copy of the string, or NULL. */
+void tells__case_bind_str(sqlite3_stmt *s, int i, const char *v);
+/* Steps a write statement once and resets it; TELLS_EDB with `what`. */
+tells_err tells__case_step(tells_case *c, sqlite3_stmt *s, const char *what);
 
 #endif

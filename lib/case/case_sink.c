@@ -6,17 +6,6 @@
 #include <string.h>
 #include "case_int.h"
 
-static void bind_opt_i64(sqlite3_stmt *s, int i, int64_t v, int64_t none) {
-  if (v == none) sqlite3_bind_null(s, i); else sqlite3_bind_int64(s, i, v);
-}
-static void bind_opt_str(sqlite3_stmt *s, int i, const char *v) {
-  if (v) sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT); else sqlite3_bind_null(s, i);
-}
-static tells_err step(tells_case *c, sqlite3_stmt *s, const char *what) {
-  int rc = sqlite3_step(s);
-  sqlite3_reset(s);
-  return rc == SQLITE_DONE || rc == SQLITE_ROW ? TELLS_OK : tells__case_dberr(c, what);
-}
 
 static tells_err sink_artifact(void *ud, const char *kind, const char *json) {
   tells_case *c = ud;
@@ -24,9 +13,9 @@ static tells_err sink_artifact(void *ud, const char *kind, const char *json) {
       "INSERT INTO artifacts(evidence_id, kind, details) VALUES(?,?,?)");
   if (!s) return TELLS_EDB;
   sqlite3_bind_int64(s, 1, c->cur_evidence);
-  bind_opt_str(s, 2, kind);
-  bind_opt_str(s, 3, json);
-  return step(c, s, "insert artifact");
+  tells__case_bind_str(s, 2, kind);
+  tells__case_bind_str(s, 3, json);
+  return tells__case_step(c, s, "insert artifact");
 }
 
 static tells_err sink_indicator(void *ud, const char *type, const char *value,
@@ -39,8 +28,8 @@ static tells_err sink_indicator(void *ud, const char *type, const char *value,
   int64_t id;
   int rc;
   if (!s) return TELLS_EDB;
-  bind_opt_str(s, 1, type);
-  bind_opt_str(s, 2, value);
+  tells__case_bind_str(s, 1, type);
+  tells__case_bind_str(s, 2, value);
   rc = sqlite3_step(s);
   if (rc != SQLITE_ROW) { sqlite3_reset(s); return tells__case_dberr(c, "insert indicator"); }
   id = sqlite3_column_int64(s, 0);
@@ -51,12 +40,12 @@ static tells_err sink_indicator(void *ud, const char *type, const char *value,
   if (!s) return TELLS_EDB;
   sqlite3_bind_int64(s, 1, id);
   sqlite3_bind_int64(s, 2, c->cur_evidence);
-  bind_opt_i64(s, 3, time_ns, TELLS_NO_TIME);
-  bind_opt_str(s, 4, context);
-  bind_opt_i64(s, 5, off, TELLS_NO_REF);
-  bind_opt_i64(s, 6, last_ns, TELLS_NO_TIME);
+  tells__case_bind_i64(s, 3, time_ns, TELLS_NO_TIME);
+  tells__case_bind_str(s, 4, context);
+  tells__case_bind_i64(s, 5, off, TELLS_NO_REF);
+  tells__case_bind_i64(s, 6, last_ns, TELLS_NO_TIME);
   sqlite3_bind_int64(s, 7, (sqlite3_int64)count);
-  return step(c, s, "insert sighting");
+  return tells__case_step(c, s, "insert sighting");
 }
 
 static tells_err sink_finding(void *ud, const tells_finding *f) {
@@ -67,20 +56,20 @@ static tells_err sink_finding(void *ud, const tells_finding *f) {
       " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   if (!s) return TELLS_EDB;
   sqlite3_bind_int64(s, 1, c->cur_evidence);
-  bind_opt_str(s, 2, f->source);
-  bind_opt_str(s, 3, f->rule);
-  bind_opt_str(s, 4, f->title);
-  bind_opt_str(s, 5, f->severity ? f->severity : "info");
-  bind_opt_str(s, 6, f->technique);
-  bind_opt_str(s, 7, f->tactic);
-  bind_opt_str(s, 8, f->author);
-  bind_opt_i64(s, 9, f->first_ns, TELLS_NO_TIME);
-  bind_opt_i64(s, 10, f->last_ns, TELLS_NO_TIME);
-  bind_opt_str(s, 11, f->summary);
-  bind_opt_i64(s, 12, f->ref_offset, TELLS_NO_REF);
-  bind_opt_i64(s, 13, f->ref_record, TELLS_NO_REF);
-  bind_opt_str(s, 14, f->details_json);
-  return step(c, s, "insert finding");
+  tells__case_bind_str(s, 2, f->source);
+  tells__case_bind_str(s, 3, f->rule);
+  tells__case_bind_str(s, 4, f->title);
+  tells__case_bind_str(s, 5, f->severity ? f->severity : "info");
+  tells__case_bind_str(s, 6, f->technique);
+  tells__case_bind_str(s, 7, f->tactic);
+  tells__case_bind_str(s, 8, f->author);
+  tells__case_bind_i64(s, 9, f->first_ns, TELLS_NO_TIME);
+  tells__case_bind_i64(s, 10, f->last_ns, TELLS_NO_TIME);
+  tells__case_bind_str(s, 11, f->summary);
+  tells__case_bind_i64(s, 12, f->ref_offset, TELLS_NO_REF);
+  tells__case_bind_i64(s, 13, f->ref_record, TELLS_NO_REF);
+  tells__case_bind_str(s, 14, f->details_json);
+  return tells__case_step(c, s, "insert finding");
 }
 
 static tells_err sink_event(void *ud, const tells_event *e) {
@@ -90,14 +79,14 @@ static tells_err sink_event(void *ud, const tells_event *e) {
       " ref_record, details) VALUES(?,?,?,?,?,?,?,?)");
   if (!s) return TELLS_EDB;
   sqlite3_bind_int64(s, 1, c->cur_evidence);
-  bind_opt_i64(s, 2, e->time_ns, TELLS_NO_TIME);
-  bind_opt_str(s, 3, e->source);
-  bind_opt_str(s, 4, e->kind);
-  bind_opt_str(s, 5, e->summary);
-  bind_opt_i64(s, 6, e->ref_offset, TELLS_NO_REF);
-  bind_opt_i64(s, 7, e->ref_record, TELLS_NO_REF);
-  bind_opt_str(s, 8, e->details_json);
-  return step(c, s, "insert event");
+  tells__case_bind_i64(s, 2, e->time_ns, TELLS_NO_TIME);
+  tells__case_bind_str(s, 3, e->source);
+  tells__case_bind_str(s, 4, e->kind);
+  tells__case_bind_str(s, 5, e->summary);
+  tells__case_bind_i64(s, 6, e->ref_offset, TELLS_NO_REF);
+  tells__case_bind_i64(s, 7, e->ref_record, TELLS_NO_REF);
+  tells__case_bind_str(s, 8, e->details_json);
+  return tells__case_step(c, s, "insert event");
 }
 
 static tells_err sink_flow(void *ud, const tells_flow_row *f) {
@@ -110,19 +99,19 @@ static tells_err sink_flow(void *ud, const tells_flow_row *f) {
   sqlite3_bind_int64(s, 1, c->cur_evidence);
   sqlite3_bind_int64(s, 2, f->first_ns);
   sqlite3_bind_int64(s, 3, f->last_ns);
-  bind_opt_str(s, 4, f->proto);
-  bind_opt_str(s, 5, f->app_proto);
-  bind_opt_str(s, 6, f->src_ip);
-  bind_opt_i64(s, 7, f->src_port, -1);
-  bind_opt_str(s, 8, f->dest_ip);
-  bind_opt_i64(s, 9, f->dest_port, -1);
+  tells__case_bind_str(s, 4, f->proto);
+  tells__case_bind_str(s, 5, f->app_proto);
+  tells__case_bind_str(s, 6, f->src_ip);
+  tells__case_bind_i64(s, 7, f->src_port, -1);
+  tells__case_bind_str(s, 8, f->dest_ip);
+  tells__case_bind_i64(s, 9, f->dest_port, -1);
   sqlite3_bind_int64(s, 10, (sqlite3_int64)f->pkts_toserver);
   sqlite3_bind_int64(s, 11, (sqlite3_int64)f->pkts_toclient);
   sqlite3_bind_int64(s, 12, (sqlite3_int64)f->bytes_toserver);
   sqlite3_bind_int64(s, 13, (sqlite3_int64)f->bytes_toclient);
-  bind_opt_str(s, 14, f->state);
-  bind_opt_str(s, 15, f->eve_json);
-  return step(c, s, "insert flow");
+  tells__case_bind_str(s, 14, f->state);
+  tells__case_bind_str(s, 15, f->eve_json);
+  return tells__case_step(c, s, "insert flow");
 }
 
 void tells_case_sink(tells_case *c, tells_sink *s) {
