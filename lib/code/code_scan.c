@@ -35,17 +35,31 @@ static void store_artifact(tells_ingest *ig, const char *kind,
   tells_buf_free(&b);
 }
 
-static void render_pe(const void *o, tells_json *j) { tells_pe_json(o, j); }
+/* What the PE scanner knows about one file: the parse, then the analyses
+** built on it.  Each analysis adds its own keys to the artifact. */
+typedef struct pe_scan {
+  const tells_pe *pe;
+} pe_scan;
+
+static void render_pe(const void *o, tells_json *j) {
+  const pe_scan *s = o;
+  tells_json_obj(j);
+  tells_pe_json_fields(s->pe, j);
+  tells_json_obj_end(j);
+}
 static void render_elf(const void *o, tells_json *j) { tells_elf_json(o, j); }
 
 tells_err tells_code_scan_pe(tells_ingest *ig) {
   tells_pe *pe = NULL;
   tells_err e = tells_pe_parse(ig->buf, ig->len, &ig->arena, &ig->anoms, &pe);
+  pe_scan ps;
   tells_json j;
   tells_ingest_advance(ig, ig->len);
   if (e == TELLS_ENOMEM && !pe) return e;
   if (!pe) return TELLS_OK;            /* not parseable: the anomaly says why */
-  store_artifact(ig, "pe", render_pe, pe);
+  memset(&ps, 0, sizeof ps);
+  ps.pe = pe;
+  store_artifact(ig, "pe", render_pe, &ps);
   tells_json_init_buf(&j, &ig->summary, 0);
   tells_json_obj(&j);
   tells_json_ku64(&j, "machine", pe->machine);

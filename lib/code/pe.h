@@ -194,6 +194,8 @@ tells_err tells_pe_parse(const uint8_t *buf, size_t len, tells_arena *arena,
 
 /* Writes one JSON object describing pe (schema: docs/pe-json.md). */
 void tells_pe_json(const tells_pe *pe, tells_json *j);
+/* The same members without the enclosing braces, for callers that add keys. */
+void tells_pe_json_fields(const tells_pe *pe, tells_json *j);
 
 /* Name of a Rich product id's toolchain component and Visual Studio
 ** version, or NULL when unknown (e.g. "Utc1900_C", "VS2015+"). */

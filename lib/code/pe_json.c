@@ -89,9 +89,14 @@ static void imports(tells_json *j, const tells_pe_import *v, size_t n) {
 }
 
 void tells_pe_json(const tells_pe *pe, tells_json *j) {
+  tells_json_obj(j);
+  tells_pe_json_fields(pe, j);
+  tells_json_obj_end(j);
+}
+
+void tells_pe_json_fields(const tells_pe *pe, tells_json *j) {
   size_t i;
   char hx[24];
-  tells_json_obj(j);
   tells_json_kstr(j, "format", "pe");
   tells_json_kstr(j, "pe_type", pe->magic == 0x20b ? "PE32+" : pe->magic == 0x10b ? "PE32" : "unknown");
   tells_json_ku64(j, "file_size", pe->file_size);
@@ -347,7 +352,5 @@ void tells_pe_json(const tells_pe *pe, tells_json *j) {
   tells_json_key(j, "debug"); tells_json_arr(j);
   for (i = 0; i < pe->n_debug; i++) tells_json_u64(j, pe->debug[i].timestamp);
   tells_json_arr_end(j);
-  tells_json_obj_end(j);
-
   tells_json_obj_end(j);
 }
