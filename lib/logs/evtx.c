@@ -11,6 +11,7 @@
 ** record of a chunk, the slack up to the chunk end is scanned for records
 ** that still carry a valid signature and size (carved, flagged `recovered`).
 */
+#include <stdlib.h>
 #include <string.h>
 #include "alloc.h"
 #include "crc32.h"
@@ -22,6 +23,7 @@
 #define EVTX_ANOM_PER_CHUNK 16
 
 static void banom(tells_evtx *x, uint64_t off, const char *code, const char *msg) {
+  if (x->quiet) return;                /* trial decode of a carved candidate */
   if (x->anom_budget == 0) { x->an->dropped++; return; }
   x->anom_budget--;
   tells_anom_add(x->an, off, code, "%s", msg);
@@ -38,6 +40,10 @@ static hslot *hfind(hslot *tab, uint32_t gen, uint32_t key, int *found) {
   }
   *found = 0;
   return NULL;                       /* probe limit: not cached */
+}
+
+static uint64_t ld64(const uint8_t *q) {
+  return tells_ld32le(q) | (uint64_t)tells_ld32le(q + 4) << 32;
 }
 
 static void *aalloc(tells_evtx *x, size_t n) { return tells_arena_alloc(&x->arena, n); }
@@ -152,6 +158,7 @@ static const evtx_tmpl *get_template(tells_evtx *x, opvec *ov, uint32_t off, int
   if (!t) return NULL;
   memset(t, 0, sizeof *t);
   t->off = off;
+  t->guid4 = tells_ld32le(x->ck.p + off + 4);   /* 20 bytes readable: checked */
   t->bad = 1;                            /* until compiled: self-reference */
   if (s) { s->gen = x->gen; s->key = off; s->v = t; }
   start = ov->n;
@@ -165,23 +172,27 @@ static const evtx_tmpl *get_template(tells_evtx *x, opvec *ov, uint32_t off, int
   }
   ov->n = start;
   x->st.templates++;
+  t->next_def = x->defs;
+  x->defs = t;
   return t;
 }
 
 /* Template instance: definition reference (maybe inline) and values. */
 static int compile_instance(cctx *c, tells_rd *r, int nest) {
   tells_evtx *x = c->x;
-  uint32_t defoff, count, i, at;
+  uint32_t defoff, count, i, at, tid;
   const uint8_t *desc;
   evtx_val *vals;
   const evtx_tmpl *t;
   evtx_op *o;
+  int inl;
   tells_rd_skip(r, 1);
-  tells_rd_skip(r, 4);                   /* template id */
+  tid = tells_rd_u32le(r);               /* template id: GUID's first 4 bytes */
   at = cpos(x, r);
   defoff = tells_rd_u32le(r);
   if (!tells_rd_ok(r)) return -1;
-  if (defoff == cpos(x, r)) {            /* inline definition: skip it */
+  inl = defoff == cpos(x, r);
+  if (inl) {                             /* inline definition: skip it */
     uint32_t dsize;
     tells_rd_skip(r, 20);
     dsize = tells_rd_u32le(r);
@@ -193,6 +204,16 @@ static int compile_instance(cctx *c, tells_rd *r, int nest) {
     return -1;
   }
   t = get_template(x, c->ov, defoff, nest);
+  /* A carved record from the chunk's previous life may point at a
+  ** definition since overwritten: the definition must carry its id.  When
+  ** it does not, a definition with that id compiled elsewhere in the chunk
+  ** (by the chunk's live records) has the same structure and names. */
+  if (x->carving && !inl && (!t || t->guid4 != tid)) {
+    const evtx_tmpl *d;
+    for (d = x->defs; d && (d->guid4 != tid || d->bad); d = d->next_def) {}
+    if (!d) return -1;
+    t = d;
+  }
   if (!t) {
     char m[112];
     int outside = defoff < EVTX_CHUNK_HEADER || defoff >= x->ck.len;
@@ -363,21 +384,26 @@ typedef struct xctx {
   int stop;
 } xctx;
 
-static uint32_t new_node(tells_evtx *x, uint16_t kind) {
-  evtx_node *nd;
-  if (x->n_nodes == x->cap_nodes) {
-    uint32_t cap = x->cap_nodes ? x->cap_nodes * 2 : 1024;
-    evtx_node *v;
-    if (cap > EVTX_MAX_NODES) {
-      banom(x, x->cur.off, "evtx.nodes", "record tree over the node cap; rest dropped");
-      return 0;
-    }
-    v = tells_realloc(x->nodes, cap * sizeof *v);
-    if (!v) return 0;
-    x->nodes = v; x->cap_nodes = cap;
+/* Grows the node array (slow path of new_node). */
+static int grow_nodes(tells_evtx *x) {
+  uint32_t cap = x->cap_nodes ? x->cap_nodes * 2 : 1024;
+  evtx_node *v;
+  if (cap > EVTX_MAX_NODES) {
+    banom(x, x->cur.off, "evtx.nodes", "record tree over the node cap; rest dropped");
+    return -1;
   }
+  v = tells_realloc(x->nodes, cap * sizeof *v);
+  if (!v) return -1;
+  x->nodes = v; x->cap_nodes = cap;
+  return 0;
+}
+
+/* A new zeroed node of `kind`; 0 when the cap is reached or memory ran out. */
+static inline uint32_t new_node(tells_evtx *x, uint16_t kind) {
+  evtx_node *nd;
+  if (x->n_nodes == x->cap_nodes && grow_nodes(x)) return 0;
   nd = &x->nodes[x->n_nodes];
-  memset(nd, 0, sizeof *nd);
+  *nd = (evtx_node){0};
   nd->kind = kind;
   return x->n_nodes++;
 }
@@ -395,15 +421,20 @@ static void link_kid(xctx *e, uint32_t p, uint32_t k) {
   x->nodes[p].last = k;
 }
 
-static void add_value(xctx *e, uint16_t type, const uint8_t *p, uint32_t n) {
+static inline void add_value(xctx *e, uint16_t type, const uint8_t *p, uint32_t n) {
+  tells_evtx *x = e->x;
   uint32_t k, parent = e->attr ? e->attr : e->depth ? e->stack[e->depth - 1] : 0;
+  evtx_node *nd, *pn;
   if (!parent) return;                  /* text outside any element */
-  k = new_node(e->x, N_VAL);
+  k = new_node(x, N_VAL);
   if (!k) { e->stop = 1; return; }
-  e->x->nodes[k].type = type;
-  e->x->nodes[k].u.p = p;
-  e->x->nodes[k].n = n;
-  link_kid(e, parent, k);
+  nd = &x->nodes[k];
+  nd->type = type;
+  nd->u.p = p;
+  nd->n = n;
+  pn = &x->nodes[parent];              /* append to the parent's children */
+  if (pn->last) x->nodes[pn->last].next = k; else pn->kids = k;
+  pn->last = k;
 }
 
 static void expand(xctx *e, const evtx_op *ops, uint32_t n_ops, const evtx_val *vals,
@@ -462,13 +493,15 @@ static void expand(xctx *e, const evtx_op *ops, uint32_t n_ops, const evtx_val *
                    uint32_t nv, int nest) {
   tells_evtx *x = e->x;
   uint32_t i, k;
+  /* the ops of this call are charged up front (each is visited once) */
+  x->work += n_ops;
+  if (x->work > EVTX_MAX_WORK) {
+    banom(x, x->cur.off, "evtx.work", "record expansion over the work cap (template bomb?)");
+    x->tree_bad = 1; e->stop = 1;
+    return;
+  }
   for (i = 0; i < n_ops && !e->stop; i++) {
     const evtx_op *o = &ops[i];
-    if (++x->work > EVTX_MAX_WORK) {
-      banom(x, x->cur.off, "evtx.work", "record expansion over the work cap (template bomb?)");
-      x->tree_bad = 1; e->stop = 1;
-      return;
-    }
     switch (o->op) {
     case OP_OPEN:
       if (e->depth >= EVTX_MAX_DEPTH) {
@@ -537,13 +570,34 @@ static void expand(xctx *e, const evtx_op *ops, uint32_t n_ops, const evtx_val *
 }
 
 /* ---- chunks and records ------------------------------------------------ */
+/* Whether p[0..n) is all zero bytes: 256 bytes per step, ORed as 64-bit
+** words (the compiler vectorises the inner loop), so the many all-zero
+** chunks of preallocated files cost little. */
 static int all_zero(const uint8_t *p, size_t n) {
-  size_t i;
-  for (i = 0; i < n; i++) if (p[i]) return 0;
+  size_t i = 0, k;
+  while (n - i >= 256) {
+    uint64_t acc = 0, w;
+    for (k = 0; k < 256; k += 8) { memcpy(&w, p + i + k, 8); acc |= w; }
+    if (acc) return 0;
+    i += 256;
+  }
+  for (; i < n; i++) if (p[i]) return 0;
   return 1;
 }
 
+/* Ends the current chunk, first summing up the carved candidates that were
+** not returned. */
 static void close_chunk(tells_evtx *x) {
+  uint32_t n = x->rej_xml + x->rej_time + x->rej_dup;
+  if (n)
+    tells_anom_add(x->an, x->ck.base + x->carve_first, "evtx.carve_rejected",
+                   "chunk %u: %u record-like structure(s) outside the record list not returned, "
+                   "first at chunk offset %u: %u with Binary XML that does not decode (names or "
+                   "templates overwritten), %u with an implausible written time, %u identical "
+                   "to a live record of the file", x->ci, n, x->carve_first, x->rej_xml,
+                   x->rej_time, x->rej_dup);
+  x->st.carve_rejected += x->rej_xml + x->rej_time;
+  x->st.carve_duplicates += x->rej_dup;
   x->in_chunk = 0;
   x->ci++;
 }
@@ -565,6 +619,9 @@ static void start_chunk(tells_evtx *x, const uint8_t *c, size_t avail, uint64_t 
   x->carving = 0;
   x->anom_budget = EVTX_ANOM_PER_CHUNK;
   x->chunk_work = 0;
+  x->rej_xml = x->rej_time = x->rej_dup = 0;
+  x->defs = NULL;
+  x->dup_builds = 0;
   x->in_chunk = 1;
 }
 
@@ -630,7 +687,8 @@ static int open_chunk(tells_evtx *x) {
   return 1;
 }
 
-/* Plausible record at chunk offset p (for carving): signature, size, copy. */
+/* Record-like structure at chunk offset p (for carving): signature, size,
+** size copy, fragment header. */
 static int rec_plausible(const tells_evtx *x, uint32_t p) {
   const uint8_t *c = x->ck.p;
   uint32_t sz;
@@ -640,6 +698,103 @@ static int rec_plausible(const tells_evtx *x, uint32_t p) {
   if (sz < EVTX_REC_MIN + 4 || sz > x->ck.len - p) return 0;
   if (tells_ld32le(c + p + sz - 4) != sz) return 0;
   return c[p + 24] == 0x0f && c[p + 25] == 0x01 && c[p + 26] == 0x01;
+}
+
+/* Written times a real record can carry: 2000-01-01 to 2100-01-01 (EVTX
+** exists since 2006), FILETIME ticks. */
+#define EVTX_FT_MIN UINT64_C(125911584000000000)
+#define EVTX_FT_MAX UINT64_C(157469184000000000)
+
+/* ---- duplicates: a carved record byte-identical to a live record (a
+** record rewritten into the next chunk leaves its copy in the slack) ---- */
+static int crange_cmp(const void *a, const void *b) {
+  const evtx_crange *p = a, *q = b;
+  return p->first < q->first ? -1 : p->first > q->first;
+}
+
+/* Id ranges of every chunk with a valid signature, once per file. */
+static void build_cranges(tells_evtx *x) {
+  uint32_t i, n = 0;
+  x->cr_built = 1;
+  if (!x->n_chunks) return;
+  x->cr = tells_malloc((size_t)x->n_chunks * sizeof *x->cr);
+  if (!x->cr) return;                    /* no duplicate check then */
+  for (i = 0; i < x->n_chunks; i++) {
+    uint64_t off = EVTX_FILE_HEADER + (uint64_t)i * EVTX_CHUNK_SIZE;
+    const uint8_t *c = x->buf + off;
+    if (off >= x->len || x->len - off < EVTX_CHUNK_HEADER) break;
+    if (memcmp(c, "ElfChnk", 8) != 0) continue;
+    x->cr[n].first = ld64(c + 24);
+    x->cr[n].last = ld64(c + 32);
+    x->cr[n].ci = i;
+    if (x->cr[n].first <= x->cr[n].last) n++;
+  }
+  x->n_cr = n;
+  qsort(x->cr, n, sizeof *x->cr, crange_cmp);
+}
+
+/* Walks the record list of chunk ci (signature and size only) into the
+** record index.  Returns 0 when the index is usable. */
+static int build_ridx(tells_evtx *x, uint32_t ci) {
+  uint64_t off = EVTX_FILE_HEADER + (uint64_t)ci * EVTX_CHUNK_SIZE;
+  const uint8_t *c = x->buf + off;
+  size_t avail = x->len - off < EVTX_CHUNK_SIZE ? (size_t)(x->len - off) : EVTX_CHUNK_SIZE;
+  uint32_t p = EVTX_CHUNK_HEADER, end = tells_ld32le(c + 48), n = 0;
+  if (x->ridx_ok && x->ridx_ci == ci) return 0;
+  if (x->dup_builds >= EVTX_DUP_BUILDS) return -1;
+  x->dup_builds++;
+  if (!x->ridx_off) {
+    x->ridx_off = tells_malloc(EVTX_CHUNK_RECS * sizeof *x->ridx_off);
+    x->ridx_id = tells_malloc(EVTX_CHUNK_RECS * sizeof *x->ridx_id);
+    if (!x->ridx_off || !x->ridx_id) return -1;
+  }
+  if (end < EVTX_CHUNK_HEADER || end > avail) end = (uint32_t)avail;
+  while (end - p >= EVTX_REC_MIN && n < EVTX_CHUNK_RECS) {
+    uint32_t sz;
+    if (tells_ld32le(c + p) != 0x00002a2a) break;
+    sz = tells_ld32le(c + p + 4);
+    if (sz < EVTX_REC_MIN || sz > end - p) break;
+    x->ridx_off[n] = p;
+    x->ridx_id[n] = ld64(c + p + 8);
+    n++;
+    p += sz;
+  }
+  x->ridx_n = n; x->ridx_ci = ci; x->ridx_ok = 1;
+  return 0;
+}
+
+/* Whether the carved record at chunk offset p (size sz, id) is a byte copy
+** of a live record of another chunk. */
+static int carved_dup(tells_evtx *x, uint32_t p, uint32_t sz, uint64_t id) {
+  uint32_t lo = 0, hi, k, j, tries;
+  const uint8_t *rec = x->ck.p + p;
+  if (!x->cr_built) build_cranges(x);
+  hi = x->n_cr;
+  while (lo < hi) {                      /* first range with first > id */
+    uint32_t mid = lo + (hi - lo) / 2;
+    if (x->cr[mid].first <= id) lo = mid + 1; else hi = mid;
+  }
+  for (k = lo, tries = 0; k > 0 && tries < 4; k--, tries++) {
+    const evtx_crange *r = &x->cr[k - 1];
+    const uint8_t *c;
+    if (id > r->last || build_ridx(x, r->ci)) continue;
+    c = x->buf + EVTX_FILE_HEADER + (uint64_t)r->ci * EVTX_CHUNK_SIZE;
+    j = (uint32_t)(id - r->first);
+    if (j >= x->ridx_n || x->ridx_id[j] != id)
+      for (j = 0; j < x->ridx_n && x->ridx_id[j] != id; j++) {}
+    if (j < x->ridx_n && (r->ci != x->ci || x->ridx_off[j] != p) &&
+        tells_ld32le(c + x->ridx_off[j] + 4) == sz &&
+        (uint64_t)EVTX_FILE_HEADER + (uint64_t)r->ci * EVTX_CHUNK_SIZE + x->ridx_off[j] + sz <= x->len &&
+        memcmp(c + x->ridx_off[j], rec, sz) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+/* Notes a rejected carved candidate at chunk offset p. */
+static void carve_reject(tells_evtx *x, uint32_t *counter, uint32_t p) {
+  if (x->rej_xml + x->rej_time + x->rej_dup == 0) x->carve_first = p;
+  (*counter)++;
 }
 
 /* Decodes the record's Binary XML into the tree. */
@@ -728,10 +883,36 @@ int tells_evtx_next(tells_evtx *x, tells_evtx_rec *out) {
     } else {
       /* outside the record list (slack after it, the rest of a damaged
       ** list, a chunk with an unusable header): look for carvable records
-      ** on 8-byte boundaries */
+      ** on 8-byte boundaries.  A candidate is returned only when its
+      ** written time is plausible, it is not a byte copy of a live record,
+      ** and its Binary XML decodes fully into an Event (decoded quietly). */
+      uint64_t wt;
       while (p + EVTX_REC_MIN + 4 <= x->ck.len && !rec_plausible(x, p)) p += 8;
       if (p + EVTX_REC_MIN + 4 > x->ck.len) { close_chunk(x); continue; }
       sz = tells_ld32le(c + p + 4);
+      wt = ld64(c + p + 16);
+      if (wt < EVTX_FT_MIN || wt >= EVTX_FT_MAX) {
+        carve_reject(x, &x->rej_time, p);
+        x->rec_pos = p + 8;
+        continue;
+      }
+      if (carved_dup(x, p, sz, ld64(c + p + 8))) {
+        carve_reject(x, &x->rej_dup, p);
+        x->rec_pos = p + sz;
+        continue;
+      }
+      x->cur.off = x->ck.base + p;
+      x->cur.size = sz;
+      x->cur.id = ld64(c + p + 8);
+      x->quiet = 1;
+      if (build_tree(x, p, sz)) { x->quiet = 0; return TELLS_ENOMEM; }
+      x->quiet = 0;
+      if (x->tree_bad || !x->root || x->nodes[x->root].kind != N_ELEM ||
+          x->nodes[x->root].u.name->wk != WK_Event) {
+        carve_reject(x, &x->rej_xml, p);
+        x->rec_pos = p + 8;
+        continue;
+      }
       x->rec_pos = p + sz;
       x->cur.recovered = 1;
       x->st.records_recovered++;
@@ -741,6 +922,13 @@ int tells_evtx_next(tells_evtx *x, tells_evtx_rec *out) {
                        "(slack, damaged area or unusable chunk), first at chunk offset %u "
                        "(flagged recovered)", x->ci, p);
       x->carving = 2;
+      x->cur.written = wt;
+      x->cur.chunk = x->ci;
+      x->cur.broken = 0;
+      x->st.records++;
+      x->have_cur = 1;
+      *out = x->cur;
+      return 1;
     }
     x->cur.off = x->ck.base + p;
     x->cur.size = sz;
@@ -816,6 +1004,9 @@ void tells_evtx_close(tells_evtx *x) {
   tells_buf_free(&x->keys);
   tells_buf_free(&x->nb);
   tells_free(x->kt);
+  tells_free(x->cr);
+  tells_free(x->ridx_off);
+  tells_free(x->ridx_id);
   if (x->an == &x->own_an) tells_anoms_free(&x->own_an);
   tells_free(x);
 }

@@ -36,7 +36,10 @@ typedef struct tells_evtx_rec {
   uint64_t written;     /* written time, FILETIME (100 ns ticks since 1601) */
   uint32_t size;        /* record size in bytes */
   uint32_t chunk;       /* index of the chunk holding it */
-  int recovered;        /* 1: carved from chunk slack, after the last record */
+  int recovered;        /* 1: carved from outside the record list (chunk
+                           slack, a damaged list, a chunk whose header is
+                           unusable); carved records are returned only when
+                           their Binary XML decodes fully */
   int broken;           /* 1: its Binary XML could not be fully decoded; the
                            tree holds what was decoded before the fault */
 } tells_evtx_rec;
@@ -53,6 +56,12 @@ typedef struct tells_evtx_stats {
   uint64_t records_broken;  /* records returned with broken = 1 */
   uint64_t records_recovered;
   uint64_t templates;       /* template definitions decoded */
+  uint64_t carve_rejected;  /* record-like structures outside the record
+                               list not returned: Binary XML not decodable
+                               (templates or names overwritten) or an
+                               implausible written time */
+  uint64_t carve_duplicates;/* carved records not returned because they are
+                               byte-identical to a live record of the file */
 } tells_evtx_stats;
 
 /* Opens a reader over buf[0..len).  Problems with the file header are

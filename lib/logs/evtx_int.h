@@ -164,9 +164,12 @@ typedef struct evtx_op {
 
 struct evtx_tmpl {
   uint32_t off;         /* chunk-relative offset of the definition */
+  uint32_t guid4;       /* first 4 bytes of its GUID: the template id that
+                           instances name (checked for carved records) */
   const evtx_op *ops;
   uint32_t n_ops;
   int bad;              /* compiled with an error: ops hold a prefix */
+  const evtx_tmpl *next_def; /* the chunk's definitions, newest first */
 };
 
 /* Tree of one record. */
@@ -189,6 +192,11 @@ typedef struct evtx_node {
 typedef struct evtx_kent { uint32_t gen, obj, h, len, next; size_t off; } evtx_kent;
 typedef struct hslot { uint32_t key, gen; void *v; } hslot;
 typedef struct evtx_opvec { evtx_op *v; uint32_t n, cap; } evtx_opvec;
+/* Record-id range of a chunk with a valid signature (duplicate check of
+** carved records), sorted by first id. */
+typedef struct evtx_crange { uint64_t first, last; uint32_t ci; } evtx_crange;
+#define EVTX_CHUNK_RECS   (EVTX_CHUNK_SIZE / EVTX_REC_MIN + 1)
+#define EVTX_DUP_BUILDS   16  /* record indexes built per carved chunk */
 #define EVTX_HASH 2048u  /* slots per cache; power of two */
 
 struct tells_evtx {
@@ -227,6 +235,17 @@ struct tells_evtx {
   tells_evtx_field *fields; size_t cap_fields;
   struct evtx_fld *fl; size_t cap_fl;   /* field offsets while building */
   uint64_t anom_budget;     /* binxml anomalies left for this chunk */
+  /* carving: candidates are decoded quietly and returned only when they
+  ** decode fully; the rejected ones are summed up in one anomaly per chunk */
+  int quiet;                /* banom() only counts (trial decode) */
+  const evtx_tmpl *defs;    /* template definitions compiled in this chunk */
+  uint32_t rej_xml, rej_time, rej_dup; /* rejected in this chunk */
+  uint32_t carve_first;     /* chunk offset of the first rejected one */
+  evtx_crange *cr; uint32_t n_cr; int cr_built; /* chunk id ranges (OWNED) */
+  uint32_t *ridx_off; uint64_t *ridx_id; /* live records of chunk ridx_ci
+                                            (OWNED, EVTX_CHUNK_RECS each) */
+  uint32_t ridx_n, ridx_ci, dup_builds;
+  int ridx_ok;
 };
 
 /* evtx_val.c: value formatting. */

@@ -697,7 +697,8 @@ static void test_corpus_zeek_manifest(void) {
     while (k < 10) { f[k++] = s; s = strchr(s, '\t'); if (!s) break; *s++ = 0; }
     if (k < 9) continue;
     rows++;
-    snprintf(path, sizeof path, "%s/pcap/zeek-traces/%s", t_corpora(), f[0]);
+    if (snprintf(path, sizeof path, "%s/pcap/zeek-traces/%s", t_corpora(), f[0]) >= (int)sizeof path)
+      continue;
     if (!scan_file(path, &o)) {
       size_t l = strlen(f[0]);
       if (l > 3 && strcmp(f[0] + l - 3, ".gz") == 0) {  /* no gzip on this host */
