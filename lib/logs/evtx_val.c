@@ -289,6 +289,20 @@ void tells__evtx_val_text(tells_buf *b, uint16_t type, const uint8_t *p, uint32_
     }
     return;
   }
+  case EV_ANSI | EV_ARRAY: {     /* NUL-terminated 8-bit strings, joined as UTF-16 arrays are */
+    uint32_t s0 = 0, q;
+    int first = 1;
+    for (q = 0; q <= n; q++) {
+      if (q == n || p[q] == 0) {
+        if (q == n && q == s0) break;
+        if (!first) tells_buf_addc(b, ',');
+        first = 0;
+        ansi(b, p + s0, q - s0);
+        s0 = q + 1;
+      }
+    }
+    return;
+  }
   case EV_SID | EV_ARRAY: {
     uint32_t off = 0; size_t used;
     while (off < n && (used = fmt_sid(b, p + off, n - off)) != 0) {
@@ -342,6 +356,21 @@ void tells__evtx_val_json(tells_json *j, tells_buf *sb, uint16_t type,
         tells__evtx_trim(sb);
         tells_json_strn(j, sb->p ? sb->p : "", sb->n);
         s = q + 1;
+      }
+    }
+    tells_json_arr_end(j);
+    return;
+  }
+  case EV_ANSI | EV_ARRAY: {
+    uint32_t s0 = 0, q;
+    tells_json_arr(j);
+    for (q = 0; q <= n; q++) {
+      if (q == n || p[q] == 0) {
+        if (q == n && q == s0) break;
+        tells_buf_reset(sb);
+        ansi(sb, p + s0, q - s0);
+        tells_json_strn(j, sb->p ? sb->p : "", sb->n);
+        s0 = q + 1;
       }
     }
     tells_json_arr_end(j);
