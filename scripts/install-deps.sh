@@ -11,8 +11,9 @@ PKGS="$PKGS libyara-dev libyaml-dev libpcre2-dev"
 # demo and tests: PE fixtures, the report test in a headless browser,
 # the anchors the benchmarks compare against
 PKGS="$PKGS gcc-mingw-w64-x86-64 chromium sqlite3 python3"
-# reference tools that tests compare against (yara CLI, libevtx's evtxexport)
-PKGS="$PKGS yara libevtx-utils"
+# reference tools that tests compare against (yara CLI, libevtx's evtxexport,
+# pefile for tests/cli/test_code_accept_pefile.sh and bench/bench_code.sh)
+PKGS="$PKGS yara libevtx-utils python3-pefile"
 
 missing=""
 for p in $PKGS; do

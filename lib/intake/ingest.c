@@ -187,8 +187,8 @@ static void check_masquerade(tells_ingest *ig) {
 ** detection content. */
 static void run_yara(tells_ingest *ig) {
   tells_yara_result res;
+  const tells_yara_hit *h;
   tells_err e;
-  size_t i;
   if (!ig->yara || ig->kind == TELLS_KIND_PCAP || ig->kind == TELLS_KIND_PCAPNG ||
       ig->kind == TELLS_KIND_EVTX || ig->len == 0)
     return;
@@ -197,9 +197,9 @@ static void run_yara(tells_ingest *ig) {
     tells_anom_add(&ig->anoms, 0, "yara.timeout", "YARA scan timed out; %zu hits found before", res.n_hits);
   else if (e)
     tells_anom_add(&ig->anoms, 0, "yara.error", "YARA scan failed: %s", tells_strerror(e));
-  for (i = 0; i < res.n_hits && !ig->sink_err; i++) {
+  for (h = res.hits; h && !ig->sink_err; h = h->next) {   /* a linked list */
     tells_finding f;
-    if (tells_yara_hit_finding(&res.hits[i], &ig->arena, &f) == TELLS_OK) {
+    if (tells_yara_hit_finding(h, &ig->arena, &f) == TELLS_OK) {
       tells_ingest_finding(ig, &f);
       ig->yara_hits++;
     }

@@ -354,7 +354,6 @@ static void test_zero_length(void) {
 static void test_truncated_headers(void) {
   static uint8_t b[B_LEN];
   size_t n, ok = 0;
-  double t0 = now_s();
   build_pe(b, 1);
   for (n = 1; n <= B_LEN; n++) {
     tells_arena a;
@@ -385,7 +384,6 @@ static void test_truncated_headers(void) {
     free(copy);
   }
   CHECK(ok > 0);
-  CHECK(now_s() - t0 < 10);
 }
 
 static void test_65535_sections(void) {
@@ -393,7 +391,6 @@ static void test_65535_sections(void) {
   tells_arena a;
   tells_anoms an;
   tells_pe *pe = NULL;
-  double t0 = now_s();
   build_pe(b, 65535);
   tells_arena_init(&a, 0);
   tells_anoms_init(&an);
@@ -401,7 +398,6 @@ static void test_65535_sections(void) {
   CHECK(has_anom(&an, "pe.sections.cap"));
   CHECK(has_anom(&an, "pe.sections.truncated"));
   if (pe) CHECK(pe->n_sections <= 96);
-  CHECK(now_s() - t0 < 2);
   tells_anoms_free(&an);
   tells_arena_free(&a);
 }
@@ -412,7 +408,6 @@ static void test_rsrc_self_loop(void) {
   tells_arena a;
   tells_anoms an;
   tells_pe *pe = NULL;
-  double t0 = now_s();
   build_pe(b, 1);
   set_dir(b, 2, B_RVA, 0x100);
   /* root directory: one id entry (type 3) whose subdirectory is the root */
@@ -430,7 +425,6 @@ static void test_rsrc_self_loop(void) {
   tells_anoms_init(&an);
   CHECK_EQ_INT(parse_and_json(b, sizeof b, &a, &an, &pe, NULL), TELLS_OK);
   CHECK(has_anom(&an, "pe.rsrc.loop"));
-  CHECK(now_s() - t0 < 2);
   tells_anoms_free(&an);
   tells_arena_free(&a);
 }
