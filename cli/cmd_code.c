@@ -7,7 +7,7 @@
 #include "cli.h"
 
 static const char HELP[] =
-  "usage: tells code FILE|DIR... [--yara RULES]... --jsonl\n"
+  "usage: tells code FILE|DIR... [--yara RULES]... [--library FILE] --jsonl\n"
   "\n"
   "Triage of executables (PE and ELF, identified by content; other files are\n"
   "skipped): one JSON object per file with its hashes, the parsed structure\n"
@@ -18,6 +18,10 @@ static const char HELP[] =
   "options:\n"
   "  --yara RULES   YARA rules file or folder (repeatable), compiled once;\n"
   "                 rules files that fail are named with file and line\n"
+  "  --library FILE reference library (tells lib add): adds \"library\" to each\n"
+  "                 PE/ELF object: the nearest samples by TLSH distance (up to\n"
+  "                 100) and those sharing its imphash, Rich or RichPE hash,\n"
+  "                 with their family; docs/library.md\n"
   "  --jsonl        JSON lines on stdout (the only output format)\n"
   "  -h, --help     this help\n"
   "\n"
@@ -43,6 +47,7 @@ int cmd_code(int argc, char **argv) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) { fputs(HELP, stdout); goto out; }
     else if (strcmp(argv[i], "--jsonl") == 0) jsonl = 1;
     else if (strcmp(argv[i], "--yara") == 0 && i + 1 < argc) yara[ny++] = argv[++i];
+    else if (strcmp(argv[i], "--library") == 0 && i + 1 < argc) o.library_path = argv[++i];
     else if (argv[i][0] == '-' && argv[i][1]) {
       cli_error("code", "unknown option (see tells code --help)"); rc = EXIT_USAGE; goto out;
     } else paths[n++] = argv[i];
@@ -52,7 +57,9 @@ int cmd_code(int argc, char **argv) {
   o.yara_paths = yara; o.n_yara_paths = ny;
   o.diag = on_diag; o.diag_ud = &ndiag;
   e = tells_scan_paths(paths, n, &o, stdout, NULL);
-  if (e) { cli_error("code", tells_strerror(e)); rc = EXIT_OUTPUT; }
+  if (e && o.library_path && ndiag && (e == TELLS_ECORRUPT || e == TELLS_ENOENT || e == TELLS_EACCES))
+    rc = EXIT_USAGE;                     /* the library's error line was printed */
+  else if (e) { cli_error("code", tells_strerror(e)); rc = EXIT_OUTPUT; }
   else if (ndiag) rc = EXIT_PARTIAL;
 out:
   free(paths); free(yara);

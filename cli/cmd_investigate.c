@@ -7,7 +7,8 @@
 #include "cli.h"
 
 static const char HELP[] =
-  "usage: tells investigate PATH... [-o CASE]\n"
+  "usage: tells investigate PATH... [-o CASE] [--yara RULES]... [--sigma RULES]...\n"
+  "                         [--library FILE]\n"
   "\n"
   "Walks files and folders, identifies each file by content (PE, ELF, pcap,\n"
   "pcapng, EVTX), records its path, size, mtime and SHA-256 (plus SHA-1 and MD5\n"
@@ -23,6 +24,11 @@ static const char HELP[] =
   "  --sigma RULES       Sigma rules file or folder (repeatable), loaded once and\n"
   "                      run on every EVTX record; rules that fail to load are\n"
   "                      named with file and line\n"
+  "  --library FILE      reference library (tells lib add): each PE/ELF artifact\n"
+  "                      gets the nearest known samples by TLSH distance and\n"
+  "                      the imphash/Rich/RichPE matches; a TLSH distance <= 70\n"
+  "                      raises \"similar to known family X\" (<= 30: \"very\n"
+  "                      similar\", high severity)\n"
   "  -q, --quiet         no summary on stdout\n"
   "  -h, --help          this help\n"
   "\n"
@@ -45,6 +51,7 @@ int cmd_investigate(int argc, char **argv) {
   tells_investigate_stats st;
   tells_err e;
   char *argv_text;
+  const char *o_library = NULL;
 
   paths = calloc((size_t)argc, sizeof *paths);
   yara = calloc((size_t)argc, sizeof *yara);
@@ -62,6 +69,9 @@ int cmd_investigate(int argc, char **argv) {
     } else if (strcmp(argv[i], "--yara") == 0) {
       if (++i >= argc) { cli_error("investigate", "--yara needs a rules file or folder"); free(paths); free(yara); free(sigma); return EXIT_USAGE; }
       yara[ny++] = argv[i];
+    } else if (strcmp(argv[i], "--library") == 0) {
+      if (++i >= argc) { cli_error("investigate", "--library needs a library file"); free(paths); free(yara); free(sigma); return EXIT_USAGE; }
+      o_library = argv[i];
     } else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
       quiet = 1;
     } else if (strcmp(argv[i], "--") == 0) {
@@ -92,8 +102,14 @@ int cmd_investigate(int argc, char **argv) {
   o.argv_text = argv_text;
   o.yara_paths = yara; o.n_yara_paths = ny;
   o.sigma_paths = sigma; o.n_sigma_paths = ns;
+  o.library_path = o_library;
   e = tells_investigate(c, paths, n, &o, &st);
   cli_progress_done();
+  if (e && o_library && ndiag && (e == TELLS_ECORRUPT || e == TELLS_ENOENT || e == TELLS_EACCES)) {
+    tells_case_close(c);                 /* the library's error line was printed */
+    free(paths); free(yara); free(sigma); free(argv_text);
+    return EXIT_USAGE;
+  }
   if (e) {
     char msg[700];
     snprintf(msg, sizeof msg, "%s%s%s", tells_strerror(e), e == TELLS_EDB ? ": " : "",

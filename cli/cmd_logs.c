@@ -1,5 +1,6 @@
 /*
-** cmd_logs.c -- `tells logs --dump FILE|DIR... --jsonl`.
+** cmd_logs.c -- `tells logs FILE|DIR... [--rules R]... --jsonl` (Sigma
+** detections, then intrusion summaries) and `tells logs --dump|--count`.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -7,17 +8,24 @@
 #include "cli.h"
 
 static const char HELP[] =
-  "usage: tells logs FILE.evtx|DIR... --rules RULES... --jsonl\n"
+  "usage: tells logs FILE.evtx|DIR... [--rules RULES]... --jsonl\n"
   "       tells logs {--dump|--count} FILE.evtx|DIR... --jsonl [--quiet]\n"
   "\n"
-  "Writes every record of the EVTX files (found by content) as one JSON line\n"
-  "in the shape of the evtx crate's evtx_dump: {\"Event\": {\"#attributes\": ...,\n"
-  "\"System\": ..., \"EventData\": ...}}. Records carved from chunk slack are\n"
-  "included. Damaged structures are reported on stderr with their offsets.\n"
+  "Reads the EVTX files (found by content) and writes JSON lines. Without\n"
+  "--dump or --count: first, with --rules, one line per Sigma detection over\n"
+  "every record (rule_id, rule_title, level, author, tags, and the event's time,\n"
+  "computer, channel, EventID and record); one rule set serves all the files, so\n"
+  "correlation rules see events of every file. Then the intrusion summaries of\n"
+  "all the files together, one line each with a \"summary\" key: logon,\n"
+  "logon_burst (brute force, T1110), service, task, log_clear, account_change,\n"
+  "rdp_session, script_block (PowerShell 4104 reassembled), mass_deletion\n"
+  "(Sysmon 23/26; wiper signal, T1485), and a last \"totals\" line with what\n"
+  "caps dropped. Fields: docs/logs-json.md.\n"
   "\n"
-  "With --rules, runs Sigma rules (files or folders, repeatable) over every\n"
-  "record and writes one JSON line per detection with rule_id, rule_title, level,\n"
-  "author and tags, and the event's time, computer, channel, EventID and record.\n"
+  "With --dump, writes every record as one JSON line in the shape of the evtx\n"
+  "crate's evtx_dump: {\"Event\": {\"#attributes\": ..., \"System\": ...,\n"
+  "\"EventData\": ...}}. Records carved from chunk slack are included. Damaged\n"
+  "structures are reported on stderr with their offsets.\n"
   "\n"
   "options:\n"
   "  --rules R   Sigma rules file or folder (repeatable)\n"
@@ -54,12 +62,12 @@ int cmd_logs(int argc, char **argv) {
       cli_error("logs", "unknown option (see tells logs --help)"); free(paths); free(rules); return EXIT_USAGE;
     } else paths[n++] = argv[i];
   }
-  if (!n || !jsonl || (nr ? dump + count != 0 : dump == count)) {
+  if (!n || !jsonl || dump + count > 1 || (nr && dump + count)) {
     fputs(HELP, stderr); free(paths); free(rules); return EXIT_USAGE;
   }
-  if (nr) e = tells_logs_detect(paths, n, rules, nr, on_diag, q, stdout, NULL);
+  if (!dump && !count) e = tells_logs_detect(paths, n, rules, nr, on_diag, q, stdout, NULL);
   else e = tells_logs_dump(paths, n, count, on_diag, q, stdout, NULL);
   free(paths); free(rules);
   if (e) { cli_error("logs", tells_strerror(e)); return EXIT_OUTPUT; }
-  return nr && q[1] ? EXIT_PARTIAL : EXIT_OK;
+  return !dump && !count && q[1] ? EXIT_PARTIAL : EXIT_OK;   /* unreadable input, rejected rules */
 }

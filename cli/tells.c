@@ -14,8 +14,10 @@ static const char USAGE[] =
   "  investigate PATH... [-o CASE]   ingest evidence files and folders into a case\n"
   "  show CASE VIEW [--jsonl]        print evidence, findings, timeline, indicators or anomalies\n"
   "  report CASE -o FILE.html        write the self-contained HTML report\n"
-  "  code FILE|DIR... --jsonl        triage of PE and ELF files (with --yara RULES)\n"
-  "  net CAPTURE... --jsonl          flows of pcap/pcapng files as EVE JSON lines\n"
+  "  code FILE|DIR... --jsonl        triage of PE and ELF files (with --yara RULES,\n"
+  "                                  --library FILE)\n"
+  "  lib add|list --library FILE     reference library of known samples (TLSH, imphash,\n"
+  "                                  Rich and RichPE hashes) by family\n"  "  net CAPTURE... --jsonl          flows of pcap/pcapng files as EVE JSON lines\n"
   "  logs --dump EVTX... --jsonl     EVTX records as evtx_dump-shaped JSON lines\n"
   "  version                         print the version\n"
   "\n"
@@ -43,6 +45,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "net") == 0) return cmd_net(argc - 1, argv + 1);
   if (strcmp(cmd, "code") == 0) return cmd_code(argc - 1, argv + 1);
   if (strcmp(cmd, "logs") == 0) return cmd_logs(argc - 1, argv + 1);
+  if (strcmp(cmd, "lib") == 0) return cmd_lib(argc - 1, argv + 1);
   fprintf(stderr, "tells: unknown command '%s'\n%s", cmd, USAGE);
   return EXIT_USAGE;
 }

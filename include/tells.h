@@ -123,6 +123,7 @@ typedef struct tells_investigate_opts {
   size_t n_yara_paths;
   const char *const *sigma_paths; /* Sigma rules files or folders, or NULL */
   size_t n_sigma_paths;
+  const char *library_path;    /* reference library (tells lib), or NULL */
 } tells_investigate_opts;
 
 typedef struct tells_investigate_stats {
@@ -159,6 +160,7 @@ typedef struct tells_scan_opts {
   const char *const *yara_paths;  /* YARA rules files or folders, or NULL */
   size_t n_yara_paths;
   tells_diag_fn diag;          void *diag_ud;
+  const char *library_path;    /* reference library (tells lib), or NULL */
 } tells_scan_opts;
 
 /* Analyses the files under `paths` without a case and writes one JSON
@@ -168,9 +170,33 @@ TELLS_API tells_err tells_scan_paths(const char *const *paths, size_t n_paths,
                                      const tells_scan_opts *opts, FILE *out,
                                      uint64_t *n_files /* OUT, may be NULL */);
 
+/* The reference library of known samples (format: docs/library.md).
+** tells_lib_add() records every PE and ELF file under `paths` (SHA-256, TLSH,
+** imphash, Rich hash, RichPE hash, file name) with `family`, appending
+** atomically to the file `library` (created if missing); other kinds of
+** file are skipped silently, files already in it with this family with a
+** note to `diag`.  A corrupt library is left unchanged: TELLS_ECORRUPT, and diag
+** gets "LIBRARY:LINE: reason".  tells_lib_list() writes the entries as a
+** text table or JSON lines. */
+TELLS_API tells_err tells_lib_add(const char *library, const char *family,
+                                  const char *const *paths, size_t n_paths,
+                                  tells_diag_fn diag, void *diag_ud,
+                                  uint64_t *n_added /* OUT, may be NULL */);
+TELLS_API tells_err tells_lib_list(const char *library, int jsonl, FILE *out,
+                                   tells_diag_fn diag, void *diag_ud,
+                                   uint64_t *n_entries /* OUT, may be NULL */);
+
 typedef struct tells_net_opts {
   uint32_t max_flows;          /* cap on live flows; 0 = default (262144) */
   tells_diag_fn diag;          void *diag_ud;
+  const char *const *geoip_paths; /* .mmdb or tor-geoipdb files; NULL = the
+                                  Debian defaults that exist (docs/eve.md) */
+  size_t n_geoip_paths;
+  int no_geoip;                /* no database: address scopes only */
+  const char *const *detect_settings; /* "name=value" detection thresholds and
+                                  "internal=CIDR" (docs/internals/net-detect.md) */
+  size_t n_detect_settings;
+  int no_detect;               /* flows only, no alerts */
 } tells_net_opts;
 
 /* Reads the captures under `paths` (files and folders, in walk order) as
@@ -180,10 +206,12 @@ TELLS_API tells_err tells_net_eve(const char *const *paths, size_t n_paths,
                                   const tells_net_opts *opts, FILE *out,
                                   uint64_t *n_records /* OUT, may be NULL */);
 
-/* Runs the Sigma rules under `rules` over the EVTX files under `paths` and
-** writes one JSON line per detection (rule_id, rule_title, level, author,
-** tags, the event's time, computer, channel, EventID and record).  Rules that
-** fail to load go to `diag` with file, line and reason. */
+/* Runs the Sigma rules under `rules` (n_rules may be 0) over the EVTX files
+** under `paths` and writes one JSON line per detection (rule_id, rule_title,
+** level, author, tags, the event's time, computer, channel, EventID and
+** record), then one line per intrusion summary of all the files and a
+** totals line (docs/logs-json.md).  Rules that fail to load go to `diag`
+** with file, line and reason. */
 TELLS_API tells_err tells_logs_detect(const char *const *paths, size_t n_paths,
                                       const char *const *rules, size_t n_rules,
                                       tells_diag_fn diag, void *diag_ud, FILE *out,

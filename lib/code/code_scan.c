@@ -9,10 +9,15 @@
 */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include "elf.h"
 #include "ingest.h"
 #include "json.h"
 #include "pe.h"
+#include "pe_tells.h"
+#include "caps.h"
+#include "codelib.h"
+#include "strs.h"
 
 tells_err tells_code_scan_pe(tells_ingest *ig);
 tells_err tells_code_scan_elf(tells_ingest *ig);
@@ -39,15 +44,36 @@ static void store_artifact(tells_ingest *ig, const char *kind,
 ** built on it.  Each analysis adds its own keys to the artifact. */
 typedef struct pe_scan {
   const tells_pe *pe;
+  const tells_petells *tells;   /* NULL when the analysis ran out of memory */
+  const tells_strs *strs;        /* strings pass (strs.h), or NULL */
+  const tells_caps_hit *caps; size_t n_caps;  /* capabilities (caps.h) */
+  const tells_ingest *ig;
+  tells_codelib_result lib;      /* reference library lookup (codelib.h) */
 } pe_scan;
 
 static void render_pe(const void *o, tells_json *j) {
   const pe_scan *s = o;
   tells_json_obj(j);
   tells_pe_json_fields(s->pe, j);
+  if (s->tells) { tells_json_key(j, "tells"); tells_petells_json(s->tells, j); }
+  if (s->strs) { tells_json_key(j, "strings"); tells_strs_json(s->strs, j); }
+  tells_json_key(j, "capabilities"); tells_caps_json(s->caps, s->n_caps, j);
+  tells_codelib_scan_json(s->ig, &s->lib, j);
   tells_json_obj_end(j);
 }
-static void render_elf(const void *o, tells_json *j) { tells_elf_json(o, j); }
+
+typedef struct elf_scan {
+  const tells_elf *el;
+  const tells_ingest *ig;
+  tells_codelib_result lib;
+} elf_scan;
+
+static void render_elf_only(const void *o, tells_json *j) { tells_elf_json(o, j); }
+/* The ELF object with the "tlsh" and "library" members added at its end. */
+static void render_elf(const void *o, tells_json *j) {
+  const elf_scan *s = o;
+  tells_codelib_wrap_json(s->ig, &s->lib, render_elf_only, s->el, j);
+}
 
 tells_err tells_code_scan_pe(tells_ingest *ig) {
   tells_pe *pe = NULL;
@@ -56,9 +82,21 @@ tells_err tells_code_scan_pe(tells_ingest *ig) {
   tells_json j;
   tells_ingest_advance(ig, ig->len);
   if (e == TELLS_ENOMEM && !pe) return e;
-  if (!pe) return TELLS_OK;            /* not parseable: the anomaly says why */
+  if (!pe) {                           /* not parseable: the anomaly says why */
+    tells_codelib_digest(ig);
+    return TELLS_OK;
+  }
   memset(&ps, 0, sizeof ps);
   ps.pe = pe;
+  ps.ig = ig;
+  {
+    tells_petells *tl = NULL;
+    if (tells_petells_analyse(pe, ig->buf, ig->len, (int64_t)time(NULL), &ig->arena, &tl) == TELLS_OK)
+      ps.tells = tl;
+  }
+  if (tells_caps_scan(ig, pe, &ps.strs, &ps.caps, &ps.n_caps) == TELLS_ENOMEM) return TELLS_ENOMEM;
+  tells_codelib_digest(ig);            /* late: a worker may still be hashing */
+  tells_codelib_scan(ig, pe, &ps.lib);
   store_artifact(ig, "pe", render_pe, &ps);
   tells_json_init_buf(&j, &ig->summary, 0);
   tells_json_obj(&j);
@@ -75,7 +113,8 @@ tells_err tells_code_scan_pe(tells_ingest *ig) {
   if (pe->rich_hash[0]) tells_ingest_indicator(ig, "rich_hash", pe->rich_hash, TELLS_NO_TIME, "PE Rich header hash", pe->rich_off);
   if (pe->pdb_path && pe->pdb_path[0])
     tells_ingest_indicator(ig, "pdb_path", pe->pdb_path, TELLS_NO_TIME, "CodeView debug path", TELLS_NO_REF);
-  if (pe->timestamp) {
+  if (ps.tells) tells_petells_report(ig, pe, ps.tells);
+  else if (pe->timestamp) {
     tells_event ev;
     char s[96];
     memset(&ev, 0, sizeof ev);
@@ -91,10 +130,19 @@ tells_err tells_code_scan_pe(tells_ingest *ig) {
 tells_err tells_code_scan_elf(tells_ingest *ig) {
   tells_elf *el = NULL;
   tells_err e = tells_elf_parse(ig->buf, ig->len, &ig->arena, &ig->anoms, &el);
+  elf_scan es;
   tells_ingest_advance(ig, ig->len);
+  tells_codelib_digest(ig);
   if (e == TELLS_ENOMEM && !el) return e;
   if (!el) return TELLS_OK;
-  store_artifact(ig, "elf", render_elf, el);
+  memset(&es, 0, sizeof es);
+  es.el = el; es.ig = ig;
+  tells_codelib_scan(ig, NULL, &es.lib);
+  store_artifact(ig, "elf", render_elf, &es);
+  {                                    /* strings and indicators (strs.h) */
+    const tells_strs *st; const tells_caps_hit *h; size_t nh;
+    if (tells_caps_scan(ig, NULL, &st, &h, &nh) == TELLS_ENOMEM) return TELLS_ENOMEM;
+  }
   if (el->build_id_len) {
     char hex[2 * TELLS_ELF_MAX_BUILD_ID + 1];
     size_t i;

@@ -23,7 +23,13 @@
 ** The Pearson table is the sample permutation of Pearson's paper ("Fast
 ** Hashing of Variable-Length Text Strings", CACM 33(6), 1990), a published
 ** data table.  Text form, parsing and distance are in tlsh_digest.c.
+**
+** Speed: the inner loop looks the salted hashes up in two tables built from
+** T on first use (see tables_build), one 8-byte load per input byte and one
+** 64 KB table load per triplet instead of three dependent lookups; measured
+** with `tlshgen speed` (docs/internals/tlsh.md, "Speed").
 */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "tlsh.h"
@@ -120,15 +126,112 @@ static const uint64_t tlsh_ltab[256] = {
   15329357676522ULL,
 };
 
+/* Two-level tables for the inner loop (built once, on first use).
+**   TT[x << 8 | y] = T[T[x] ^ y]            (64 KB)
+**   FIRST[a] = T[S ^ a] for the 7 salts S0, S2, ..., S13, one byte each
+** so a salted triplet hash T[T[T[S ^ a] ^ b] ^ c] is TT[(T[S ^ a] ^ b) << 8
+** | c]: one shared 8-byte load per input byte and one load per triplet
+** instead of three dependent loads.  The checksum keeps the last step as
+** T[... ^ ck], so its loop-carried chain stays one lookup long. */
+static uint8_t TT[65536];
+static uint64_t FIRST[256];
+static pthread_once_t tables_once = PTHREAD_ONCE_INIT;
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define TLSH_VBMI 1
+#include <immintrin.h>
+static int g_simd = -1;        /* AVX-512 VBMI path: -1 not decided, 0 off, 1 on */
+#endif
+
+static void tables_build(void) {
+  static const uint8_t salt[7] = {S0, S2, S3, S5, S7, S11, S13};
+  unsigned x, y, k;
+#ifdef TLSH_VBMI
+  if (g_simd < 0) {
+    __builtin_cpu_init();
+    g_simd = __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512bw");
+  }
+#endif
+  for (x = 0; x < 256; x++) {
+    uint64_t v = 0;
+    for (y = 0; y < 256; y++) TT[x << 8 | y] = T[T[x] ^ y];
+    for (k = 0; k < 7; k++) v |= (uint64_t)T[salt[k] ^ x] << (8 * k);
+    FIRST[x] = v;
+  }
+}
+
 void tells_tlsh_init(tells_tlsh_ctx *c, unsigned opts) {
+  pthread_once(&tables_once, tables_build);
   memset(c, 0, sizeof *c);
   c->opts = opts;
 }
 
+/* Byte k of a FIRST entry. */
+#define F(v, k) ((unsigned)((v) >> (8 * (k))) & 255u)
+
+int tells__tlsh_simd(int on) {
+  pthread_once(&tables_once, tables_build);
+#ifdef TLSH_VBMI
+  if (on == 0) g_simd = 0;
+  else if (on > 0) {
+    __builtin_cpu_init();
+    g_simd = __builtin_cpu_supports("avx512vbmi") && __builtin_cpu_supports("avx512bw");
+  }
+  return g_simd;
+#else
+  (void)on;
+  return 0;
+#endif
+}
+
+#ifdef TLSH_VBMI
+/* Positions i..: blocks of 64 positions, the six triplet hashes of each
+** block computed 64 lanes at a time (a 256-entry table lookup is two
+** two-register byte permutes and a blend on bit 7), then counted, with the
+** checksum chain, in scalar code.  Needs i >= 4 (the window lies in s).
+** Returns the first position not done. */
+__attribute__((target("avx512f,avx512bw,avx512vbmi")))
+static size_t update_vbmi(const uint8_t *s, size_t i, size_t n, uint32_t *B, unsigned *ckp) {
+  const __m512i t0 = _mm512_loadu_si512((const void *)T), t1 = _mm512_loadu_si512((const void *)(T + 64));
+  const __m512i t2 = _mm512_loadu_si512((const void *)(T + 128)), t3 = _mm512_loadu_si512((const void *)(T + 192));
+  const __m512i s2 = _mm512_set1_epi8((char)S2), s3 = _mm512_set1_epi8((char)S3);
+  const __m512i s5 = _mm512_set1_epi8((char)S5), s7 = _mm512_set1_epi8((char)S7);
+  const __m512i s11 = _mm512_set1_epi8((char)S11), s13 = _mm512_set1_epi8((char)S13);
+  uint8_t h[6][64];
+  unsigned ck = *ckp;
+#define LK(x) _mm512_mask_blend_epi8(_mm512_movepi8_mask(x), _mm512_permutex2var_epi8(t0, (x), t1), \
+                                     _mm512_permutex2var_epi8(t2, (x), t3))
+#define H3(sv, p, q) LK(_mm512_xor_si512(LK(_mm512_xor_si512(LK(_mm512_xor_si512((sv), a)), (p))), (q)))
+  for (; i + 64 <= n; i += 64) {
+    const __m512i a = _mm512_loadu_si512((const void *)(s + i));
+    const __m512i b = _mm512_loadu_si512((const void *)(s + i - 1));
+    const __m512i c = _mm512_loadu_si512((const void *)(s + i - 2));
+    const __m512i d = _mm512_loadu_si512((const void *)(s + i - 3));
+    const __m512i e = _mm512_loadu_si512((const void *)(s + i - 4));
+    size_t j;
+    _mm512_storeu_si512((void *)h[0], H3(s2, b, c));    /* A B C */
+    _mm512_storeu_si512((void *)h[1], H3(s3, b, d));    /* A B D */
+    _mm512_storeu_si512((void *)h[2], H3(s5, c, d));    /* A C D */
+    _mm512_storeu_si512((void *)h[3], H3(s7, c, e));    /* A C E */
+    _mm512_storeu_si512((void *)h[4], H3(s11, b, e));   /* A B E */
+    _mm512_storeu_si512((void *)h[5], H3(s13, d, e));   /* A D E */
+    for (j = 0; j < 64; j++) {
+      ck = TT[(F(FIRST[s[i + j]], 0) ^ s[i + j - 1]) << 8 | ck];
+      B[h[0][j]]++; B[h[1][j]]++; B[h[2][j]]++;
+      B[h[3][j]]++; B[h[4][j]]++; B[h[5][j]]++;
+    }
+  }
+#undef H3
+#undef LK
+  *ckp = ck;
+  return i;
+}
+#endif
+
 void tells_tlsh_update(tells_tlsh_ctx *c, const void *p, size_t n) {
   const uint8_t *s = p;
   uint32_t *B = c->bucket;
-  uint8_t w1, w2, w3, w4, ck;
+  unsigned w1, w2, w3, w4, ck;
   size_t i = 0;
 
   /* The first 4 bytes only fill the window. */
@@ -142,36 +245,57 @@ void tells_tlsh_update(tells_tlsh_ctx *c, const void *p, size_t n) {
   w1 = c->win[0]; w2 = c->win[1]; w3 = c->win[2]; w4 = c->win[3];
   ck = c->checksum[0];
   if (c->opts & TELLS_TLSH_CHECKSUM3) {
-    uint8_t ck1 = c->checksum[1], ck2 = c->checksum[2];
+    unsigned ck1 = c->checksum[1], ck2 = c->checksum[2];
     for (; i < n; i++) {
-      uint8_t a = s[i];
-      ck = T[T[T[S0 ^ a] ^ w1] ^ ck];
-      ck1 = T[T[T[T[ck] ^ a] ^ w1] ^ ck1];
-      ck2 = T[T[T[T[ck1] ^ a] ^ w1] ^ ck2];
-      B[T[T[T[S2 ^ a] ^ w1] ^ w2]]++;
-      B[T[T[T[S3 ^ a] ^ w1] ^ w3]]++;
-      B[T[T[T[S5 ^ a] ^ w2] ^ w3]]++;
-      B[T[T[T[S7 ^ a] ^ w2] ^ w4]]++;
-      B[T[T[T[S11 ^ a] ^ w1] ^ w4]]++;
-      B[T[T[T[S13 ^ a] ^ w3] ^ w4]]++;
+      unsigned a = s[i];
+      uint64_t f = FIRST[a];
+      ck = TT[(F(f, 0) ^ w1) << 8 | ck];
+      ck1 = T[TT[(T[ck] ^ a) << 8 | w1] ^ ck1];
+      ck2 = T[TT[(T[ck1] ^ a) << 8 | w1] ^ ck2];
+      B[TT[(F(f, 1) ^ w1) << 8 | w2]]++;
+      B[TT[(F(f, 2) ^ w1) << 8 | w3]]++;
+      B[TT[(F(f, 3) ^ w2) << 8 | w3]]++;
+      B[TT[(F(f, 4) ^ w2) << 8 | w4]]++;
+      B[TT[(F(f, 5) ^ w1) << 8 | w4]]++;
+      B[TT[(F(f, 6) ^ w3) << 8 | w4]]++;
       w4 = w3; w3 = w2; w2 = w1; w1 = a;
     }
-    c->checksum[1] = ck1; c->checksum[2] = ck2;
+    c->checksum[1] = (uint8_t)ck1; c->checksum[2] = (uint8_t)ck2;
   } else {
+#ifdef TLSH_VBMI
+    if (g_simd > 0 && n - i >= 128) {
+      for (; i < n && i < 4; i++) {      /* until the window lies in s */
+        unsigned a = s[i];
+        uint64_t f = FIRST[a];
+        ck = TT[(F(f, 0) ^ w1) << 8 | ck];
+        B[TT[(F(f, 1) ^ w1) << 8 | w2]]++;
+        B[TT[(F(f, 2) ^ w1) << 8 | w3]]++;
+        B[TT[(F(f, 3) ^ w2) << 8 | w3]]++;
+        B[TT[(F(f, 4) ^ w2) << 8 | w4]]++;
+        B[TT[(F(f, 5) ^ w1) << 8 | w4]]++;
+        B[TT[(F(f, 6) ^ w3) << 8 | w4]]++;
+        w4 = w3; w3 = w2; w2 = w1; w1 = a;
+      }
+      i = update_vbmi(s, i, n, B, &ck);
+      w1 = s[i - 1]; w2 = s[i - 2]; w3 = s[i - 3]; w4 = s[i - 4];
+    }
+#endif
     for (; i < n; i++) {
-      uint8_t a = s[i];
-      ck = T[T[T[S0 ^ a] ^ w1] ^ ck];
-      B[T[T[T[S2 ^ a] ^ w1] ^ w2]]++;
-      B[T[T[T[S3 ^ a] ^ w1] ^ w3]]++;
-      B[T[T[T[S5 ^ a] ^ w2] ^ w3]]++;
-      B[T[T[T[S7 ^ a] ^ w2] ^ w4]]++;
-      B[T[T[T[S11 ^ a] ^ w1] ^ w4]]++;
-      B[T[T[T[S13 ^ a] ^ w3] ^ w4]]++;
+      unsigned a = s[i];
+      uint64_t f = FIRST[a];
+      ck = TT[(F(f, 0) ^ w1) << 8 | ck];
+      B[TT[(F(f, 1) ^ w1) << 8 | w2]]++;
+      B[TT[(F(f, 2) ^ w1) << 8 | w3]]++;
+      B[TT[(F(f, 3) ^ w2) << 8 | w3]]++;
+      B[TT[(F(f, 4) ^ w2) << 8 | w4]]++;
+      B[TT[(F(f, 5) ^ w1) << 8 | w4]]++;
+      B[TT[(F(f, 6) ^ w3) << 8 | w4]]++;
       w4 = w3; w3 = w2; w2 = w1; w1 = a;
     }
   }
-  c->checksum[0] = ck;
-  c->win[0] = w1; c->win[1] = w2; c->win[2] = w3; c->win[3] = w4;
+  c->checksum[0] = (uint8_t)ck;
+  c->win[0] = (uint8_t)w1; c->win[1] = (uint8_t)w2;
+  c->win[2] = (uint8_t)w3; c->win[3] = (uint8_t)w4;
 }
 
 static int cmp_u32(const void *a, const void *b) {

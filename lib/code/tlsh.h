@@ -110,4 +110,24 @@ int tells_tlsh_distance(const tells_tlsh *a, const tells_tlsh *b, int with_len);
 /* Code (0..3) of bucket i as the digest holds it; -1 if i is out of range. */
 int tells_tlsh_bucket(const tells_tlsh *d, unsigned i);
 
+/* ---- Internal: the parts of tells_tlsh_distance(), for the index
+** (tlsh_index.c).  Body words are 8 bytes of tells_tlsh.body as loaded
+** with memcpy (lane order does not matter). */
+/* The AVX-512 VBMI path of tells_tlsh_update (x86-64 CPUs that have it):
+** on = 0 turns it off, 1 back on when the CPU has it, -1 only asks.
+** Returns whether it is in use.  For tests and benchmarks; not thread-safe
+** against concurrent updates. */
+int tells__tlsh_simd(int on);
+/* Body distance of 32 buckets (the 0/3 pair counts 6). */
+unsigned tells__tlsh_body_diff64(uint64_t x, uint64_t y);
+/* Sum of |x - y| over 32 buckets: <= the body distance, and a metric. */
+unsigned tells__tlsh_body_l1_64(uint64_t x, uint64_t y);
+/* L (if with_len), Q1 and Q2 terms of the distance. */
+unsigned tells__tlsh_header_diff(unsigned la, unsigned lb, unsigned q1a, unsigned q1b,
+                                 unsigned q2a, unsigned q2b, int with_len);
+/* Sum of the plain circular differences of the same fields: <= the
+** header terms, and a metric. */
+unsigned tells__tlsh_header_lb(unsigned la, unsigned lb, unsigned q1a, unsigned q1b,
+                               unsigned q2a, unsigned q2b, int with_len);
+
 #endif /* TELLS_TLSH_H */

@@ -118,7 +118,7 @@ static uint64_t ld64(const uint8_t *p) {
 ** For codes x = (x1 x0), y = (y1 y0): |x - y| has low bit x0 ^ y0 and high
 ** bit set for |x - y| >= 2, i.e. the high bits differ and the pair is not
 ** {1, 2}; a {0, 3} pair (both bits differ, x1 == x0) adds 3 more. */
-static unsigned body_diff64(uint64_t x, uint64_t y) {
+unsigned tells__tlsh_body_diff64(uint64_t x, uint64_t y) {
   const uint64_t lo = 0x5555555555555555ull;
   uint64_t x0 = x & lo, x1 = x >> 1 & lo, y0 = y & lo, y1 = y >> 1 & lo;
   uint64_t d0 = x0 ^ y0, dh = x1 ^ y1, xs = x0 ^ x1;
@@ -134,23 +134,51 @@ static unsigned body_diff64(uint64_t x, uint64_t y) {
   return (unsigned)(((v + 3 * e) * 0x0101010101010101ull) >> 56);
 }
 
+/* Sum over the 32 lanes of |x - y| alone: a lower bound of
+** tells__tlsh_body_diff64 (the 0/3 pair counts 3, not 6) that, unlike it,
+** obeys the triangle inequality (it is an L1 distance). */
+unsigned tells__tlsh_body_l1_64(uint64_t x, uint64_t y) {
+  const uint64_t lo = 0x5555555555555555ull;
+  uint64_t x0 = x & lo, x1 = x >> 1 & lo, y0 = y & lo, y1 = y >> 1 & lo;
+  uint64_t d0 = x0 ^ y0, dh = x1 ^ y1, xs = x0 ^ x1;
+  uint64_t d1 = dh & ~(dh & d0 & xs);
+  uint64_t v = d1 << 1 | d0;
+  v = (v & 0x3333333333333333ull) + (v >> 2 & 0x3333333333333333ull);
+  v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return (unsigned)((v * 0x0101010101010101ull) >> 56);
+}
+
+unsigned tells__tlsh_header_diff(unsigned la, unsigned lb, unsigned q1a, unsigned q1b,
+                                 unsigned q2a, unsigned q2b, int with_len) {
+  unsigned diff = 0, d;
+  if (with_len) {
+    d = mod_diff(la & 255u, lb & 255u, 256);
+    diff += d <= 1 ? d : d * 12;
+  }
+  d = mod_diff(q1a & 15u, q1b & 15u, 16);
+  diff += d <= 1 ? d : (d - 1) * 12;
+  d = mod_diff(q2a & 15u, q2b & 15u, 16);
+  diff += d <= 1 ? d : (d - 1) * 12;
+  return diff;
+}
+
+unsigned tells__tlsh_header_lb(unsigned la, unsigned lb, unsigned q1a, unsigned q1b,
+                               unsigned q2a, unsigned q2b, int with_len) {
+  return (with_len ? mod_diff(la & 255u, lb & 255u, 256) : 0) +
+         mod_diff(q1a & 15u, q1b & 15u, 16) + mod_diff(q2a & 15u, q2b & 15u, 16);
+}
+
 int tells_tlsh_distance(const tells_tlsh *a, const tells_tlsh *b,
                         int with_len) {
-  unsigned diff = 0, d, i;
+  unsigned diff, i;
   if (!a || !b || a->nbody != b->nbody || a->nchecksum != b->nchecksum ||
       (a->nbody != 32 && a->nbody != 64) || a->nchecksum > 3)
     return -1;
-  if (with_len) {
-    d = mod_diff(a->lvalue, b->lvalue, 256);
-    diff += d <= 1 ? d : d * 12;
-  }
-  d = mod_diff(a->q1ratio & 15u, b->q1ratio & 15u, 16);
-  diff += d <= 1 ? d : (d - 1) * 12;
-  d = mod_diff(a->q2ratio & 15u, b->q2ratio & 15u, 16);
-  diff += d <= 1 ? d : (d - 1) * 12;
+  diff = tells__tlsh_header_diff(a->lvalue, b->lvalue, a->q1ratio, b->q1ratio,
+                                 a->q2ratio, b->q2ratio, with_len);
   for (i = 0; i < a->nchecksum; i++)
     if (a->checksum[i] != b->checksum[i]) { diff += 1; break; }
   for (i = 0; i < a->nbody; i += 8)
-    diff += body_diff64(ld64(a->body + i), ld64(b->body + i));
+    diff += tells__tlsh_body_diff64(ld64(a->body + i), ld64(b->body + i));
   return (int)diff;
 }

@@ -91,6 +91,11 @@ typedef struct tells_ingest {
   struct tells_sight *sight; /* sightings gathered for this file (owned) */
   uint32_t n_sight, cap_sight;
   uint64_t sigma_hits;
+  const struct tells_codelib *library;  /* reference library of the run, or NULL */
+  char tlsh[TELLS_TLSH_STRMAX];  /* TLSH of a PE/ELF (code scanners); "" if none */
+  tells_hash *tlsh_from;     /* hash that computes the TLSH (TELLS_HASH_TLSH),
+                                or NULL: the code scanners compute it */
+  tells_hasher *tlsh_wait;   /* worker feeding tlsh_from, or NULL (inline) */
 } tells_ingest;
 
 typedef tells_err (*tells_scan_fn)(tells_ingest *ig);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include "alloc.h"
 #include "case_api.h"
+#include "codelib.h"
 #include "ingest.h"
 #include "map.h"
 #include "sniff.h"
@@ -26,6 +27,7 @@ typedef struct inv {
   tells_case *c;
   tells_yara_scanner *yara;   /* NULL without rules */
   tells_sigma_ruleset *sigma; /* NULL without rules */
+  tells_codelib *library;     /* reference library, or NULL */
   tells_hasher *hasher;       /* hashes mapped files beside the scanner, or NULL */
   int fresh_case;             /* the case held no evidence when the run began:
                                  the walk lists each file once, so no path
@@ -140,7 +142,7 @@ static tells_err ingest_file(inv *v, const tells_walk_file *wf) {
   if (kind == TELLS_KIND_NONE && !v->yara) return record_plain(v, &m, &f, reason);
   if ((e = tells_hash_init(&h, TELLS_HASH_SHA256 |
                            (kind == TELLS_KIND_PE || kind == TELLS_KIND_ELF
-                            ? TELLS_HASH_SHA1 | TELLS_HASH_MD5 : 0)))) goto close;
+                            ? TELLS_HASH_SHA1 | TELLS_HASH_MD5 | TELLS_HASH_TLSH : 0)))) goto close;
   if ((e = tells_case_file_begin(v->c, &f))) { tells_hash_free(&h); goto close; }
   tells_map_sequential(&m);
   tells_case_sink(v->c, &sink);
@@ -151,6 +153,13 @@ static tells_err ingest_file(inv *v, const tells_walk_file *wf) {
   tells_ingest_init(&ig, wf->path, m.p, m.len, kind, threaded ? NULL : &h, &sink);
   ig.yara = v->yara;
   ig.sigma = v->sigma;
+  ig.library = v->library;
+  /* TLSH goes with the other hashes: on the worker for large files, the
+  ** scanner waiting for it only when it needs the digest. */
+  if (kind == TELLS_KIND_PE || kind == TELLS_KIND_ELF) {
+    ig.tlsh_from = &h;
+    ig.tlsh_wait = threaded ? v->hasher : NULL;
+  }
   e = tells_ingest_run(&ig);
   if (threaded) tells_hasher_wait(v->hasher);
   ce = tells_map_close(&m);
@@ -279,6 +288,13 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
   if (opts) { w.diag = opts->diag; w.diag_ud = opts->diag_ud; }
   if (tells_hasher_start(&v.hasher) != TELLS_OK) v.hasher = NULL;  /* hash inline */
   if ((e = yara_setup(&v, &rules))) goto done;
+  if (opts && opts->library_path) {    /* the reference library, loaded once */
+    char err[1200];
+    if ((e = tells_codelib_load(opts->library_path, 0, &v.library, err, sizeof err))) {
+      diag(&v, NULL, err);
+      goto done;
+    }
+  }
   if (opts && opts->n_sigma_paths) {
     tells_logs_rules_stats ss;
     if ((e = tells_logs_rules_load(opts->sigma_paths, opts->n_sigma_paths, opts->diag,
@@ -315,6 +331,7 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
   progress(&v, 1);
   e = tells_case_run_end(c, st);
 done:
+  tells_codelib_free(v.library);
   tells_yara_scanner_free(v.yara);
   tells_sigma_ruleset_destroy(v.sigma);
   tells_hasher_stop(v.hasher);

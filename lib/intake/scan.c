@@ -8,10 +8,12 @@
 ** findings, events -- and the object is written when the file is done.
 */
 #include <string.h>
+#include "codelib.h"
 #include "hash.h"
 #include "ingest.h"
 #include "json.h"
 #include "map.h"
+#include "pe_tells.h"
 #include "sniff.h"
 #include "walk.h"
 #include "yara_scan.h"
@@ -22,6 +24,8 @@ typedef struct jsink {
   tells_buf artifact, indicators, findings, events;
   const char *artifact_kind;
   uint64_t n_ind, n_find, n_ev;
+  int has_build;              /* a "pe.compiled" event was sent: */
+  int64_t build_ns;           /* its time, for the set of build times */
 } jsink;
 
 static void sep(tells_buf *b, uint64_t n) { if (n) tells_buf_addc(b, ','); }
@@ -84,6 +88,9 @@ static tells_err js_event(void *ud, const tells_event *e) {
   tells_json_obj(&j);
   if (e->time_ns != TELLS_NO_TIME) tells_json_ki64(&j, "time_ns", e->time_ns);
   tells_json_kstr(&j, "kind", e->kind);
+  if (e->time_ns != TELLS_NO_TIME && strcmp(e->kind, "pe.compiled") == 0) {
+    s->has_build = 1; s->build_ns = e->time_ns;
+  }
   if (e->summary) tells_json_kstr(&j, "summary", e->summary);
   if (e->ref_offset >= 0) tells_json_ki64(&j, "offset", e->ref_offset);
   tells_json_obj_end(&j);
@@ -186,12 +193,22 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
   tells_walk w;
   tells_yara_rules *rules = NULL;
   tells_yara_scanner *scanner = NULL;
+  tells_codelib *library = NULL;
+  tells_petells_set set;                 /* build times of the PE files */
   tells_json j;
   tells_err e = TELLS_OK;
   size_t i;
   uint64_t n = 0;
   memset(&w, 0, sizeof w);
+  tells_petells_set_init(&set);
   if (o) { w.diag = o->diag; w.diag_ud = o->diag_ud; }
+  if (o && o->library_path) {          /* the reference library, loaded once */
+    char err[1200];
+    if ((e = tells_codelib_load(o->library_path, 0, &library, err, sizeof err))) {
+      note(o, NULL, err);
+      goto done;
+    }
+  }
   if (o && o->n_yara_paths) {
     tells_yara_opts yo;
     memset(&yo, 0, sizeof yo);
@@ -220,8 +237,7 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
     }
     kind = tells_sniff(m.p, m.len, &reason);
     if (o && o->kinds && !(o->kinds & (1u << kind))) { tells_map_close(&m); continue; }
-    if (tells_hash_init(&h, TELLS_HASH_SHA256 | TELLS_HASH_SHA1 | TELLS_HASH_MD5 |
-                            (kind == TELLS_KIND_PE || kind == TELLS_KIND_ELF ? TELLS_HASH_TLSH : 0))) {
+    if (tells_hash_init(&h, TELLS_HASH_SHA256 | TELLS_HASH_SHA1 | TELLS_HASH_MD5)) {
       tells_map_close(&m);
       e = TELLS_ENOMEM;
       break;
@@ -229,6 +245,7 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
     jsink_init(&js, &sink);
     tells_ingest_init(&ig, w.v[i].path, m.p, m.len, kind, &h, &sink);
     ig.yara = scanner;
+    ig.library = library;                /* the code scanners compute TLSH */
     fe = tells_ingest_run(&ig);
     tells_hash_final(&h);
     tells_ingest_flush(&ig);
@@ -242,7 +259,7 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
     tells_json_kstr(&j, "sha256", h.sha256);
     tells_json_kstr(&j, "sha1", h.sha1);
     tells_json_kstr(&j, "md5", h.md5);
-    if (h.tlsh[0]) tells_json_kstr(&j, "tlsh", h.tlsh);
+    if (ig.tlsh[0]) tells_json_kstr(&j, "tlsh", ig.tlsh);
     if (fe) tells_json_kstr(&j, "error", tells_strerror(fe));
     write_results(&j, &ig, &js);
     tells_json_obj_end(&j);
@@ -250,11 +267,24 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
     tells_json_flush(&j);
     tells_ingest_free(&ig);
     tells_hash_free(&h);
+    if (kind == TELLS_KIND_PE) {
+      set.pe_files++;
+      if (js.has_build) tells_petells_set_add(&set, js.build_ns / 1000000000);
+    }
     jsink_free(&js);
     n++;
   }
+  if (set.timed && !j.err) {   /* the set of samples: docs/pe-json.md, "set" */
+    tells_json_obj(&j);
+    tells_json_kstr(&j, "kind", "set");
+    tells_json_key(&j, "set");
+    tells_petells_set_json(&set, &j);
+    tells_json_obj_end(&j);
+    tells_json_nl(&j);
+  }
   if (!e) e = tells_json_flush(&j);
 done:
+  tells_codelib_free(library);
   tells_yara_scanner_free(scanner);
   tells_yara_rules_free(rules);
   tells_walk_free(&w);

@@ -1,6 +1,8 @@
 /*
-** logs_detect.c -- `tells logs --rules`: Sigma rules over EVTX files, one
-** JSON line per detection, without a case.
+** logs_detect.c -- `tells logs [--rules]`: Sigma rules over EVTX files, one
+** JSON line per detection, then the intrusion summaries of all files
+** together (logs_summary.h), without a case.  One rule set serves the whole
+** run, so correlation rules see the events of every file.
 */
 #include <stdio.h>
 #include <string.h>
@@ -8,6 +10,7 @@
 #include "evtx.h"
 #include "json.h"
 #include "logs_sigma.h"
+#include "logs_summary.h"
 #include "map.h"
 #include "sniff.h"
 #include "walk.h"
@@ -60,6 +63,13 @@ static int on_hit(void *ud, const tells_sigma_hit *h) {
   return c->j->err != TELLS_OK;
 }
 
+static int on_summary(void *ud, const tells_lsum_item *it) {
+  tells_json *j = ud;
+  tells_json_raw(j, it->json, it->json_len);
+  tells_json_nl(j);
+  return j->err != TELLS_OK;
+}
+
 tells_err tells_logs_detect(const char *const *paths, size_t n_paths, const char *const *rules,
                             size_t n_rules, tells_diag_fn diag, void *diag_ud, FILE *out,
                             uint64_t *n_hits) {
@@ -68,6 +78,7 @@ tells_err tells_logs_detect(const char *const *paths, size_t n_paths, const char
   tells_logs_sigev sev;
   tells_walk w;
   tells_json j;
+  tells_lsum *sum = NULL;
   det_ctx c;
   tells_err e;
   size_t i;
@@ -77,7 +88,8 @@ tells_err tells_logs_detect(const char *const *paths, size_t n_paths, const char
   w.diag = diag; w.diag_ud = diag_ud;
   tells_json_init_file(&j, out, 0);
   c.j = &j;
-  if ((e = tells_logs_rules_load(rules, n_rules, diag, diag_ud, &set, &rs))) goto done;
+  if (n_rules && (e = tells_logs_rules_load(rules, n_rules, diag, diag_ud, &set, &rs))) goto done;
+  if ((e = tells_lsum_create(NULL, &sum))) goto done;
   if ((e = tells_walk_paths(&w, paths, n_paths))) goto done;
   for (i = 0; i < w.n && !j.err; i++) {
     tells_map m;
@@ -88,17 +100,19 @@ tells_err tells_logs_detect(const char *const *paths, size_t n_paths, const char
     if (w.v[i].not_regular || tells_map_open(w.v[i].path, &m)) continue;
     if (tells_sniff(m.p, m.len, NULL) != TELLS_KIND_EVTX) { tells_map_close(&m); continue; }
     tells_anoms_init(&an);
-    tells_sigma_reset_state(set);
     c.path = w.v[i].path;
     if (tells_evtx_open(m.p, m.len, &an, &x) == TELLS_OK && x) {
+      tells_lsum_file(sum, w.v[i].path);
       while (tells_evtx_next(x, &rec) > 0 && !j.err) {
         int64_t t;
         if (tells_evtx_rec_event(x, &ev) != TELLS_OK) continue;
-        t = ev.time < INT64_MIN / 100 || ev.time > INT64_MAX / 100 ? 0 : ev.time * 100;
+        /* FILETIMEs that do not fit in nanoseconds mean "no usable time" */
+        t = ev.time < INT64_MIN / 100 || ev.time > INT64_MAX / 100 ? INT64_MIN : ev.time * 100;
         c.off = rec.off; c.record = ev.record_id;
-        if ((e = tells_logs_sigev_fill(&sev, &ev, t)) ||
-            (e = tells_sigma_match(set, &sev.ev, on_hit, &c)))
+        if (set && ((e = tells_logs_sigev_fill(&sev, &ev, t == INT64_MIN ? 0 : t)) ||
+                    (e = tells_sigma_match(set, &sev.ev, on_hit, &c))))
           break;
+        if ((e = tells_lsum_add(sum, &ev, t, (int64_t)rec.off))) break;
       }
       tells_evtx_close(x);
     }
@@ -107,8 +121,14 @@ tells_err tells_logs_detect(const char *const *paths, size_t n_paths, const char
     if (e) break;
     tells_json_flush(&j);
   }
+  if (!e && !j.err) e = tells_lsum_each(sum, on_summary, &j);
+  if (!e && !j.err) {
+    tells_lsum_stats_json(sum, &j);
+    tells_json_nl(&j);
+  }
   if (!e) e = tells_json_flush(&j);
 done:
+  tells_lsum_destroy(sum);
   tells_logs_sigev_free(&sev);
   tells_sigma_ruleset_destroy(set);
   tells_walk_free(&w);

@@ -148,6 +148,7 @@ typedef struct tells_sigma_stats {
   uint64_t ac_states;        /* states of the Aho-Corasick automaton */
   uint64_t bytes_scanned;    /* field bytes run through the automaton */
   uint64_t unfiltered;       /* candidates without a literal prefilter */
+  uint64_t ac_bytes;         /* size of the automaton's transition table */
 } tells_sigma_stats;
 void tells_sigma_get_stats(const tells_sigma_ruleset *set,
                            tells_sigma_stats *st /* OUT */);

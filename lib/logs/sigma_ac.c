@@ -1,183 +1,289 @@
 /*
 ** sigma_ac.c -- Aho-Corasick automaton (full DFA over byte classes) for the
 ** Sigma literal prefilter.  Built once at tells_sigma_compile(); scanned
-** once per event field.  Written from the textbook construction: a trie of
-** the literals, failure links by breadth-first walk, missing transitions
-** filled from the failure state, and output chains through "dictionary
-** suffix links" (the nearest failure ancestor that ends a literal).
+** once per event, over the event's values in one buffer.  Written from the
+** textbook construction: a trie of the literals, failure links by
+** breadth-first walk, transitions completed from the failure state, and
+** output chains through "dictionary suffix links" (the nearest failure
+** ancestor that ends a literal).
+**
+** Layout for the scan: states are numbered breadth-first (the shallow
+** states, where a scan spends most of its time, share a few cache lines),
+** states without output first and states with output last, so "has
+** output" is one comparison with the first output number.  The table holds
+** 16-bit state numbers when there are at most 65,536 states, else 32-bit.
 */
-#include <stdlib.h>
+#include <stdint.h>
 #include <string.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 #include "alloc.h"
 #include "sigma_ac.h"
 
 struct sg_ac {
   uint32_t n_states, n_classes;
+  uint32_t first_out;       /* states >= first_out have output */
+  uint32_t max_len;         /* longest literal */
+  int sep;                  /* a byte of class 0, or -1 */
   uint8_t cls[256];         /* byte -> class of its ASCII lowercase */
   uint8_t lower[256];       /* byte -> ASCII lowercase */
-  uint32_t *next;           /* [state * n_classes + class] */
-  uint32_t *term;           /* literal id + 1 ending at the state, or 0 */
-  uint32_t *dict;           /* nearest failure ancestor with term, or 0 */
-  uint8_t *out;             /* term or dict set */
+  uint16_t *next16;         /* [state * n_classes + class], or: */
+  uint32_t *next32;
+  void *table;              /* the allocation holding next16/next32 */
+  uint32_t *toff;           /* [state .. state+1): literal ids ending here */
+  uint32_t *tids;
+  uint32_t *dict;           /* nearest failure ancestor with ids, or 0 */
 };
 
-static int cmp_idx_lits(const void *a, const void *b, void *ud);
+#define AC_NONE 0xFFFFFFFFu
 
-typedef struct { const char *const *lits; const size_t *lens; } sort_ctx;
-static sort_ctx *g_sort;    /* qsort has no user data in C11 */
-
-static int cmp_idx(const void *a, const void *b) {
-  return cmp_idx_lits(a, b, g_sort);
+/* Child of trie node s labelled c, or AC_NONE. */
+static uint32_t child(const uint32_t *first, const uint32_t *sib, const uint8_t *label,
+                      uint32_t s, uint8_t c) {
+  uint32_t t;
+  for (t = first[s]; t != AC_NONE; t = sib[t])
+    if (label[t] == c) return t;
+  return AC_NONE;
 }
 
-static int cmp_idx_lits(const void *a, const void *b, void *ud) {
-  const sort_ctx *c = ud;
-  size_t i = *(const size_t *)a, j = *(const size_t *)b;
-  size_t n = c->lens[i] < c->lens[j] ? c->lens[i] : c->lens[j];
-  int r = memcmp(c->lits[i], c->lits[j], n);
-  if (r) return r;
-  return c->lens[i] < c->lens[j] ? -1 : c->lens[i] > c->lens[j];
+/* The transition table, on 2 MiB boundaries when it is that large so the
+** kernel can back it with huge pages: a scan reads it at random, and with
+** 4 KiB pages most deep-state reads would also miss the TLB. */
+#define AC_HUGE ((size_t)2 << 20)
+static void *table_alloc(sg_ac *ac, size_t bytes) {
+  uint8_t *p;
+  if (bytes < AC_HUGE) return ac->table = tells_malloc(bytes ? bytes : 1);
+  ac->table = tells_malloc(bytes + AC_HUGE);
+  if (!ac->table) return NULL;
+  p = (uint8_t *)ac->table + (AC_HUGE - (uintptr_t)ac->table % AC_HUGE) % AC_HUGE;
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+  (void)madvise(p, bytes - bytes % AC_HUGE, MADV_HUGEPAGE);
+#endif
+  return p;
 }
 
 sg_ac *tells__sigma_ac_build(const char *const *lits, const size_t *lens,
                              size_t n) {
   sg_ac *ac = tells_calloc(1, sizeof *ac);
-  size_t *order = NULL, k, total = 1;
-  uint32_t *queue = NULL, *fail = NULL;
-  sort_ctx sc = {lits, lens};
-  int i;
+  size_t k, total = 1, qh = 0, qt = 0;
+  uint32_t *first = NULL, *sib = NULL, *fail = NULL, *queue = NULL, *id = NULL;
+  uint32_t *thead = NULL, *tnext = NULL, *dict = NULL, nodes = 1, nc, st, nout = 0;
+  uint8_t *label = NULL, *out = NULL;
+  int i, nonascii = 0;
   if (!ac) return NULL;
   for (i = 0; i < 256; i++)
     ac->lower[i] = (uint8_t)((i >= 'A' && i <= 'Z') ? i + 32 : i);
-  /* byte classes: one per distinct byte in the literals, 0 for the rest */
+  /* byte classes: one per distinct ASCII byte and UTF-8 lead byte in the
+  ** literals, one shared by the UTF-8 continuation bytes, 0 for the rest */
   ac->n_classes = 1;
   for (k = 0; k < n; k++) {
     size_t j;
+    total += lens[k];
+    if (lens[k] > ac->max_len) ac->max_len = (uint32_t)lens[k];
     for (j = 0; j < lens[k]; j++) {
-      uint8_t b = (uint8_t)lits[k][j];
-      if (!ac->cls[b]) ac->cls[b] = (uint8_t)ac->n_classes++;
-      if (ac->n_classes > 255) goto fail;
+      uint8_t b = ac->lower[(uint8_t)lits[k][j]];
+      if (b >= 0x80 && b < 0xC0) nonascii = 1;
+      else if (!ac->cls[b]) ac->cls[b] = (uint8_t)ac->n_classes++;
+      if (ac->n_classes > 200) goto fail;
     }
+  }
+  if (nonascii) {
+    for (i = 0x80; i < 0xC0; i++) ac->cls[i] = (uint8_t)ac->n_classes;
+    ac->n_classes++;
   }
   for (i = 'A'; i <= 'Z'; i++) ac->cls[i] = ac->cls[i + 32];
-  /* exact trie size from the sorted literals */
-  order = tells_malloc((n ? n : 1) * sizeof *order);
-  if (!order) goto fail;
-  for (k = 0; k < n; k++) order[k] = k;
-  g_sort = &sc;
-  qsort(order, n, sizeof *order, cmp_idx);
-  g_sort = NULL;
-  for (k = 0; k < n; k++) {
-    size_t lcp = 0;
-    if (k) {
-      size_t a = order[k - 1], b = order[k];
-      while (lcp < lens[a] && lcp < lens[b] && lits[a][lcp] == lits[b][lcp]) lcp++;
-    }
-    total += lens[order[k]] - lcp;
-  }
-  if (total * ac->n_classes >= 0x80000000u) goto fail;  /* row offsets fit 31 bits */
-  ac->n_states = 1;
-  ac->next = tells_calloc(total * ac->n_classes, sizeof *ac->next);
-  ac->term = tells_calloc(total, sizeof *ac->term);
-  ac->dict = tells_calloc(total, sizeof *ac->dict);
-  ac->out = tells_calloc(total, 1);
+  ac->sep = -1;
+  for (i = 0; i < 256 && ac->sep < 0; i++) if (!ac->cls[i]) ac->sep = i;
+  nc = ac->n_classes;
+  if (total >= 0x7FFFFFFFu / nc) goto fail;
+  first = tells_malloc(total * sizeof *first);
+  sib = tells_malloc(total * sizeof *sib);
+  label = tells_calloc(total, 1);
   fail = tells_calloc(total, sizeof *fail);
   queue = tells_malloc(total * sizeof *queue);
-  if (!ac->next || !ac->term || !ac->dict || !ac->out || !fail || !queue) goto fail;
-  for (k = 0; k < n; k++) {
+  thead = tells_malloc(total * sizeof *thead);
+  tnext = tells_malloc((n ? n : 1) * sizeof *tnext);
+  dict = tells_calloc(total, sizeof *dict);
+  out = tells_calloc(total, 1);
+  id = tells_malloc(total * sizeof *id);
+  if (!first || !sib || !label || !fail || !queue || !thead || !tnext || !dict || !out || !id)
+    goto fail;
+  memset(first, 0xFF, total * sizeof *first);
+  memset(thead, 0xFF, total * sizeof *thead);
+  /* the trie over class sequences */
+  for (k = n; k-- > 0;) {                 /* backwards: lists end up ascending */
     uint32_t s = 0;
     size_t j;
     for (j = 0; j < lens[k]; j++) {
-      uint32_t c = ac->cls[(uint8_t)lits[k][j]];
-      uint32_t *t = &ac->next[(size_t)s * ac->n_classes + c];
-      if (!*t) *t = ac->n_states++;
-      s = *t;
-    }
-    if (!ac->term[s]) ac->term[s] = (uint32_t)k + 1;
-  }
-  /* breadth-first: failure links, then complete the transitions */
-  {
-    size_t qh = 0, qt = 0;
-    uint32_t c, nc = ac->n_classes, st;
-    uint32_t *perm, *nx2, *term2;
-    queue[qt++] = 0;
-    fail[0] = 0;
-    while (qh < qt) {
-      uint32_t s = queue[qh++], f = fail[s];
-      if (s) {
-        ac->dict[s] = ac->term[f] ? f : ac->dict[f];
-        ac->out[s] = (uint8_t)(ac->term[s] || ac->dict[s]);
+      uint8_t c = ac->cls[(uint8_t)lits[k][j]];
+      uint32_t t = child(first, sib, label, s, c);
+      if (t == AC_NONE) {
+        t = nodes++;
+        label[t] = c; sib[t] = first[s]; first[s] = t;
       }
-      for (c = 0; c < nc; c++) {
-        uint32_t *t = &ac->next[(size_t)s * nc + c];
-        if (*t) {
-          fail[*t] = s ? ac->next[(size_t)f * nc + c] : 0;
-          queue[qt++] = *t;
-        } else if (s) {
-          *t = ac->next[(size_t)f * nc + c];
+      s = t;
+    }
+    tnext[k] = thead[s];
+    thead[s] = (uint32_t)k;
+  }
+  /* breadth-first: failure links, dictionary links, output flags */
+  queue[qt++] = 0;
+  while (qh < qt) {
+    uint32_t s = queue[qh++], t;
+    if (s) {
+      uint32_t f = fail[s];
+      dict[s] = thead[f] != AC_NONE ? f : dict[f];
+      out[s] = (uint8_t)(thead[s] != AC_NONE || dict[s]);
+      nout += out[s];
+    }
+    for (t = first[s]; t != AC_NONE; t = sib[t]) {
+      uint32_t f = fail[s], x = AC_NONE;
+      if (s) {
+        for (;;) {
+          x = child(first, sib, label, f, label[t]);
+          if (x != AC_NONE || f == 0) break;
+          f = fail[f];
         }
       }
+      fail[t] = x == AC_NONE ? 0 : x;
+      queue[qt++] = t;
     }
-    /* Renumber states in breadth-first order so the shallow states, where
-    ** a scan spends most of its time, share a few cache lines; store
-    ** transitions as row offsets with the output flag in the top bit. */
-    perm = fail;                               /* reuse: old -> new */
-    for (st = 0; st < ac->n_states; st++) perm[queue[st]] = st;
-    nx2 = tells_malloc((size_t)ac->n_states * nc * sizeof *nx2);
-    term2 = tells_calloc(ac->n_states, sizeof *term2);
-    if (!nx2 || !term2) { tells_free(nx2); tells_free(term2); goto fail; }
-    for (st = 0; st < ac->n_states; st++) {
-      uint32_t o = queue[st];
-      for (c = 0; c < nc; c++) {
-        uint32_t t = ac->next[(size_t)o * nc + c];
-        nx2[(size_t)st * nc + c] = (perm[t] * nc) | (ac->out[t] ? 0x80000000u : 0);
-      }
-      term2[st] = ac->term[o];
-    }
-    for (st = 0; st < ac->n_states; st++) queue[st] = ac->dict[st] ? perm[ac->dict[st]] : 0;
-    for (st = 0; st < ac->n_states; st++) ac->dict[perm[st]] = queue[st];
-    tells_free(ac->next); tells_free(ac->term);
-    ac->next = nx2; ac->term = term2;
   }
-  tells_free(order); tells_free(fail); tells_free(queue);
+  /* numbering: no-output states breadth-first, then output states */
+  ac->n_states = nodes;
+  ac->first_out = nodes - nout;
+  {
+    uint32_t a = 0, b = ac->first_out;
+    for (st = 0; st < nodes; st++) id[queue[st]] = out[queue[st]] ? b++ : a++;
+  }
+  {
+    void *t = table_alloc(ac, (size_t)nodes * nc * (nodes <= 65536 ? 2 : 4));
+    if (t && nodes <= 65536) ac->next16 = t;
+    else if (t) ac->next32 = t;
+  }
+  ac->toff = tells_calloc((size_t)nodes + 1, sizeof *ac->toff);
+  ac->tids = tells_malloc((n ? n : 1) * sizeof *ac->tids);
+  ac->dict = tells_calloc(nodes, sizeof *ac->dict);
+  if ((!ac->next16 && !ac->next32) || !ac->toff || !ac->tids || !ac->dict) goto fail;
+  /* rows in breadth-first order: a state's failure row is complete first */
+  for (st = 0; st < nodes; st++) {
+    uint32_t s = queue[st], row = id[s] * nc, frow = id[fail[s]] * nc, t, c;
+    if (ac->next16) {
+      if (s) memcpy(ac->next16 + row, ac->next16 + frow, nc * sizeof *ac->next16);
+      else memset(ac->next16, 0, nc * sizeof *ac->next16);
+      for (t = first[s]; t != AC_NONE; t = sib[t]) ac->next16[row + label[t]] = (uint16_t)id[t];
+    } else {
+      if (s) memcpy(ac->next32 + row, ac->next32 + frow, nc * sizeof *ac->next32);
+      else for (c = 0; c < nc; c++) ac->next32[c] = 0;
+      for (t = first[s]; t != AC_NONE; t = sib[t]) ac->next32[row + label[t]] = id[t];
+    }
+    ac->dict[id[s]] = dict[s] ? id[dict[s]] : 0;
+  }
+  /* literal ids per state, by final number */
+  for (st = 0; st < nodes; st++) {
+    uint32_t x, cnt = 0;
+    for (x = thead[st]; x != AC_NONE; x = tnext[x]) cnt++;
+    ac->toff[id[st] + 1] = cnt;
+  }
+  for (st = 0; st < nodes; st++) ac->toff[st + 1] += ac->toff[st];
+  for (st = 0; st < nodes; st++) {
+    uint32_t x, o = ac->toff[id[st]];
+    for (x = thead[st]; x != AC_NONE; x = tnext[x]) ac->tids[o++] = x;
+  }
+  tells_free(first); tells_free(sib); tells_free(label); tells_free(fail);
+  tells_free(queue); tells_free(thead); tells_free(tnext); tells_free(dict);
+  tells_free(out); tells_free(id);
   return ac;
 fail:
-  tells_free(order); tells_free(fail); tells_free(queue);
+  tells_free(first); tells_free(sib); tells_free(label); tells_free(fail);
+  tells_free(queue); tells_free(thead); tells_free(tnext); tells_free(dict);
+  tells_free(out); tells_free(id);
   tells__sigma_ac_free(ac);
   return NULL;
 }
 
 void tells__sigma_ac_free(sg_ac *ac) {
   if (!ac) return;
-  tells_free(ac->next); tells_free(ac->term); tells_free(ac->dict);
-  tells_free(ac->out);
+  tells_free(ac->table);
+  tells_free(ac->toff); tells_free(ac->tids); tells_free(ac->dict);
   tells_free(ac);
 }
 
 size_t tells__sigma_ac_states(const sg_ac *ac) { return ac ? ac->n_states : 0; }
 
+size_t tells__sigma_ac_bytes(const sg_ac *ac) {
+  if (!ac) return 0;
+  return (size_t)ac->n_states * ac->n_classes * (ac->next16 ? 2 : 4);
+}
+
+/* Stamps the literals ending at output state s and along its dictionary
+** chain; stops at a state already stamped (its chain was walked then). */
+static void report(const sg_ac *ac, uint32_t s, uint64_t *hits, uint32_t *list,
+                   uint32_t *n_list) {
+  uint32_t o = ac->toff[s + 1] > ac->toff[s] ? s : ac->dict[s];
+  while (o) {
+    uint32_t a = ac->toff[o], e = ac->toff[o + 1], x = ac->tids[a];
+    if ((hits[x >> 6] >> (x & 63)) & 1) break;
+    for (; a < e; a++) {
+      x = ac->tids[a];
+      hits[x >> 6] |= (uint64_t)1 << (x & 63);
+      list[(*n_list)++] = x;
+    }
+    o = ac->dict[o];
+  }
+}
+
+int tells__sigma_ac_sep(const sg_ac *ac) { return ac->sep; }
+
+#define AC_LANES 8
+
+/* One lane alone, from state s over p[i..e). */
+#define AC_RUN(next)                                                     \
+  for (; i < e; i++) {                                                   \
+    s = next[s * nc + cls[p[i]]];                                        \
+    if (s >= fo) report(ac, s, hits, list, n_list);                      \
+  }
+
 void tells__sigma_ac_scan(const sg_ac *ac, const uint8_t *p, size_t n,
-                          uint64_t *hits, char *lower) {
-  uint32_t row = 0, nc = ac->n_classes;
-  const uint32_t *next = ac->next;
+                          uint64_t *hits, uint32_t *list, uint32_t *n_list) {
+  uint32_t nc = ac->n_classes, fo = ac->first_out, st[AC_LANES] = {0}, s;
+  size_t at[AC_LANES], end[AC_LANES], step, i, e, k, common, back = ac->max_len ? ac->max_len - 1 : 0;
   const uint8_t *cls = ac->cls;
-  size_t i;
-  for (i = 0; i < n; i++) {
-    uint8_t b = p[i];
-    uint32_t t;
-    if (lower) lower[i] = (char)ac->lower[b];
-    t = next[row + cls[b]];
-    row = t & 0x7FFFFFFFu;
-    if (t & 0x80000000u) {
-      uint32_t s = row / nc;
-      uint32_t o = ac->term[s] ? s : ac->dict[s];
-      while (o) {
-        uint32_t id = ac->term[o] - 1;
-        uint64_t bit = (uint64_t)1 << (id & 63);
-        if (hits[id >> 6] & bit) break;   /* this chain was walked already */
-        hits[id >> 6] |= bit;
-        o = ac->dict[o];
-      }
+  if (n < 16 * AC_LANES || back >= n / AC_LANES) {   /* short: one lane */
+    s = 0; i = 0; e = n;
+    if (ac->next16) { const uint16_t *next = ac->next16; AC_RUN(next) }
+    else { const uint32_t *next = ac->next32; AC_RUN(next) }
+    return;
+  }
+  /* lane k reports the literals ending in [k*step, (k+1)*step): it starts
+  ** max_len - 1 bytes earlier, where no such literal can have begun */
+  step = n / AC_LANES;
+  for (k = 0; k < AC_LANES; k++) {
+    at[k] = k ? k * step - back : 0;
+    end[k] = k + 1 < AC_LANES ? (k + 1) * step : n;
+  }
+  e = end[0] - at[0];                        /* the shortest lane */
+  for (k = 1; k < AC_LANES; k++) if (end[k] - at[k] < e) e = end[k] - at[k];
+  if (ac->next16) {
+    const uint16_t *next = ac->next16;
+    for (i = 0; i < e; i++) {
+      for (k = 0; k < AC_LANES; k++) st[k] = next[st[k] * nc + cls[p[at[k] + i]]];
+      for (k = 0; k < AC_LANES; k++) if (st[k] >= fo) report(ac, st[k], hits, list, n_list);
+    }
+    for (k = 0, common = e; k < AC_LANES; k++) {
+      s = st[k]; i = at[k] + common; e = end[k];
+      AC_RUN(next)
+    }
+  } else {
+    const uint32_t *next = ac->next32;
+    for (i = 0; i < e; i++) {
+      for (k = 0; k < AC_LANES; k++) st[k] = next[st[k] * nc + cls[p[at[k] + i]]];
+      for (k = 0; k < AC_LANES; k++) if (st[k] >= fo) report(ac, st[k], hits, list, n_list);
+    }
+    for (k = 0, common = e; k < AC_LANES; k++) {
+      s = st[k]; i = at[k] + common; e = end[k];
+      AC_RUN(next)
     }
   }
 }

@@ -6,8 +6,13 @@
 ** into one automaton.  For each event the matcher runs the automaton once
 ** over the field values and stamps each literal found; a rule none of whose
 ** required literals was stamped is skipped without evaluating it.  The
-** automaton is a full DFA over byte classes (bytes that occur in no literal
-** share one class), so a scan costs one table load per input byte.
+** automaton is a full DFA over byte classes: each ASCII byte and UTF-8
+** lead byte of the literals has its own class, the UTF-8 continuation
+** bytes share one class, bytes in no literal share class 0.  Folding the
+** continuation bytes makes the automaton report a superset of the
+** literals present (literals that differ only in continuation bytes end in
+** the same state), which is safe for a prefilter and keeps the table
+** small: 16-bit state numbers when they fit, else 32-bit.
 */
 #ifndef TELLS_SIGMA_AC_H
 #define TELLS_SIGMA_AC_H
@@ -24,11 +29,19 @@ sg_ac *tells__sigma_ac_build(const char *const *lits, const size_t *lens,
                              size_t n);
 void tells__sigma_ac_free(sg_ac *ac);
 size_t tells__sigma_ac_states(const sg_ac *ac);
+size_t tells__sigma_ac_bytes(const sg_ac *ac);   /* transition table size */
 
-/* Scans p[0..n) case-insensitively and sets bit `id` of `hits` for every
-** literal that occurs.  When `lower` is not NULL the ASCII-lowercased input
-** is written there too (n bytes). */
+/* A byte that occurs in no literal: the automaton returns to its start on
+** it, so it separates values scanned as one buffer (-1 if none). */
+int tells__sigma_ac_sep(const sg_ac *ac);
+
+/* Scans p[0..n), text already ASCII-lowercased, and sets bit `id` of
+** `hits` for every literal that may occur (exact for ASCII literals, a
+** superset for the others).  Each id whose bit goes from 0 to 1 is
+** appended to list[*n_list] (the list must have room for every literal).
+** Long inputs are cut into eight overlapping lanes scanned in step, so the
+** table loads of one lane overlap those of the others. */
 void tells__sigma_ac_scan(const sg_ac *ac, const uint8_t *p, size_t n,
-                          uint64_t *hits, char *lower);
+                          uint64_t *hits, uint32_t *list, uint32_t *n_list);
 
 #endif

@@ -2,17 +2,22 @@
 ** sigma_corr.c -- Sigma correlation rules (specification v2, "Sigma
 ** Correlation Rules"): event_count, value_count, temporal,
 ** temporal_ordered, value_sum, value_avg and value_percentile, grouped by
-** fields (with per-rule aliases) over a sliding time window.
+** fields (with per-rule aliases) over a time window.
 **
-** Each correlation keeps, per group key, the window of base-rule matches
-** that fell within `timespan` of the newest one.  A match of a referenced
-** rule updates its group; when the condition holds, the correlation fires
-** (reported like a rule match, with the group and the aggregate) and the
-** group's window is cleared, so one burst gives one detection.  Events are
-** expected in time order; an older event is compared with the window as it
-** is.  Correlations may reference correlations (chained, depth-capped).
-** Base rules referenced by a correlation without `generate: true` feed it
-** but are not reported themselves.
+** Each correlation keeps, per group key, the base-rule matches it has seen,
+** sorted by event time.  Events need not arrive in time order (one `tells
+** logs` run reads many files, each in its own order): a match is inserted
+** at its time, and the condition is checked on every window of `timespan`
+** that contains it and is not inside another such window (in time order
+** that is the one window ending at the new event).  When the condition
+** holds, the correlation fires (reported like a rule match, with the group
+** and the aggregate) and the entries of that window are removed, so one
+** burst gives one detection.  Entries stay until memory runs short: past
+** CORR_MAX_ENTRIES per correlation, the entries older than the newest time
+** minus `timespan` are swept first, then the oldest of the group goes.
+** Correlations may reference correlations (chained, depth-capped).  Base
+** rules referenced by a correlation without `generate: true` feed it but
+** are not reported themselves.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +27,7 @@
 
 #define CORR_MAX_GROUPS  100000   /* per correlation */
 #define CORR_MAX_WINDOW  65536    /* entries per group */
+#define CORR_MAX_ENTRIES (1u << 18) /* entries per correlation, all groups */
 #define CORR_MAX_DEPTH   8        /* correlation chains */
 #define CORR_KEY_MAX     1024
 
@@ -36,28 +42,39 @@ typedef struct went {
 
 typedef struct grp {
   char *key;                     /* owned */
-  went *e; size_t n, cap;
-  int64_t *last;                 /* temporal: last time per rule, INT64_MIN */
+  went *e; size_t n, cap;        /* sorted by t; equal times in arrival order */
 } grp;
 
 struct sg_corr_state {
   grp *g; size_t n, cap;
   uint32_t *h; size_t hcap;
+  size_t total;                  /* entries over all groups */
+  int64_t max_t, swept_t;        /* newest time seen; newest at the last sweep */
 };
 
 static void went_free(went *w) { tells_free(w->val); w->val = NULL; }
 
-static void grp_clear(grp *g, uint32_t nrefs) {
+static void grp_clear(sg_corr_state *st, grp *g) {
   size_t i;
   for (i = 0; i < g->n; i++) went_free(&g->e[i]);
+  st->total -= g->n;
   g->n = 0;
-  if (g->last) for (i = 0; i < nrefs; i++) g->last[i] = INT64_MIN;
+}
+
+/* Removes entries [a, b) of a group. */
+static void grp_cut(sg_corr_state *st, grp *g, size_t a, size_t b) {
+  size_t i;
+  for (i = a; i < b; i++) went_free(&g->e[i]);
+  memmove(g->e + a, g->e + b, (g->n - b) * sizeof *g->e);
+  g->n -= b - a;
+  st->total -= b - a;
 }
 
 void tells__sigma_corr_reset(sg_corr *c) {
   size_t i;
   if (!c || !c->st) return;
-  for (i = 0; i < c->st->n; i++) grp_clear(&c->st->g[i], c->n_refs);
+  for (i = 0; i < c->st->n; i++) grp_clear(c->st, &c->st->g[i]);
+  c->st->max_t = c->st->swept_t = INT64_MIN;
 }
 
 void tells__sigma_corr_free(sg_corr *c) {
@@ -65,9 +82,8 @@ void tells__sigma_corr_free(sg_corr *c) {
   if (!c) return;
   if (c->st) {
     for (i = 0; i < c->st->n; i++) {
-      grp_clear(&c->st->g[i], c->n_refs);
+      grp_clear(c->st, &c->st->g[i]);
       tells_free(c->st->g[i].e);
-      tells_free(c->st->g[i].last);
       tells_free(c->st->g[i].key);
     }
     tells_free(c->st->g);
@@ -100,6 +116,7 @@ tells_err tells__sigma_corr_resolve(tells_sigma_ruleset *s,
     c->ref_rules = tells_arena_alloc(&s->a, c->n_refs * sizeof *c->ref_rules);
     c->st = tells_calloc(1, sizeof *c->st);
     if (!c->ref_rules || !c->st) return TELLS_ENOMEM;
+    c->st->max_t = c->st->swept_t = INT64_MIN;
     for (k = 0; k < c->n_refs; k++) {
       c->ref_rules[k] = SG_ANY;
       for (j = 0; j < s->n_rules; j++)
@@ -158,7 +175,7 @@ static uint32_t hkey(const char *k) {
   return h;
 }
 
-static grp *group_get(sg_corr_state *st, const char *key, uint32_t nrefs) {
+static grp *group_get(sg_corr_state *st, const char *key) {
   size_t j;
   grp *g;
   if (st->hcap) {
@@ -190,9 +207,7 @@ static grp *group_get(sg_corr_state *st, const char *key, uint32_t nrefs) {
   g = &st->g[st->n];
   memset(g, 0, sizeof *g);
   g->key = tells_strdup(key);
-  g->last = tells_malloc((nrefs ? nrefs : 1) * sizeof *g->last);
-  if (!g->key || !g->last) { tells_free(g->key); tells_free(g->last); return NULL; }
-  for (j = 0; j < nrefs; j++) g->last[j] = INT64_MIN;
+  if (!g->key) return NULL;
   j = hkey(key) & (st->hcap - 1);
   while (st->h[j]) j = (j + 1) & (st->hcap - 1);
   st->h[j] = (uint32_t)st->n + 1;
@@ -231,61 +246,137 @@ static int parse_dbl(const char *v, size_t n, double *out) {
   return end == buf || *end ? -1 : 0;
 }
 
-/* Evaluates the group after an append; returns 1 when the correlation
-** fires and sets *count / *value. */
-static int evaluate(const sg_corr *c, grp *g, uint64_t *count, double *value) {
-  size_t i, j;
+static int cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Evaluates the entries e[0..n) of one window; returns 1 when the
+** correlation fires and sets *count / *value. */
+static int evaluate(const sg_corr *c, const went *e, size_t n, uint64_t *count, double *value) {
+  size_t i;
   switch (c->type) {
   case SG_C_EVENT_COUNT:
-    *count = g->n; *value = (double)g->n;
-    return cmp_ok(c, (double)g->n);
+    *count = n; *value = (double)n;
+    return cmp_ok(c, (double)n);
   case SG_C_VALUE_COUNT: {
+    const char **v = tells_malloc(n * sizeof *v);
     size_t distinct = 0;
-    for (i = 0; i < g->n; i++) {
-      int seen = 0;
-      for (j = 0; j < i && !seen; j++) seen = !strcmp(g->e[i].val, g->e[j].val);
-      if (!seen) distinct++;
-    }
+    if (!v) return 0;
+    for (i = 0; i < n; i++) v[i] = e[i].val;
+    qsort(v, n, sizeof *v, cmp_str);
+    for (i = 0; i < n; i++) distinct += i == 0 || strcmp(v[i], v[i - 1]) != 0;
+    tells_free(v);
     *count = distinct; *value = (double)distinct;
     return cmp_ok(c, (double)distinct);
   }
   case SG_C_TEMPORAL: {
-    uint32_t seen = 0, k;
-    for (k = 0; k < c->n_refs; k++) if (g->last[k] != INT64_MIN) seen++;
-    *count = seen; *value = seen;
-    return c->n_cmp ? cmp_ok(c, seen) : seen == c->n_refs;
+    uint8_t *seen = tells_calloc(c->n_refs ? c->n_refs : 1, 1);
+    uint32_t k = 0;
+    if (!seen) return 0;
+    for (i = 0; i < n; i++)
+      if (e[i].pos < c->n_refs && !seen[e[i].pos]) { seen[e[i].pos] = 1; k++; }
+    tells_free(seen);
+    *count = k; *value = k;
+    return c->n_cmp ? cmp_ok(c, k) : k == c->n_refs;
   }
   case SG_C_TEMPORAL_ORDERED: {
     uint32_t need = 0;
-    for (i = 0; i < g->n && need < c->n_refs; i++)
-      if (g->e[i].pos == need) need++;
+    for (i = 0; i < n && need < c->n_refs; i++)
+      if (e[i].pos == need) need++;
     *count = need; *value = need;
     return need == c->n_refs;
   }
   case SG_C_VALUE_SUM: case SG_C_VALUE_AVG: {
     double sum = 0;
-    for (i = 0; i < g->n; i++) sum += g->e[i].v;
-    *count = g->n;
-    *value = c->type == SG_C_VALUE_SUM ? sum : (g->n ? sum / (double)g->n : 0);
-    return g->n && cmp_ok(c, *value);
+    for (i = 0; i < n; i++) sum += e[i].v;
+    *count = n;
+    *value = c->type == SG_C_VALUE_SUM ? sum : (n ? sum / (double)n : 0);
+    return n && cmp_ok(c, *value);
   }
   case SG_C_VALUE_PERCENTILE: {
     double *v;
     size_t idx;
-    if (!g->n) return 0;
-    v = tells_malloc(g->n * sizeof *v);
+    if (!n) return 0;
+    v = tells_malloc(n * sizeof *v);
     if (!v) return 0;
-    for (i = 0; i < g->n; i++) v[i] = g->e[i].v;
-    qsort(v, g->n, sizeof *v, cmp_dbl);
+    for (i = 0; i < n; i++) v[i] = e[i].v;
+    qsort(v, n, sizeof *v, cmp_dbl);
     /* nearest-rank percentile */
-    idx = (size_t)((c->percentile / 100.0) * (double)g->n + 0.999999);
+    idx = (size_t)((c->percentile / 100.0) * (double)n + 0.999999);
     if (idx > 0) idx--;
-    if (idx >= g->n) idx = g->n - 1;
+    if (idx >= n) idx = n - 1;
     *value = v[idx];
-    *count = g->n;
+    *count = n;
     tells_free(v);
     return cmp_ok(c, *value);
   }
+  }
+  return 0;
+}
+
+/* b - a for a <= b, without signed overflow. */
+static uint64_t tdiff(int64_t a, int64_t b) { return (uint64_t)b - (uint64_t)a; }
+
+/* Drops, in every group, the entries older than the newest time minus the
+** timespan: those can only meet events that arrive far out of order. */
+static void sweep(const sg_corr *c, sg_corr_state *st) {
+  size_t q, i;
+  for (q = 0; q < st->n; q++) {
+    grp *g = &st->g[q];
+    for (i = 0; i < g->n && tdiff(g->e[i].t, st->max_t) > (uint64_t)(c->span_ns > 0 ? c->span_ns : 0); i++) {}
+    if (i) grp_cut(st, g, 0, i);
+  }
+  st->swept_t = st->max_t;
+}
+
+/* Makes room for one more entry in g; 0 when there is none. */
+static int room(const sg_corr *c, sg_corr_state *st, grp *g) {
+  if (st->total >= CORR_MAX_ENTRIES && st->swept_t != st->max_t) sweep(c, st);
+  if (st->total >= CORR_MAX_ENTRIES || g->n >= CORR_MAX_WINDOW) {
+    if (!g->n) return 0;
+    grp_cut(st, g, 0, 1);
+  }
+  if (g->n == g->cap) {
+    size_t nc = g->cap ? g->cap * 2 : 8;
+    went *ne = tells_realloc(g->e, nc * sizeof *ne);
+    if (!ne) return 0;
+    g->e = ne; g->cap = nc;
+  }
+  return 1;
+}
+
+/* Inserts w at its time (after equal times); returns its index. */
+static size_t insert(sg_corr_state *st, grp *g, const went *w) {
+  size_t lo = 0, hi = g->n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (g->e[mid].t <= w->t) lo = mid + 1; else hi = mid;
+  }
+  memmove(g->e + lo + 1, g->e + lo, (g->n - lo) * sizeof *g->e);
+  g->e[lo] = *w;
+  g->n++;
+  st->total++;
+  if (st->max_t == INT64_MIN || w->t > st->max_t) st->max_t = w->t;
+  return lo;
+}
+
+/* Checks the windows [e[i].t, e[i].t + span] that hold entry p and are not
+** inside an earlier one.  Returns 1 with the window in [*a, *b) when the
+** condition holds on it. */
+static int check(const sg_corr *c, const grp *g, size_t p, size_t *a, size_t *b,
+                 uint64_t *count, double *value) {
+  uint64_t span = c->span_ns > 0 ? (uint64_t)c->span_ns : 0;
+  size_t i = 0, hi = p, j = p + 1, prev_j = 0;
+  while (i < hi) {                            /* first entry within span before p */
+    size_t mid = i + (hi - i) / 2;
+    if (tdiff(g->e[mid].t, g->e[p].t) > span) i = mid + 1; else hi = mid;
+  }
+  for (; i <= p; i++) {
+    while (j < g->n && tdiff(g->e[i].t, g->e[j].t) <= span) j++;
+    if (j == prev_j) continue;                /* inside the previous window */
+    prev_j = j;
+    if (evaluate(c, g->e + i, j - i, count, value)) { *a = i; *b = j; return 1; }
+    if (j == g->n) break;                     /* later windows lie inside this one */
   }
   return 0;
 }
@@ -296,11 +387,10 @@ static int feed_one(tells_sigma_ruleset *s, uint32_t ci, uint32_t pos,
   sg_corr *c = cr->corr;
   const tells_sigma_event *ev = s->cur_ev;
   char key[CORR_KEY_MAX];
-  size_t kn = 0, vn = 0, i;
+  size_t kn = 0, vn = 0, p, wa, wb;
   uint32_t k;
   grp *g;
   went w;
-  int64_t t = ev ? ev->time_ns : 0;
   uint64_t count = 0;
   double value = 0;
   key[0] = 0;
@@ -312,16 +402,11 @@ static int feed_one(tells_sigma_ruleset *s, uint32_t ci, uint32_t pos,
     if (w2 < 0 || (size_t)w2 >= sizeof key - kn) { kn = sizeof key - 1; break; }
     kn += (size_t)w2;
   }
-  g = group_get(c->st, key, c->n_refs);
+  g = group_get(c->st, key);
   if (!g) return 0;
-  /* slide the window */
-  for (i = 0; i < g->n && g->e[i].t < t - c->span_ns; i++) went_free(&g->e[i]);
-  if (i) { memmove(g->e, g->e + i, (g->n - i) * sizeof *g->e); g->n -= i; }
-  if (g->last)
-    for (k = 0; k < c->n_refs; k++)
-      if (g->last[k] != INT64_MIN && g->last[k] < t - c->span_ns) g->last[k] = INT64_MIN;
   memset(&w, 0, sizeof w);
-  w.t = t; w.pos = pos;
+  w.t = ev ? ev->time_ns : 0;
+  w.pos = pos;
   if (c->type == SG_C_VALUE_COUNT || c->type == SG_C_VALUE_SUM ||
       c->type == SG_C_VALUE_AVG || c->type == SG_C_VALUE_PERCENTILE) {
     const char *v = tells__sigma_cur_field(s, field_for(c, c->field, pos), &vn);
@@ -334,20 +419,9 @@ static int feed_one(tells_sigma_ruleset *s, uint32_t ci, uint32_t pos,
       return 0;
     }
   }
-  if (c->type == SG_C_TEMPORAL) g->last[pos] = t;
-  if (g->n == CORR_MAX_WINDOW) {
-    went_free(&g->e[0]);
-    memmove(g->e, g->e + 1, (g->n - 1) * sizeof *g->e);
-    g->n--;
-  }
-  if (g->n == g->cap) {
-    size_t nc = g->cap ? g->cap * 2 : 8;
-    went *ne = tells_realloc(g->e, nc * sizeof *ne);
-    if (!ne) { went_free(&w); return 0; }
-    g->e = ne; g->cap = nc;
-  }
-  g->e[g->n++] = w;
-  if (evaluate(c, g, &count, &value)) {
+  if (!room(c, c->st, g)) { went_free(&w); return 0; }
+  p = insert(c->st, g, &w);
+  if (check(c, g, p, &wa, &wb, &count, &value)) {
     tells_sigma_hit m;
     int stop = 0;
     memset(&m, 0, sizeof m);
@@ -356,7 +430,7 @@ static int feed_one(tells_sigma_ruleset *s, uint32_t ci, uint32_t pos,
     m.group = key;
     m.count = count;
     m.value = value;
-    grp_clear(g, c->n_refs);
+    grp_cut(c->st, g, wa, wb);
     if (!cr->suppressed) {
       s->stats.matches++;
       if (fn && fn(ud, &m)) stop = 1;

@@ -22,7 +22,7 @@
 #define SG_LIT_MIN        3
 #define SG_GATE_MIN_PATS  4           /* per-pattern literal gate from this many values */
 #define SG_HIT(s, id)     (((s)->lit_hits[(id) >> 6] >> ((id) & 63)) & 1)           /* shorter literals do not prefilter */
-#define SG_LIT_MAX        8          /* prefilter literals are cut to this */
+#define SG_LIT_MAX        12          /* prefilter literals are cut to this */
 #define SG_ANY            0xFFFFFFFFu /* any channel / any EventID */
 #define SG_FIELD_KEYWORD  0xFFFFFFFFu /* item searches every field */
 
@@ -153,10 +153,14 @@ typedef struct sg_rule {
   uint32_t n_lits;               /* prefilter clauses, flat: count, ids.. */
   uint32_t *lits;
   uint32_t n_clauses;            /* all clauses need a literal hit */
+  uint32_t trig;                 /* offset in lits of the clause indexed */
+  uint32_t n_bks;                /* buckets holding the rule */
+  uint32_t *bks;
+  uint32_t n_tg;                 /* logsource targets (0: any), for the */
+  sg_target *tg;                 /* reference evaluation */
   int lit_any;                   /* 1 = no literal prefilter possible */
   int suppressed;                /* referenced by a non-generating corr */
   int needs_all_fields;          /* has keyword items */
-  uint32_t stamp;                /* dedupe across buckets */
 } sg_rule;
 
 typedef struct sg_bucket {
@@ -164,9 +168,7 @@ typedef struct sg_bucket {
   uint32_t n, cap;
   uint32_t *rules;
   int all_fields;
-  /* flat candidate list: rule index, literal count (SG_ANY = no literal
-  ** prefilter), literal ids; walked once per event */
-  uint32_t *flat; size_t n_flat;
+  uint32_t *always; uint32_t n_always;  /* rules without literal prefilter */
   uint32_t *scan; size_t n_scan;  /* field ids the automaton must read */
 } sg_bucket;
 
@@ -194,6 +196,15 @@ struct tells_sigma_ruleset {
   uint32_t *bhash; size_t bhash_cap;
   sg_ac *ac;
   uint64_t *lit_hits; size_t n_lits;    /* bitset of literals seen */
+  uint32_t *hit_list, n_hit;            /* the literals seen, in order */
+  /* inverted index: literal -> (bucket << 32 | rule) of the rules whose
+  ** indexed clause holds it */
+  uint32_t *trig_off;                   /* [n_lits + 1] */
+  uint64_t *trig;
+  uint32_t *bgen; uint8_t *bpos;        /* [n_buckets] event's buckets */
+  uint64_t *cand;                       /* [n_rules] bucket pos << 32 | rule */
+  uint32_t *cidx;                       /* [n_rules] its index in cand */
+  int ref_mode;                         /* 1: no prefilter (tests) */
   /* per-event scratch */
   uint32_t gen;
   uint32_t *rstamp;               /* [n_rules] dedupe across buckets */
@@ -250,6 +261,10 @@ uint32_t tells__sigma_alias(const tells_sigma_ruleset *s, uint32_t chan,
 
 /* sigma_match.c */
 int tells__sigma_eval_det(tells_sigma_ruleset *s, const sg_det *d);
+/* Reference evaluation, for tests: with `on`, every rule whose logsource
+** targets the event is evaluated on its full condition, with no bucket,
+** literal or pattern prefilter. */
+void tells__sigma_set_reference(tells_sigma_ruleset *s, int on);
 void tells__sigma_match_free(tells_sigma_ruleset *s);
 
 /* sigma_corr.c */

@@ -133,7 +133,7 @@ void tells_sigma_ruleset_destroy(tells_sigma_ruleset *s) {
   for (i = 0; i < s->n_res; i++) pcre2_code_free(s->res[i]);
   for (i = 0; i < s->n_rules; i++)
     if (s->rules[i].corr) tells__sigma_corr_free(s->rules[i].corr);
-  for (i = 0; i < s->n_buckets; i++) { tells_free(s->buckets[i].rules); tells_free(s->buckets[i].flat); tells_free(s->buckets[i].scan); }
+  for (i = 0; i < s->n_buckets; i++) { tells_free(s->buckets[i].rules); tells_free(s->buckets[i].always); tells_free(s->buckets[i].scan); }
   tells_free(s->rstamp);
   if (s->md) pcre2_match_data_free(s->md);
   tells__sigma_match_free(s);

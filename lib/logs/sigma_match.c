@@ -9,10 +9,12 @@
 ** all go into one Aho-Corasick automaton.
 **
 ** Match: one event meets only the rules of its (channel, EventID) buckets;
-** the automaton runs once over the event's field values (also producing
-** the lowercased copies that case-insensitive comparisons use); a rule
-** whose literals were not seen is skipped; the others are evaluated on
-** their compiled condition trees.
+** the automaton runs once over the event's field values (lowercased into
+** one buffer, the copies that case-insensitive comparisons use); the
+** literals it finds lead through an inverted index to the rules whose
+** clauses they can satisfy; those, and the rules without literal
+** prefilter, are evaluated on their compiled condition trees.  A reference
+** mode (tests) evaluates every rule the logsource targets instead.
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,13 +36,72 @@ typedef struct evf {
 
 
 
+/* Exact-spelling cache of name -> id lookups (field names, channels): the
+** interned lookup folds case and spaces byte by byte; events repeat a few
+** spellings.  Never evicts; a full table falls back to the lookup. */
+#define NC_NAME 80
+typedef struct ncache { uint64_t h; uint32_t id, len; char name[NC_NAME]; } ncache;
+#define NC_FIELDS 1024
+#define NC_CHANS  128
+
 typedef struct mstate {
   evf *f; size_t n, cap;
+  ncache *fc, *cc;
   int all_lowered;
   char eidbuf[16];
 } mstate;
 
 static mstate *ms_of(tells_sigma_ruleset *s) { return (mstate *)s->scanned; }
+
+static uint64_t nc_hash(const char *p, size_t n) {
+  uint64_t h = 0x9E3779B97F4A7C15u * (n + 1), w;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) { memcpy(&w, p + i, 8); h = (h ^ w) * 0xFF51AFD7ED558CCDu; h ^= h >> 29; }
+  for (; i < n; i++) h = (h ^ (unsigned char)p[i]) * 0x100000001B3u;
+  return h ^ (h >> 31);
+}
+
+/* Cached id of name p[0..n) in table c of `slots` entries; `chan` selects
+** the channel lookup instead of the field lookup. */
+static uint32_t nc_id(tells_sigma_ruleset *s, ncache *c, size_t slots, const char *p, size_t n,
+                      int chan) {
+  uint64_t h;
+  size_t j, probe;
+  if (n == 0 || n > NC_NAME)
+    return chan ? tells__sigma_chan_id(s, p, n, 0) : tells__sigma_field_id(s, p, n, 0);
+  h = nc_hash(p, n);
+  j = (size_t)h & (slots - 1);
+  for (probe = 0; probe < 8; probe++, j = (j + 1) & (slots - 1)) {
+    ncache *e = &c[j];
+    if (e->len == 0) {
+      e->id = chan ? tells__sigma_chan_id(s, p, n, 0) : tells__sigma_field_id(s, p, n, 0);
+      e->h = h; e->len = (uint32_t)n;
+      memcpy(e->name, p, n);
+      return e->id;
+    }
+    if (e->h == h && e->len == n && memcmp(e->name, p, n) == 0) return e->id;
+  }
+  return chan ? tells__sigma_chan_id(s, p, n, 0) : tells__sigma_field_id(s, p, n, 0);
+}
+
+/* ASCII lowercase copy, eight bytes at a time: a byte gets 0x20 when it is
+** in 'A'..'Z' (high bit clear, >= 0x41 and < 0x5B). */
+static void lower_copy(char *d, const char *v, size_t n) {
+  size_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    uint64_t x, a, z, m;
+    memcpy(&x, v + j, 8);
+    a = (x & 0x7F7F7F7F7F7F7F7Fu) + 0x3F3F3F3F3F3F3F3Fu;
+    z = (x & 0x7F7F7F7F7F7F7F7Fu) + 0x2525252525252525u;
+    m = a & ~z & ~x & 0x8080808080808080u;
+    x |= m >> 2;
+    memcpy(d + j, &x, 8);
+  }
+  for (; j < n; j++) {
+    unsigned char c = (unsigned char)v[j];
+    d[j] = (char)((unsigned)(c - 'A') < 26u ? c + 32 : c);
+  }
+}
 
 /* ---- literal and EventID analysis ------------------------------------ */
 
@@ -50,7 +111,9 @@ typedef struct lset {
   const char **p; size_t *len;
 } lset;
 
-#define LSET_MAX 512
+#define LSET_MAX SG_MAX_VALUES
+#define LSET_DEDUPE 64             /* larger sets keep duplicates (ids are
+                                      deduplicated when compiled) */
 
 static void ls_free(lset *l) { tells_free(l->p); tells_free(l->len); l->p = NULL; l->len = NULL; l->n = l->cap = 0; }
 
@@ -59,7 +122,7 @@ static void ls_free(lset *l) { tells_free(l->p); tells_free(l->len); l->p = NULL
 static int ls_add(lset *l, const char *p, size_t n) {
   uint32_t i;
   if (l->top) return 0;
-  for (i = 0; i < l->n; i++)
+  for (i = 0; i < l->n && l->n < LSET_DEDUPE; i++)
     if (l->len[i] == n && memcmp(l->p[i], p, n) == 0) return 0;
   if (l->n >= LSET_MAX) { ls_free(l); l->top = 1; return 0; }
   if (l->n == l->cap) {
@@ -312,6 +375,16 @@ typedef struct ltab {
   uint32_t *h; size_t hcap;
 } ltab;
 
+static int cmp_u32(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static int cmp_u64(const void *a, const void *b) {
+  uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+  return x < y ? -1 : x > y;
+}
+
 static uint32_t hbytes(const char *p, size_t n) {
   uint32_t h = 2166136261u;
   size_t i;
@@ -374,14 +447,18 @@ static int det_lit_ids(ltab *lt, sg_det *d) {
   return 0;
 }
 
-/* Marks the fields whose values a detection's literal patterns read. */
+/* Marks the fields whose values a detection's literal patterns read: the
+** automaton need not see the others (their lowercased copies, if a
+** comparison needs one, are made on demand). */
 static void det_fields(const sg_det *d, uint8_t *mark, size_t nf) {
-  uint32_t i, a, k;
+  uint32_t i, a, k, q;
   for (i = 0; i < d->n_sels; i++)
     for (a = 0; a < d->sels[i].n_alts; a++)
       for (k = 0; k < d->sels[i].alts[a].n_items; k++) {
         const sg_item *it = &d->sels[i].alts[a].items[k];
-        if (it->field < nf) mark[it->field] = 1;
+        if (it->field >= nf) continue;
+        for (q = 0; q < it->n_pats; q++)
+          if (it->pats[q].lit) { mark[it->field] = 1; break; }
       }
 }
 
@@ -419,6 +496,59 @@ static tells_err resolve_filters(tells_sigma_ruleset *s, tells_sigma_report_fn r
     }
   }
   return TELLS_OK;
+}
+
+/* ---- candidate index ------------------------------------------------------ */
+
+/* Per rule its buckets; per bucket the rules without literal prefilter;
+** per literal the (bucket, rule) pairs of the rules whose indexed clause
+** (the best one) holds it: an event's buckets are checked on the pair, so
+** the rules of other buckets cost no read of their rule. */
+static int build_index(tells_sigma_ruleset *s) {
+  size_t i, nl = s->n_lits;
+  uint32_t k, *cnt = tells_calloc(s->n_rules ? s->n_rules : 1, sizeof *cnt);
+  if (!cnt) return -1;
+  for (i = 0; i < s->n_buckets; i++)
+    for (k = 0; k < s->buckets[i].n; k++) cnt[s->buckets[i].rules[k]]++;
+  for (i = 0; i < s->n_rules; i++) {
+    if (!cnt[i]) continue;
+    s->rules[i].bks = tells_arena_alloc(&s->a, cnt[i] * sizeof *s->rules[i].bks);
+    if (!s->rules[i].bks) { tells_free(cnt); return -1; }
+  }
+  tells_free(cnt);
+  for (i = 0; i < s->n_buckets; i++) {
+    sg_bucket *b = &s->buckets[i];
+    b->always = tells_malloc((b->n ? b->n : 1) * sizeof *b->always);
+    if (!b->always) return -1;
+    for (k = 0; k < b->n; k++) {
+      sg_rule *r = &s->rules[b->rules[k]];
+      r->bks[r->n_bks++] = (uint32_t)i;
+      if (r->lit_any) b->always[b->n_always++] = b->rules[k];
+    }
+  }
+  s->trig_off = tells_calloc(nl + 2, sizeof *s->trig_off);
+  s->bgen = tells_calloc(s->n_buckets ? s->n_buckets : 1, sizeof *s->bgen);
+  s->bpos = tells_calloc(s->n_buckets ? s->n_buckets : 1, 1);
+  s->cand = tells_malloc((s->n_rules ? s->n_rules : 1) * sizeof *s->cand);
+  s->cidx = tells_malloc((s->n_rules ? s->n_rules : 1) * sizeof *s->cidx);
+  if (!s->trig_off || !s->bgen || !s->bpos || !s->cand || !s->cidx) return -1;
+  for (i = 0; i < s->n_rules; i++) {
+    const sg_rule *r = &s->rules[i];
+    if (!r->n_bks || r->lit_any) continue;
+    for (k = 0; k < r->lits[r->trig]; k++) s->trig_off[r->lits[r->trig + 1 + k] + 2] += r->n_bks;
+  }
+  for (i = 0; i < nl; i++) s->trig_off[i + 2] += s->trig_off[i + 1];
+  s->trig = tells_malloc((s->trig_off[nl + 1] ? s->trig_off[nl + 1] : 1) * sizeof *s->trig);
+  if (!s->trig) return -1;
+  for (i = 0; i < s->n_rules; i++) {     /* ascending rule order per literal */
+    const sg_rule *r = &s->rules[i];
+    uint32_t q;
+    if (!r->n_bks || r->lit_any) continue;
+    for (k = 0; k < r->lits[r->trig]; k++)
+      for (q = 0; q < r->n_bks; q++)
+        s->trig[s->trig_off[r->lits[r->trig + 1 + k] + 1]++] = (uint64_t)r->bks[q] << 32 | i;
+  }
+  return 0;
 }
 
 /* ---- compile ----------------------------------------------------------- */
@@ -474,22 +604,33 @@ tells_err tells_sigma_compile(tells_sigma_ruleset *s, tells_sigma_report_fn rep,
       for (q = 0; q < c.n; q++) total += 1 + c.cl[q].n;
       if (c.n == 0) r->lit_any = 1;
       else {
+        int best = -2000000;
         r->lits = tells_arena_alloc(&s->a, total * sizeof *r->lits);
         if (!r->lits) total = 0, r->lit_any = 1;
         for (q = 0; q < c.n && r->lits; q++) {
-          r->lits[o++] = c.cl[q].n;
+          uint32_t at = o, z, u = 0;
+          int sc = ls_score(&c.cl[q], 0);
+          o++;
           for (k = 0; k < c.cl[q].n; k++) {
             int64_t id = lt_id(&lt, c.cl[q].p[k], c.cl[q].len[k]);
             if (id < 0) { r->lits = NULL; break; }
             r->lits[o++] = (uint32_t)id;
           }
+          if (!r->lits) break;
+          /* ids sorted and unique: the inverted index lists a rule once */
+          qsort(r->lits + at + 1, o - at - 1, sizeof *r->lits, cmp_u32);
+          for (z = 0; z < o - at - 1; z++)
+            if (!u || r->lits[at + 1 + z] != r->lits[at + u]) r->lits[at + 1 + u++] = r->lits[at + 1 + z];
+          r->lits[at] = u;
+          o = at + 1 + u;
+          if (sc > best) { best = sc; r->trig = at; }
         }
         if (!r->lits) {
           for (q = 0; q < c.n; q++) ls_free(&c.cl[q]);
           ls_free(&eids);
           goto nomem;
         }
-        r->n_lits = total;
+        r->n_lits = o;
         r->n_clauses = c.n;
       }
       for (q = 0; q < c.n; q++) ls_free(&c.cl[q]);
@@ -504,6 +645,12 @@ tells_err tells_sigma_compile(tells_sigma_ruleset *s, tells_sigma_report_fn rep,
       rep(ud, r->info.path, r->info.line, 0, msg);
     }
     if (!known) nt = 0;
+    if (nt) {
+      r->tg = tells_arena_alloc(&s->a, nt * sizeof *r->tg);
+      if (!r->tg) { ls_free(&eids); goto nomem; }
+      memcpy(r->tg, tg, nt * sizeof *tg);
+      r->n_tg = (uint32_t)nt;
+    }
     if (nt == 0) {
       tg[0].chan = SG_ANY; tg[0].n_eids = 0; tg[0].eids = NULL;
       nt = 1;
@@ -549,29 +696,12 @@ tells_err tells_sigma_compile(tells_sigma_ruleset *s, tells_sigma_report_fn rep,
     s->ac = tells__sigma_ac_build(lt.p, lt.len, lt.n);
     if (!s->ac) goto nomem;
   }
-  /* flat candidate lists */
-  for (i = 0; i < s->n_buckets; i++) {
-    sg_bucket *b = &s->buckets[i];
-    size_t need = 0, o = 0;
-    uint32_t k, q;
-    for (k = 0; k < b->n; k++) {
-      const sg_rule *r = &s->rules[b->rules[k]];
-      need += 3 + (r->lit_any ? 0 : r->n_lits);
-    }
-    b->flat = tells_malloc((need ? need : 1) * sizeof *b->flat);
-    if (!b->flat) goto nomem;
-    for (k = 0; k < b->n; k++) {
-      const sg_rule *r = &s->rules[b->rules[k]];
-      b->flat[o++] = b->rules[k];
-      b->flat[o++] = r->lit_any ? SG_ANY : r->n_clauses;
-      b->flat[o++] = r->lit_any ? 0 : r->n_lits;
-      if (!r->lit_any) for (q = 0; q < r->n_lits; q++) b->flat[o++] = r->lits[q];
-    }
-    b->n_flat = o;
-  }
+  if (build_index(s)) goto nomem;
   s->rstamp = tells_calloc(s->n_rules ? s->n_rules : 1, sizeof *s->rstamp);
   if (!s->rstamp) goto nomem;
   s->lit_hits = tells_calloc((lt.n + 63) / 64 + 1, sizeof *s->lit_hits);
+  s->hit_list = tells_malloc((lt.n ? lt.n : 1) * sizeof *s->hit_list);
+  if (!s->hit_list) goto nomem;
   s->fscan = tells_calloc(s->n_fields ? s->n_fields : 1, sizeof *s->fscan);
   if (!s->fscan) goto nomem;
   /* the fields each bucket's rules read */
@@ -598,8 +728,12 @@ tells_err tells_sigma_compile(tells_sigma_ruleset *s, tells_sigma_report_fn rep,
   s->md = pcre2_match_data_create(1, NULL);
   s->scanned = tells_calloc(1, sizeof(mstate));
   if (!s->lit_hits || !s->fv || !s->selmemo || !s->md || !s->scanned) goto nomem;
+  ms_of(s)->fc = tells_calloc(NC_FIELDS, sizeof(ncache));
+  ms_of(s)->cc = tells_calloc(NC_CHANS, sizeof(ncache));
+  if (!ms_of(s)->fc || !ms_of(s)->cc) goto nomem;
   s->stats.literals = lt.n;
   s->stats.ac_states = tells__sigma_ac_states(s->ac);
+  s->stats.ac_bytes = tells__sigma_ac_bytes(s->ac);
   tells_free(lt.p); tells_free(lt.len); tells_free(lt.h);
   s->compiled = 1;
 
@@ -613,7 +747,6 @@ nomem:
 
 static const char *lower_of(tells_sigma_ruleset *s, evf *f) {
   if (f->loff == SIZE_MAX) {
-    size_t i;
     if (s->lbuf_n + f->n + 1 > s->lbuf_cap) {
       size_t nc = s->lbuf_cap ? s->lbuf_cap : 4096;
       char *nb;
@@ -622,10 +755,7 @@ static const char *lower_of(tells_sigma_ruleset *s, evf *f) {
       if (!nb) return NULL;
       s->lbuf = nb; s->lbuf_cap = nc;
     }
-    for (i = 0; i < f->n; i++) {
-      char c = f->v[i];
-      s->lbuf[s->lbuf_n + i] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-    }
+    lower_copy(s->lbuf + s->lbuf_n, f->v, f->n);
     f->loff = s->lbuf_n;
     s->lbuf_n += f->n;
   }
@@ -727,6 +857,7 @@ static int pat_match(tells_sigma_ruleset *s, const sg_pat *p, evf *f) {
       a = p->cased ? o->v : lower_of(s, o);
       b = p->cased ? f->v : lower_of(s, f);
       if (!a || !b) { r = 0; break; }
+      if (!p->cased) a = s->lbuf + o->loff;   /* b's copy may have moved lbuf */
       r = text_cmp(kinds[p->refkind], a, o->n, b, f->n);
       break;
     }
@@ -803,7 +934,7 @@ int tells__sigma_eval_det(tells_sigma_ruleset *s, const sg_det *d) {
 static int ev_add(tells_sigma_ruleset *s, const char *name, size_t nn, const char *v,
                   size_t vn, uint32_t chan, uint32_t eid) {
   mstate *m = ms_of(s);
-  uint32_t fid = name ? tells__sigma_field_id(s, name, nn, 0) : SG_ANY;
+  uint32_t fid = name ? nc_id(s, m->fc, NC_FIELDS, name, nn, 0) : SG_ANY;
   evf *f;
   if (fid != SG_ANY && s->n_alias) {
     uint32_t to = tells__sigma_alias(s, chan, eid, fid);
@@ -829,18 +960,79 @@ static int has_field(tells_sigma_ruleset *s, uint32_t fid) {
   return fid < s->n_fields && s->fv[fid].stamp == s->gen;
 }
 
+/* Every clause of the rule has one of its literals in the event. */
+static int clauses_hit(const tells_sigma_ruleset *s, const sg_rule *r) {
+  const uint32_t *l = r->lits, *e = r->lits + r->n_lits;
+  while (l < e) {
+    uint32_t cn = *l++, z;
+    int any = 0;
+    for (z = 0; z < cn && !any; z++) any = (int)SG_HIT(s, l[z]);
+    if (!any) return 0;
+    l += cn;
+  }
+  return 1;
+}
+
+/* Evaluates rule ri (condition, then its filters) and reports a match.
+** Returns 1 when the callback asked to stop. */
+static int rule_run(tells_sigma_ruleset *s, uint32_t ri, const tells_sigma_event *ev,
+                    tells_sigma_match_fn fn, void *ud) {
+  sg_rule *r = &s->rules[ri];
+  uint32_t q;
+  int stop = 0;
+  s->stats.evaluated++;
+  if (!tells__sigma_eval_det(s, &r->det)) return 0;
+  for (q = 0; q < r->n_filters; q++) if (!tells__sigma_eval_det(s, r->filters[q])) return 0;
+  if (!r->suppressed) {
+    tells_sigma_hit mt;
+    memset(&mt, 0, sizeof mt);
+    mt.rule = &r->info;
+    mt.ev = ev;
+    s->stats.matches++;
+    if (fn && fn(ud, &mt)) stop = 1;
+  }
+  if (r->n_corrs && tells__sigma_corr_feed(s, ri, fn, ud)) stop = 1;
+  return stop;
+}
+
+static int targets_event(const sg_rule *r, uint32_t chan, uint32_t eid) {
+  uint32_t t, k;
+  if (!r->n_tg) return 1;
+  for (t = 0; t < r->n_tg; t++) {
+    if (r->tg[t].chan != SG_ANY && r->tg[t].chan != chan) continue;
+    if (!r->tg[t].n_eids) return 1;
+    for (k = 0; k < r->tg[t].n_eids; k++) if (r->tg[t].eids[k] == eid) return 1;
+  }
+  return 0;
+}
+
+void tells__sigma_set_reference(tells_sigma_ruleset *s, int on) { s->ref_mode = on; }
+
+/* The reference evaluation: no prefilter at all. */
+static void match_reference(tells_sigma_ruleset *s, const tells_sigma_event *ev, uint32_t chan,
+                            tells_sigma_match_fn fn, void *ud) {
+  size_t i, nw = (s->n_lits + 63) / 64 + 1;
+  memset(s->lit_hits, 0xFF, nw * sizeof *s->lit_hits);   /* every gate open */
+  for (i = 0; i < s->n_rules; i++) {
+    const sg_rule *r = &s->rules[i];
+    if (r->info.kind != TELLS_SIGMA_RULE || !targets_event(r, chan, ev->event_id)) continue;
+    if (rule_run(s, (uint32_t)i, ev, fn, ud)) break;
+  }
+  memset(s->lit_hits, 0, nw * sizeof *s->lit_hits);
+}
+
 tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
                             tells_sigma_match_fn fn, void *ud) {
   mstate *m;
   const sg_bucket *bk[4];
-  int nb = 0, b, need_scan = 0, all_fields = 0, stop = 0;
-  uint32_t chan = SG_ANY;
+  int nb = 0, b, all_fields = 0;
+  uint32_t chan = SG_ANY, h, nc = 0;
   size_t i;
   if (!s || !ev || !s->compiled) return TELLS_EARG;
   m = ms_of(s);
   s->stats.events++;
   if (ev->channel && ev->channel[0])
-    chan = tells__sigma_chan_id(s, ev->channel, strlen(ev->channel), 0);
+    chan = nc_id(s, m->cc, NC_CHANS, ev->channel, strlen(ev->channel), 1);
   if (chan != SG_ANY) {
     const sg_bucket *x = bucket_find(s, chan, ev->event_id);
     if (x) bk[nb++] = x;
@@ -853,11 +1045,12 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
     x = bucket_find(s, SG_ANY, SG_ANY);
     if (x) bk[nb++] = x;
   }
-  if (nb == 0) return TELLS_OK;
+  if (nb == 0 && !s->ref_mode) return TELLS_OK;
   if (++s->gen == 0) {            /* stamps wrapped: clear them */
     memset(s->fscan, 0, (s->n_fields ? s->n_fields : 1) * sizeof *s->fscan);
     for (i = 0; i < s->n_fields; i++) s->fv[i].stamp = 0;
     memset(s->rstamp, 0, (s->n_rules ? s->n_rules : 1) * sizeof *s->rstamp);
+    memset(s->bgen, 0, (s->n_buckets ? s->n_buckets : 1) * sizeof *s->bgen);
     s->gen = 1;
   }
   s->cur_ev = ev;
@@ -868,8 +1061,10 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
                ev->fields[i].val_len, chan, ev->event_id))
       return TELLS_ENOMEM;
   if (!has_field(s, s->f_eventid)) {
-    int k = snprintf(m->eidbuf, sizeof m->eidbuf, "%u", ev->event_id);
-    if (ev_add(s, "EventID", 7, m->eidbuf, (size_t)k, chan, ev->event_id)) return TELLS_ENOMEM;
+    char *e = m->eidbuf + sizeof m->eidbuf, *d = e;
+    uint32_t v = ev->event_id;
+    do { *--d = (char)('0' + v % 10); v /= 10; } while (v);
+    if (ev_add(s, "EventID", 7, d, (size_t)(e - d), chan, ev->event_id)) return TELLS_ENOMEM;
   }
   if (ev->channel && !has_field(s, s->f_channel) &&
       ev_add(s, "Channel", 7, ev->channel, strlen(ev->channel), chan, ev->event_id))
@@ -880,81 +1075,97 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
   if (ev->computer && !has_field(s, s->f_computer) &&
       ev_add(s, "Computer", 8, ev->computer, strlen(ev->computer), chan, ev->event_id))
     return TELLS_ENOMEM;
+  if (s->ref_mode) {
+    match_reference(s, ev, chan, fn, ud);
+    s->cur_ev = NULL;
+    return TELLS_OK;
+  }
   for (b = 0; b < nb; b++) {
-    size_t q;
+    size_t q, bi = (size_t)(bk[b] - s->buckets);
     if (bk[b]->all_fields) all_fields = 1;
     for (q = 0; q < bk[b]->n_scan; q++) s->fscan[bk[b]->scan[q]] = s->gen;
-    need_scan = 1;
+    s->bgen[bi] = s->gen;
+    s->bpos[bi] = (uint8_t)b;
+    s->stats.candidates += bk[b]->n;
   }
   /* one pass of the automaton over the field values the candidate rules
-  ** read (lowercasing them on the way) */
-  memset(s->lit_hits, 0, ((s->n_lits + 63) / 64 + 1) * sizeof *s->lit_hits);
-  if (need_scan && s->ac) {
+  ** read (lowercasing them on the way); forget the last event's literals */
+  for (h = 0; h < s->n_hit; h++) {
+    uint32_t x = s->hit_list[h];
+    s->lit_hits[x >> 6] &= ~((uint64_t)1 << (x & 63));
+  }
+  s->n_hit = 0;
+  if (s->ac) {
     size_t total = 0;
+    int sep = tells__sigma_ac_sep(s->ac);
     for (i = 0; i < m->n; i++)
       if (all_fields || (m->f[i].fid != SG_ANY && s->fscan[m->f[i].fid] == s->gen))
-        total += m->f[i].n;
+        total += m->f[i].n + 1;
     if (total + 1 > s->lbuf_cap) {
-      size_t nc = s->lbuf_cap ? s->lbuf_cap : 4096;
+      size_t ncap = s->lbuf_cap ? s->lbuf_cap : 4096;
       char *nbuf;
-      while (nc < total + 1) nc *= 2;
-      nbuf = tells_realloc(s->lbuf, nc);
+      while (ncap < total + 1) ncap *= 2;
+      nbuf = tells_realloc(s->lbuf, ncap);
       if (!nbuf) return TELLS_ENOMEM;
-      s->lbuf = nbuf; s->lbuf_cap = nc;
+      s->lbuf = nbuf; s->lbuf_cap = ncap;
     }
+    /* the values, lowercased, one after another with a byte that resets
+    ** the automaton between them (without one, a literal spanning two
+    ** values only adds a candidate: the evaluation decides) */
     for (i = 0; i < m->n; i++) {
       evf *f = &m->f[i];
       if (!all_fields && (f->fid == SG_ANY || s->fscan[f->fid] != s->gen)) continue;
-      tells__sigma_ac_scan(s->ac, (const uint8_t *)f->v, f->n, s->lit_hits,
-                           s->lbuf + s->lbuf_n);
+      lower_copy(s->lbuf + s->lbuf_n, f->v, f->n);
       f->loff = s->lbuf_n;
       s->lbuf_n += f->n;
+      if (sep >= 0) s->lbuf[s->lbuf_n++] = (char)sep;
       s->stats.bytes_scanned += f->n;
     }
+    tells__sigma_ac_scan(s->ac, (const uint8_t *)s->lbuf, s->lbuf_n, s->lit_hits, s->hit_list,
+                         &s->n_hit);
   }
-  for (b = 0; b < nb && !stop; b++) {
-    const uint32_t *fp = bk[b]->flat, *fe = fp + bk[b]->n_flat;
-    while (fp < fe && !stop) {
-      uint32_t ri = fp[0], ncl = fp[1], q;
-      const uint32_t *lits = fp + 3;
-      sg_rule *r;
-      int hit = ncl == SG_ANY;
-      fp += 3 + fp[2];
-      if (nb > 1) {
-        if (s->rstamp[ri] == s->gen) continue;
-        s->rstamp[ri] = s->gen;
+  /* candidates: the rules indexed under the literals seen whose clauses all
+  ** hold, and the rules without prefilter; each keyed by its first bucket */
+  for (h = 0; h < s->n_hit; h++) {
+    uint32_t x = s->hit_list[h];
+    const uint64_t *rp = s->trig + s->trig_off[x], *re = s->trig + s->trig_off[x + 1];
+    for (; rp < re; rp++) {
+      uint32_t bi = (uint32_t)(*rp >> 32), ri = (uint32_t)*rp;
+      uint64_t pos;
+      if (s->bgen[bi] != s->gen) continue;
+      pos = s->bpos[bi];
+      if (s->rstamp[ri] == s->gen) {          /* met before: keep its first bucket */
+        if (s->cidx[ri] != SG_ANY && pos < s->cand[s->cidx[ri]] >> 32)
+          s->cand[s->cidx[ri]] = pos << 32 | ri;
+        continue;
       }
-      s->stats.candidates++;
-      if (hit) s->stats.unfiltered++;
-      if (!hit) {
-        /* every clause needs one of its literals */
-        uint32_t c;
-        hit = 1;
-        for (c = 0; c < ncl && hit; c++) {
-          uint32_t cn = *lits++, z;
-          int any = 0;
-          for (z = 0; z < cn && !any; z++) any = (int)SG_HIT(s, lits[z]);
-          lits += cn;
-          hit = any;
-        }
-      }
-      if (!hit) continue;
-      r = &s->rules[ri];
-      s->stats.evaluated++;
-      if (!tells__sigma_eval_det(s, &r->det)) continue;
-      for (q = 0; q < r->n_filters && hit; q++) hit = tells__sigma_eval_det(s, r->filters[q]);
-      if (!hit) continue;
-      if (!r->suppressed) {
-        tells_sigma_hit mt;
-        memset(&mt, 0, sizeof mt);
-        mt.rule = &r->info;
-        mt.ev = ev;
-        s->stats.matches++;
-        if (fn && fn(ud, &mt)) stop = 1;
-      }
-      if (r->n_corrs && tells__sigma_corr_feed(s, ri, fn, ud)) stop = 1;
+      s->rstamp[ri] = s->gen;
+      s->cidx[ri] = SG_ANY;
+      if (!clauses_hit(s, &s->rules[ri])) continue;
+      s->cidx[ri] = nc;
+      s->cand[nc++] = pos << 32 | ri;
     }
   }
+  for (b = 0; b < nb; b++) {
+    uint32_t k;
+    s->stats.unfiltered += bk[b]->n_always;
+    for (k = 0; k < bk[b]->n_always; k++) {
+      uint32_t ri = bk[b]->always[k];
+      if (s->rstamp[ri] == s->gen) continue;  /* in an earlier bucket */
+      s->rstamp[ri] = s->gen;
+      s->cand[nc++] = (uint64_t)b << 32 | ri;
+    }
+  }
+  /* evaluation in bucket order, then rule order */
+  if (nc > 32) qsort(s->cand, nc, sizeof *s->cand, cmp_u64);
+  else for (h = 1; h < nc; h++) {
+    uint64_t v = s->cand[h];
+    uint32_t j = h;
+    while (j && s->cand[j - 1] > v) { s->cand[j] = s->cand[j - 1]; j--; }
+    s->cand[j] = v;
+  }
+  for (h = 0; h < nc; h++)
+    if (rule_run(s, (uint32_t)s->cand[h], ev, fn, ud)) break;
   s->cur_ev = NULL;
   return TELLS_OK;
 }
@@ -989,8 +1200,12 @@ const char *tells__sigma_cur_field(tells_sigma_ruleset *s, const char *name, siz
 
 void tells__sigma_match_free(tells_sigma_ruleset *s) {
   mstate *m = ms_of(s);
+  tells_free(s->hit_list); tells_free(s->trig_off); tells_free(s->trig);
+  tells_free(s->bgen); tells_free(s->bpos); tells_free(s->cand); tells_free(s->cidx);
+  s->hit_list = s->trig_off = s->bgen = s->cidx = NULL;
+  s->trig = NULL; s->bpos = NULL; s->cand = NULL;
   if (!m) return;
-  tells_free(m->f);
+  tells_free(m->f); tells_free(m->fc); tells_free(m->cc);
   tells_free(m);
   s->scanned = NULL;
 }

@@ -11,7 +11,8 @@ printf 'not code\n' > "$T/ev/note.txt"
 printf 'rule c2 { meta: author = "t" strings: $h = "update.example-cdn.test" condition: $h }\n' > "$T/r.yar"
 "$TELLS_BIN" code "$T/ev" --yara "$T/r.yar" --jsonl > "$T/out.jsonl" 2> "$T/err"; rc=$?
 check "code exits 0" [ "$rc" -eq 0 ]
-check "one record per executable, other files skipped" [ "$(wc -l < "$T/out.jsonl")" -eq 2 ]
+check "one record per executable, other files skipped" [ "$(grep -c '"path":' "$T/out.jsonl")" -eq 2 ]
+check "the output ends with the set summary" sh -c "tail -n 1 '$T/out.jsonl' | grep -q '^{\"kind\":\"set\"'"
 check "PE: build time, imports, hashes, YARA finding" py '
 import json,sys,hashlib
 r=[json.loads(l) for l in open("'"$T"'/out.jsonl")]
