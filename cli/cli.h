@@ -23,6 +23,7 @@ int cmd_net(int argc, char **argv);
 int cmd_code(int argc, char **argv);
 int cmd_logs(int argc, char **argv);
 int cmd_lib(int argc, char **argv);
+int cmd_export(int argc, char **argv);
 
 /* Prints "tells: <what>: <msg>" on stderr, clearing a progress line first. */
 void cli_error(const char *what, const char *msg);

@@ -14,6 +14,7 @@ static const char USAGE[] =
   "  investigate PATH... [-o CASE]   ingest evidence files and folders into a case\n"
   "  show CASE VIEW [--jsonl]        print evidence, findings, timeline, indicators or anomalies\n"
   "  report CASE -o FILE.html        write the self-contained HTML report\n"
+  "  export CASE --format FMT [-o F]  the case as timesketch, stix, eve or csv\n"
   "  code FILE|DIR... --jsonl        triage of PE and ELF files (with --yara RULES,\n"
   "                                  --library FILE)\n"
   "  lib add|list --library FILE     reference library of known samples (TLSH, imphash,\n"
@@ -42,6 +43,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "investigate") == 0) return cmd_investigate(argc - 1, argv + 1);
   if (strcmp(cmd, "show") == 0) return cmd_show(argc - 1, argv + 1);
   if (strcmp(cmd, "report") == 0) return cmd_report(argc - 1, argv + 1);
+  if (strcmp(cmd, "export") == 0) return cmd_export(argc - 1, argv + 1);
   if (strcmp(cmd, "net") == 0) return cmd_net(argc - 1, argv + 1);
   if (strcmp(cmd, "code") == 0) return cmd_code(argc - 1, argv + 1);
   if (strcmp(cmd, "logs") == 0) return cmd_logs(argc - 1, argv + 1);

@@ -1,42 +1,69 @@
 #!/bin/sh
-# run.sh -- builds the small demo case and investigates it.
+# run.sh -- builds the small Crestline Pictures scenario and investigates it.
 #
 #   demo/run.sh BUILD_DIR
 #
-# The case is made here, from sources in the repository: a Windows PE built
-# with mingw-w64 and named like a PDF, the capture of its HTTP download
-# (written by tests/tools/mkpcap), the ELF of the capture writer itself and
-# a text note.  Then `tells investigate` runs on it and `tells report`
-# writes the HTML report.  Nothing is fetched.
+# scenarios/gen.py writes a fictional studio breach modelled on Sony
+# Pictures (2014) from sources in the repository -- Korean-language dropper,
+# implant and wiper stand-ins built with mingw-w64, event logs of 16 hosts,
+# two days of captures -- with its ground truth (truth.json).  Then `tells
+# investigate` runs on it, a short summary of what tells found is printed
+# (findings by technique, hosts, top external destinations by bytes, and
+# the score against the ground truth), and `tells report` writes the HTML
+# report.  Nothing is fetched.
 set -eu
 BUILD=${1:-build}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=$(cd "$BUILD" && pwd)
 TELLS="$BUILD/tells"
-OUT="$SRC/demo-case"
-rm -rf "$OUT"
-mkdir -p "$OUT/evidence/host-ws042" "$OUT/evidence/network"
+OUT=${DEMO_OUT:-$SRC/demo-case}
+CASE="$OUT/case.tells"
 
-SOURCE_DATE_EPOCH=1416466800 x86_64-w64-mingw32-gcc -O2 -s -o "$OUT/evidence/host-ws042/invoice_2014-11.pdf" \
-  "$SRC/demo/dropper.c" -ladvapi32
-"$BUILD/tools/mkpcap" "$OUT/evidence/network/ws042-download.pcap" http-download \
-  "$OUT/evidence/host-ws042/invoice_2014-11.pdf" 1416819600
-cp "$BUILD/tools/mkpcap" "$OUT/evidence/host-ws042/mkpcap.elf"
-printf 'Ticket 4711: ws042 user reports a PDF that did not open.\n' > "$OUT/evidence/notes.txt"
-
-echo "== tells investigate $OUT/evidence -o $OUT/demo.tells"
-"$TELLS" investigate "$OUT/evidence" -o "$OUT/demo.tells"
+echo "== scenarios/gen.py $OUT --size small"
+python3 "$SRC/scenarios/gen.py" "$OUT" --size small --seed 2014 --build "$BUILD"
+rm -f "$CASE"
 echo
-echo "== findings"
-"$TELLS" show "$OUT/demo.tells" findings
+echo "== tells investigate $OUT/evidence -o $CASE"
+"$TELLS" investigate "$OUT/evidence" -o "$CASE"
+"$TELLS" show "$CASE" findings --jsonl > "$OUT/findings.jsonl"
+"$TELLS" show "$CASE" flows --jsonl > "$OUT/flows.jsonl"
 echo
-echo "== network flows"
-"$TELLS" show "$OUT/demo.tells" flows | cut -f1,3,5-8,11,12
+python3 - "$OUT" <<'PY'
+import collections, json, re, sys
+out = sys.argv[1]
+truth = json.load(open(out + "/truth.json"))
+ip_host = {h["ip"]: h["name"] for h in truth["hosts"]}
+find = [json.loads(l) for l in open(out + "/findings.jsonl")]
+print("== findings by technique (%d findings)" % len(find))
+by = collections.Counter((f["technique"] or "-", f["source"], re.sub(r"^TELLS NET ", "", f["title"])) for f in find)
+for (tech, src, title), n in sorted(by.items()):
+    print("  %-10s %-5s %3d  %s" % (tech, src, n, title))
+hosts = collections.Counter()
+for f in find:
+    m = re.search(r"/hosts/([^/]+)/", f["evidence"] or "")
+    h = m.group(1) if m else None
+    if f["source"] == "net":
+        h = ip_host.get((f["summary"] or "").split(" ", 1)[0], h)
+    if h:
+        hosts[h] += 1
+print("\n== hosts named by findings (%d of %d)" % (len(hosts), len(truth["hosts"])))
+print("  " + ", ".join("%s (%d)" % (h, n) for h, n in sorted(hosts.items())))
+dest = collections.defaultdict(lambda: [0, 0, 0, "??"])
+for l in open(out + "/flows.jsonl"):
+    r = json.loads(l)
+    geo = r["eve"].get("dest_geo") or {}
+    if geo.get("scope") != "public":
+        continue
+    d = dest[r["dest_ip"]]
+    d[0] += r["bytes_toserver"]; d[1] += r["bytes_toclient"]; d[2] += 1; d[3] = geo.get("country", "??")
+print("\n== top external destinations by bytes sent")
+print("  %-16s %-7s %12s %12s %6s" % ("address", "country", "bytes out", "bytes in", "flows"))
+for ip, (o, i, n, cc) in sorted(dest.items(), key=lambda x: -x[1][0])[:6]:
+    print("  %-16s %-7s %12d %12d %6d" % (ip, cc, o, i, n))
+PY
 echo
-echo "== timeline"
-"$TELLS" show "$OUT/demo.tells" timeline | cut -f1-2,4-6
-echo
-echo "== evidence"
-"$TELLS" show "$OUT/demo.tells" evidence | cut -f2-5,9
-"$TELLS" report "$OUT/demo.tells" -o "$OUT/report.html" >/dev/null
+echo "== compared with the ground truth ($OUT/truth.json)"
+python3 "$SRC/scenarios/score.py" "$TELLS" "$CASE" "$OUT"
+"$TELLS" report "$CASE" -o "$OUT/report.html" >/dev/null
 echo
 echo "report: $OUT/report.html"

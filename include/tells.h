@@ -197,6 +197,7 @@ typedef struct tells_net_opts {
                                   "internal=CIDR" (docs/internals/net-detect.md) */
   size_t n_detect_settings;
   int no_detect;               /* flows only, no alerts */
+  int dns_version;             /* EVE DNS layout: 2 (default) or 3 (docs/eve.md) */
 } tells_net_opts;
 
 /* Reads the captures under `paths` (files and folders, in walk order) as
@@ -238,6 +239,22 @@ TELLS_API tells_err tells_case_show(tells_case *c, tells_view view, int jsonl,
 
 /* Writes the self-contained HTML report of the case to `out`. */
 TELLS_API tells_err tells_report_html(tells_case *c, FILE *out);
+
+/* ---- Exports (docs/export.md) ------------------------------------------ */
+typedef enum tells_export_format {
+  TELLS_EXPORT_TIMESKETCH,     /* JSON lines for Timesketch */
+  TELLS_EXPORT_STIX,           /* one STIX 2.1 bundle */
+  TELLS_EXPORT_EVE,            /* flows and network alerts as EVE JSON lines */
+  TELLS_EXPORT_CSV             /* RFC 4180 CSV of findings or timeline */
+} tells_export_format;
+typedef enum tells_export_what { TELLS_EXPORT_FINDINGS, TELLS_EXPORT_TIMELINE } tells_export_what;
+
+/* Writes the case in `fmt` to `out`; `what` chooses the CSV table.  The
+** output depends only on the case's content (no wall-clock time), in an
+** order fixed by stable keys.  n_records counts lines or STIX objects. */
+TELLS_API tells_err tells_export_case(tells_case *c, tells_export_format fmt,
+                                      tells_export_what what, FILE *out,
+                                      uint64_t *n_records /* OUT, may be NULL */);
 
 #ifdef __cplusplus
 }

@@ -8,6 +8,8 @@ set -eu
 PKGS="build-essential cmake pkg-config clang libclang-rt-14-dev libsqlite3-dev libssl-dev"
 # detection content engines: YARA rules, Sigma YAML, Sigma regular expressions
 PKGS="$PKGS libyara-dev libyaml-dev libpcre2-dev"
+# GeoIP: MaxMind DB reader; tor-geoipdb is the country data Debian ships
+PKGS="$PKGS libmaxminddb-dev tor-geoipdb"
 # demo and tests: PE fixtures, the report test in a headless browser,
 # the anchors the benchmarks compare against
 PKGS="$PKGS gcc-mingw-w64-x86-64 chromium sqlite3 python3"

@@ -3,6 +3,7 @@
 */
 #include <stdio.h>
 #include <time.h>
+#include "detect_run.h"
 #include "eve.h"
 
 void tells_eve_time(int64_t ns, char out[64]) {
@@ -37,11 +38,17 @@ static void endpoints(const tells_flow *f, const uint8_t **cip, uint16_t *cport,
 }
 
 void tells_eve_head(tells_json *j, const tells_flow *f, int64_t ts_ns, const char *event_type) {
+  tells_eve_head_dir(j, f, ts_ns, event_type, 0);
+}
+
+void tells_eve_head_dir(tells_json *j, const tells_flow *f, int64_t ts_ns,
+                        const char *event_type, int from_server) {
   char t[64], a[46], tmp[8];
   const uint8_t *cip, *sip;
   uint16_t cport, sport;
   int icmp = f->key.proto == 1 || f->key.proto == 58;
-  endpoints(f, &cip, &cport, &sip, &sport);
+  if (from_server) endpoints(f, &sip, &sport, &cip, &cport);
+  else endpoints(f, &cip, &cport, &sip, &sport);
   tells_eve_time(ts_ns, t);
   tells_json_obj(j);
   tells_json_kstr(j, "timestamp", t);
@@ -83,6 +90,11 @@ static void tcp_flags(tells_json *j, const char *key, uint8_t fl) {
 }
 
 void tells_eve_flow(tells_json *j, const tells_flow *f, tells_flow_end why) {
+  tells_eve_flow_geo(j, f, why, NULL);
+}
+
+void tells_eve_flow_geo(tells_json *j, const tells_flow *f, tells_flow_end why,
+                        struct tells_detect_run *geo) {
   char t[64];
   static const char *const reasons[] = {"", "timeout", "timeout", "forced", "shutdown"};
   tells_eve_head(j, f, f->first_ns, "flow");
@@ -115,5 +127,6 @@ void tells_eve_flow(tells_json *j, const tells_flow *f, tells_flow_end why) {
     tells_json_kstr(j, "state", tells_flow_state(f));
     tells_json_obj_end(j);
   }
+  if (geo) tells_detect_run_geo_json(geo, j, f);
   tells_json_obj_end(j);
 }

@@ -21,8 +21,17 @@ const char *tells_eve_proto(uint8_t proto, char tmp[8]);
 ** src/dest ip and port (client first), proto, app_proto.  Leaves the
 ** object open. */
 void tells_eve_head(tells_json *j, const tells_flow *f, int64_t ts_ns, const char *event_type);
+/* The same with the server as src when `from_server` (records of one
+** packet's direction, such as DNS version 3 responses). */
+void tells_eve_head_dir(tells_json *j, const tells_flow *f, int64_t ts_ns,
+                        const char *event_type, int from_server);
 /* One complete "flow" record (object closed, no newline). */
 void tells_eve_flow(tells_json *j, const tells_flow *f, tells_flow_end why);
+/* The same with "src_geo"/"dest_geo" members from a run's GeoIP (detect_run.h;
+** NULL: none). */
+struct tells_detect_run;
+void tells_eve_flow_geo(tells_json *j, const tells_flow *f, tells_flow_end why,
+                        struct tells_detect_run *geo);
 /* The TCP state EVE reports for a flow ("new", "established", "closed"...). */
 const char *tells_flow_state(const tells_flow *f);
 

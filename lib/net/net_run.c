@@ -5,8 +5,10 @@
 ** is one record.  Files that are not captures are skipped with a note.
 */
 #include <string.h>
+#include "app.h"
 #include "cap.h"
 #include "decode.h"
+#include "detect_run.h"
 #include "eve.h"
 #include "flow.h"
 #include "json.h"
@@ -17,11 +19,46 @@
 typedef struct run_ctx {
   tells_json j;
   uint64_t n;
+  tells_app_ctx *app;
+  tells_detect_run dr;        /* GeoIP and detections */
+  const tells_flow *dns_flow; /* flow of the DNS record being read */
+  int64_t dns_ts;
 } run_ctx;
+
+/* A DNS query name (through the parser's indicators) for the detectors. */
+static void on_dns_name(void *ud, const char *type, const char *value, const char *context) {
+  run_ctx *x = ud;
+  (void)context;
+  if (strcmp(type, "domain") == 0) tells_detect_run_dns(&x->dr, x->dns_flow, value, 0, x->dns_ts);
+}
+
+static void on_alert(void *ud, const tells_detect_alert *a) {
+  run_ctx *x = ud;
+  tells_detect_eve_alert(&x->j, &x->dr, a);
+  tells_json_nl(&x->j);
+  x->n++;
+}
+
+/* An application record (dns, http, tls, ssh) of flow f. */
+static void on_app(void *ud, const tells_flow *f, const tells_app_rec *r) {
+  run_ctx *x = ud;
+  tells_eve_head_dir(&x->j, f, r->ts_ns, r->event_type, r->from_server);
+  r->parser->eve(&x->j, r->data);
+  tells_json_obj_end(&x->j);
+  tells_json_nl(&x->j);
+  x->n++;
+  if (r->parser == &tells_app_dns && r->parser->indicators && x->dr.det) {
+    x->dns_flow = f; x->dns_ts = r->ts_ns;
+    r->parser->indicators(r->data, on_dns_name, x);
+  }
+}
 
 static void emit(void *ud, const tells_flow *f, tells_flow_end why) {
   run_ctx *x = ud;
-  tells_eve_flow(&x->j, f, why);
+  /* the slab entry is not const: the table hands it out read-only */
+  if (x->app) tells_app_flow_end(x->app, (tells_flow *)(uintptr_t)f);
+  tells_detect_run_flow(&x->dr, f);
+  tells_eve_flow_geo(&x->j, f, why, &x->dr);
   tells_json_nl(&x->j);
   x->n++;
 }
@@ -43,7 +80,20 @@ tells_err tells_net_eve(const char *const *paths, size_t n_paths, const tells_ne
   memset(&x, 0, sizeof x);
   if (o) { fo.max_flows = o->max_flows; w.diag = o->diag; w.diag_ud = o->diag_ud; }
   tells_json_init_file(&x.j, out, 0);
+  {
+    char err[700];
+    if ((e = tells_detect_run_open(&x.dr, o, err, sizeof err))) {
+      if (e != TELLS_ENOMEM) note(o, "net", err);
+      return e;
+    }
+  }
   if ((e = tells_walk_paths(&w, paths, n_paths))) goto done;
+  {
+    tells_app_opts ao;
+    memset(&ao, 0, sizeof ao);
+    ao.dns_version = o ? o->dns_version : 0;
+    if ((e = tells_app_create(&ao, on_app, &x, &x.app))) goto done;
+  }
   if ((e = tells_flow_table_create(&fo, emit, &x, &ft))) goto done;
   for (i = 0; i < w.n; i++) {
     tells_map m;
@@ -71,8 +121,10 @@ tells_err tells_net_eve(const char *const *paths, size_t n_paths, const tells_ne
     tells_anoms_init(&an);
     if (tells_cap_open(m.p, m.len, &an, &c) == TELLS_OK) {
       while (tells_cap_next(&c, &p) > 0)
-        if (tells_decode(p.data, p.caplen, p.linktype, &d))
-          tells_flow_packet(ft, &d, p.origlen, p.ts_ns, &ts);
+        if (tells_decode(p.data, p.caplen, p.linktype, &d)) {
+          tells_flow *f = tells_flow_packet(ft, &d, p.origlen, p.ts_ns, &ts);
+          if (f) tells_app_packet(x.app, f, &d, &ts, p.ts_ns, p.off);
+        }
       tells_cap_close(&c);
     }
     for (a = 0; a < an.n; a++) {
@@ -86,9 +138,12 @@ tells_err tells_net_eve(const char *const *paths, size_t n_paths, const tells_ne
     if (x.j.err) break;
   }
   tells_flow_flush(ft);
+  if (x.dr.det) tells_detect_finish(x.dr.det, on_alert, &x);
   e = tells_json_flush(&x.j);
 done:
   tells_flow_table_destroy(ft);
+  tells_app_destroy(x.app);
+  tells_detect_run_close(&x.dr);
   tells_walk_free(&w);
   if (n_records) *n_records = x.n;
   return e;

@@ -5,9 +5,11 @@
 ** protocols) on the evidence row.
 */
 #include <string.h>
+#include "app.h"
 #include "cap.h"
 #include "capsum.h"
 #include "decode.h"
+#include "detect_run.h"
 #include "eve.h"
 #include "flow.h"
 #include "ingest.h"
@@ -18,11 +20,61 @@ tells_err tells_net_scan_capture(tells_ingest *ig);
 typedef struct net_ctx {
   tells_ingest *ig;
   tells_buf eve;
-  uint64_t n_flows;
+  uint64_t n_flows, n_app;
+  tells_app_ctx *app;
+  const tells_app_rec *rec;   /* record whose indicators are being added */
+  const tells_flow *rec_flow; /* its flow */
+  tells_detect_run dr;        /* GeoIP and detections of this capture */
 } net_ctx;
+
+/* A detection becomes a finding of this evidence file. */
+static void on_alert(void *ud, const tells_detect_alert *a) {
+  net_ctx *x = ud;
+  tells_finding fd;
+  memset(&fd, 0, sizeof fd);
+  fd.source = "net"; fd.rule = a->rule; fd.title = a->signature; fd.severity = a->level;
+  fd.technique = a->technique; fd.tactic = a->tactic; fd.summary = a->summary;
+  fd.first_ns = a->first_ns; fd.last_ns = a->last_ns;
+  fd.ref_offset = TELLS_NO_REF; fd.ref_record = TELLS_NO_REF;
+  fd.details_json = a->details_json;
+  tells_ingest_finding(x->ig, &fd);
+}
+
+/* The country of an external peer, as an "ip" indicator ("country XX"). */
+static void peer_country(net_ctx *x, const tells_flow *f, const uint8_t *ip, const char *txt) {
+  const tells_geo_info *gi;
+  char ctx[16];
+  if (!x->dr.gc || tells_geo_scope(f->key.l3, ip)) return;
+  gi = tells_geo_cached(x->dr.gc, f->key.l3, ip);
+  if (!gi->country[0]) return;
+  snprintf(ctx, sizeof ctx, "country %s", gi->country);
+  tells_ingest_indicator(x->ig, "ip", txt, f->first_ns, ctx, TELLS_NO_REF);
+}
+
+static void on_ind(void *ud, const char *type, const char *value, const char *context) {
+  net_ctx *x = ud;
+  tells_ingest_indicator(x->ig, type, value, x->rec->ts_ns, context, (int64_t)x->rec->off);
+  if (x->rec->parser == &tells_app_dns && strcmp(type, "domain") == 0)
+    tells_detect_run_dns(&x->dr, x->rec_flow, value, 0, x->rec->ts_ns);
+}
+
+/* An application record: its indicators (domains, URLs, user agents,
+** JA3/JA4...) become sightings at the offset of the packet that
+** completed it. */
+static void on_app(void *ud, const tells_flow *f, const tells_app_rec *r) {
+  net_ctx *x = ud;
+  (void)f;
+  x->n_app++;
+  if (!r->parser->indicators) return;
+  x->rec = r;
+  x->rec_flow = f;
+  r->parser->indicators(r->data, on_ind, x);
+}
 
 static void on_flow(void *ud, const tells_flow *f, tells_flow_end why) {
   net_ctx *x = ud;
+  /* the slab entry is not const: the table hands it out read-only */
+  if (x->app) tells_app_flow_end(x->app, (tells_flow *)(uintptr_t)f);
   tells_flow_row r;
   tells_json j;
   char cip[46], sip[46], tmp[8];
@@ -31,10 +83,13 @@ static void on_flow(void *ud, const tells_flow *f, tells_flow_end why) {
   int ports = f->key.proto == 6 || f->key.proto == 17 || f->key.proto == 132;
   tells_buf_reset(&x->eve);
   tells_json_init_buf(&j, &x->eve, 0);
-  tells_eve_flow(&j, f, why);
+  tells_detect_run_flow(&x->dr, f);
+  tells_eve_flow_geo(&j, f, why, &x->dr);
   tells_json_flush(&j);
   tells_ip_str(f->key.l3, ca, cip);
   tells_ip_str(f->key.l3, sa, sip);
+  peer_country(x, f, ca, cip);
+  peer_country(x, f, sa, sip);
   memset(&r, 0, sizeof r);
   r.first_ns = f->first_ns; r.last_ns = f->last_ns;
   r.proto = tells_eve_proto(f->key.proto, tmp);
@@ -68,12 +123,18 @@ tells_err tells_net_scan_capture(tells_ingest *ig) {
   tells_buf_init(&x.eve, 1u << 16);
   e = tells_cap_open(ig->buf, ig->len, &ig->anoms, &c);
   if (e) { tells_buf_free(&x.eve); return e == TELLS_ENOMEM ? e : TELLS_OK; }
+  {
+    char err[200];
+    if ((e = tells_detect_run_open(&x.dr, NULL, err, sizeof err))) goto done;
+  }
+  if ((e = tells_app_create(NULL, on_app, &x, &x.app))) goto done;
   if ((e = tells_flow_table_create(NULL, on_flow, &x, &ft))) goto done;
   while (tells_cap_next(&c, &p) > 0 && !ig->sink_err) {
     st.pkts++; st.bytes += p.origlen; st.cap_bytes += p.caplen;
     tells_ingest_time(ig, p.ts_ns);
     if (tells_decode(p.data, p.caplen, p.linktype, &d)) {
-      tells_flow_packet(ft, &d, p.origlen, p.ts_ns, &ts);
+      tells_flow *f = tells_flow_packet(ft, &d, p.origlen, p.ts_ns, &ts);
+      if (f) tells_app_packet(x.app, f, &d, &ts, p.ts_ns, p.off);
       if (d.l3 < 5) st.l3[d.l3]++;
       st.l4[d.proto]++;
     } else if (d.l3 < 5) {
@@ -83,6 +144,7 @@ tells_err tells_net_scan_capture(tells_ingest *ig) {
     if ((++n & 4095) == 0) tells_ingest_advance(ig, (size_t)p.off);
   }
   tells_flow_flush(ft);
+  if (x.dr.det) tells_detect_finish(x.dr.det, on_alert, &x);
   st.first_ns = ig->first_ns == TELLS_NO_TIME ? INT64_MIN : ig->first_ns;
   st.last_ns = ig->last_ns == TELLS_NO_TIME ? INT64_MIN : ig->last_ns;
   tells_json_init_buf(&j, &ig->summary, 0);
@@ -92,6 +154,7 @@ tells_err tells_net_scan_capture(tells_ingest *ig) {
   tells_json_ku64(&j, "bytes", st.bytes);
   tells_json_ku64(&j, "flows", x.n_flows);
   tells_json_ku64(&j, "flows_evicted", tells_flow_evicted(ft));
+  tells_json_ku64(&j, "app_records", x.n_app);
   tells_json_ku64(&j, "decode_anomalies", st.dec_anoms);
   tells_json_key(&j, "linktypes");
   tells_json_arr(&j);
@@ -104,6 +167,8 @@ tells_err tells_net_scan_capture(tells_ingest *ig) {
   tells_json_flush(&j);
 done:
   tells_flow_table_destroy(ft);
+  tells_app_destroy(x.app);
+  tells_detect_run_close(&x.dr);
   tells_cap_close(&c);
   tells_buf_free(&x.eve);
   return e;

@@ -7,15 +7,18 @@ head -c 30000 /dev/urandom > "$T/payload.bin"   # 21 segments: 39 packets in all
 "$MK" "$T/dl.pcap" http-download "$T/payload.bin" 1416819600
 "$TELLS_BIN" net "$T/dl.pcap" --jsonl > "$T/one.jsonl"; rc=$?
 check "net exits 0" [ "$rc" -eq 0 ]
-check "one EVE flow record with the expected fields and figures" py '
+check "one EVE flow record with the expected fields and figures, and its http record" py '
 import json,sys
-r=[json.loads(l) for l in open("'"$T"'/one.jsonl")]
+a=[json.loads(l) for l in open("'"$T"'/one.jsonl")]
+r=[x for x in a if x["event_type"]=="flow"]
 f=r[0]
+h=[x for x in a if x["event_type"]=="http"]
+ok0=(len(h)==1 and h[0]["http"]["http_method"]=="GET" and h[0]["http"]["status"]==200)
 ok=(len(r)==1 and f["event_type"]=="flow" and f["src_ip"]=="10.1.2.3" and f["dest_ip"]=="203.0.113.80"
     and f["src_port"]==49152 and f["dest_port"]==80 and f["proto"]=="TCP"
     and f["flow"]["pkts_toserver"]+f["flow"]["pkts_toclient"]==39
     and f["flow"]["bytes_toclient"]>30000 and f["flow"]["state"]=="closed"
-    and f["timestamp"].startswith("2014-11-24T09:00:00") and f["tcp"]["syn"] and f["tcp"]["fin"])
+    and f["timestamp"].startswith("2014-11-24T09:00:00") and f["tcp"]["syn"] and f["tcp"]["fin"] and ok0)
 print("   ",f["flow"])
 sys.exit(0 if ok else 1)'
 
@@ -35,8 +38,8 @@ print("    %d packets split %d + %d" % (len(recs), h, len(recs)-h))'
 "$TELLS_BIN" net "$T/split" --jsonl > "$T/split.jsonl"
 check "a flow crossing two capture files is one record with every packet" py '
 import json,sys
-a=[json.loads(l) for l in open("'"$T"'/one.jsonl")][0]["flow"]
-r=[json.loads(l) for l in open("'"$T"'/split.jsonl")]
+a=[x for x in map(json.loads,open("'"$T"'/one.jsonl")) if x["event_type"]=="flow"][0]["flow"]
+r=[x for x in map(json.loads,open("'"$T"'/split.jsonl")) if x["event_type"]=="flow"]
 b=r[0]["flow"]
 sys.exit(0 if len(r)==1 and (a["pkts_toserver"],a["pkts_toclient"],a["bytes_toserver"],a["bytes_toclient"])==(b["pkts_toserver"],b["pkts_toclient"],b["bytes_toserver"],b["bytes_toclient"]) else 1)'
 

@@ -1,10 +1,11 @@
 /*
 ** mkpcap.c -- writes small, valid packet captures for tests and the demo.
 **
-**   mkpcap OUT.pcap http-download FILE [START_EPOCH]
+**   mkpcap OUT.pcap http-download FILE [START_EPOCH [CLIENT SERVER HOST]]
 **
 ** Writes a classic pcap (microsecond, little-endian, Ethernet) of one TCP
-** connection from 10.1.2.3 to 203.0.113.80:80: the handshake, a GET, the
+** connection from 10.1.2.3 (or CLIENT) to 203.0.113.80 (or SERVER) port 80,
+** Host update.example-cdn.test (or HOST): the handshake, a GET, the
 ** HTTP/1.1 response carrying FILE's bytes in 1460-byte segments, and the
 ** close.  Checksums are correct, so any reader (tshark, tells) accepts it.
 */
@@ -55,7 +56,8 @@ static void packet(const uint8_t src[4], const uint8_t dst[4], uint16_t sp, uint
 }
 
 int main(int argc, char **argv) {
-  static const uint8_t cli[4] = {10, 1, 2, 3}, srv[4] = {203, 0, 113, 80};
+  uint8_t cli[4] = {10, 1, 2, 3}, srv[4] = {203, 0, 113, 80};
+  const char *host = "update.example-cdn.test";
   uint8_t *body;
   long n;
   FILE *in;
@@ -63,9 +65,24 @@ int main(int argc, char **argv) {
   uint32_t cs = 1000, ss = 5000;
   size_t off;
   const char *name;
-  if (argc < 4 || strcmp(argv[2], "http-download") != 0) {
-    fprintf(stderr, "usage: mkpcap OUT.pcap http-download FILE [START_EPOCH]\n");
+  if ((argc != 4 && argc != 5 && argc != 8) || strcmp(argv[2], "http-download") != 0) {
+    fprintf(stderr, "usage: mkpcap OUT.pcap http-download FILE [START_EPOCH [CLIENT SERVER HOST]]\n");
     return 2;
+  }
+  if (argc == 8) {
+    unsigned a[8];
+    char x;
+    if (sscanf(argv[5], "%u.%u.%u.%u%c", &a[0], &a[1], &a[2], &a[3], &x) != 4 ||
+        sscanf(argv[6], "%u.%u.%u.%u%c", &a[4], &a[5], &a[6], &a[7], &x) != 4 ||
+        strlen(argv[7]) > 200) {
+      fprintf(stderr, "mkpcap: bad CLIENT, SERVER or HOST\n");
+      return 2;
+    }
+    for (n = 0; n < 8; n++) {
+      if (a[n] > 255) { fprintf(stderr, "mkpcap: bad address\n"); return 2; }
+      if (n < 4) cli[n] = (uint8_t)a[n]; else srv[n - 4] = (uint8_t)a[n];
+    }
+    host = argv[7];
   }
   in = fopen(argv[3], "rb");
   if (!in) { perror(argv[3]); return 1; }
@@ -82,8 +99,8 @@ int main(int argc, char **argv) {
   packet(srv, cli, 80, 49152, ss, cs + 1, 0x12, NULL, 0);
   cs++; ss++;
   packet(cli, srv, 49152, 80, cs, ss, 0x10, NULL, 0);
-  snprintf(hdr, sizeof hdr, "GET /%s HTTP/1.1\r\nHost: update.example-cdn.test\r\n"
-           "User-Agent: Mozilla/4.0 (compatible; MSIE 8.0)\r\nAccept: */*\r\n\r\n", name);
+  snprintf(hdr, sizeof hdr, "GET /%s HTTP/1.1\r\nHost: %s\r\n"
+           "User-Agent: Mozilla/4.0 (compatible; MSIE 8.0)\r\nAccept: */*\r\n\r\n", name, host);
   packet(cli, srv, 49152, 80, cs, ss, 0x18, (const uint8_t *)hdr, strlen(hdr));
   cs += (uint32_t)strlen(hdr);
   snprintf(hdr, sizeof hdr, "HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"

@@ -1,0 +1,94 @@
+/*
+** geo.h -- where an IP address is: its scope (private, loopback, ...) from
+** the address alone, and for public addresses the country (ISO 3166 code)
+** and the autonomous system from GeoIP databases.
+**
+** Two database formats are read: MaxMind DB (.mmdb, through Debian's
+** libmaxminddb; GeoLite2/GeoIP2 Country, City, ASN, ISP, Enterprise and
+** compatible files such as DB-IP's) and the text range files of Debian's
+** tor-geoipdb package (/usr/share/tor/geoip and geoip6: "FROM,TO,CC" lines,
+** IPv4 as decimal integers, IPv6 as text; country only), read by geo_tor.c
+** into sorted arrays searched by bisection.  A file is recognised by
+** content.  Several databases may be open: the country comes from the first
+** that knows it, the ASN from the first that has one.
+**
+** A tells_geo is read-only once opened, so lookups may run from several
+** threads; a tells_geo_cache (one per thread) remembers recent answers.
+*/
+#ifndef TELLS_NET_GEO_H
+#define TELLS_NET_GEO_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "json.h"
+#include "tells.h"
+
+#define TELLS_GEO_MAX_DBS 8
+#define TELLS_GEO_TOR_MAX_RANGES 4000000u   /* per family and file */
+
+typedef struct tells_geo tells_geo;
+
+typedef struct tells_geo_info {
+  const char *scope;     /* "public", "private", "loopback", ... (static) */
+  char country[3];       /* ISO 3166-1 alpha-2, "" when unknown */
+  uint32_t asn;          /* 0 when unknown */
+  char as_org[64];       /* "" when unknown */
+  int prefix_len;        /* of the network that gave the country (IPv4 bits
+                            for IPv4 addresses), -1 when none */
+  const char *error;     /* a database's lookup error (static), or NULL */
+} tells_geo_info;
+
+/* The scope of an address that needs no database: "private" (RFC 1918,
+** ULA), "loopback", "link-local", "cgnat" (100.64/10), "multicast",
+** "documentation", "benchmark", "unspecified", "broadcast", "reserved";
+** NULL for a public address.  `l3` is TELLS_L3_IPV4 (address in ip[0..3])
+** or TELLS_L3_IPV6. */
+const char *tells_geo_scope(uint8_t l3, const uint8_t ip[16]);
+
+/* Opens the databases in `paths` (each .mmdb or tor-geoipdb text), and when
+** `defaults` is set and no path is given, those of the standard Debian
+** locations that exist (tells_geo_default_paths).  Having no database is
+** not an error: lookups then give the scope only.  A file that cannot be
+** used fails the open with a one-line reason naming it in err[errlen]:
+** TELLS_ENOENT, TELLS_ECORRUPT, TELLS_EUNSUP, TELLS_ELIMIT, TELLS_ENOMEM. */
+tells_err tells_geo_open(const char *const *paths, size_t n_paths, int defaults,
+                         tells_geo **out /* OUT */, char *err, size_t errlen);
+void tells_geo_close(tells_geo *g);
+/* Number of databases open, and the path of database i. */
+size_t tells_geo_count(const tells_geo *g);
+const char *tells_geo_path(const tells_geo *g, size_t i);
+/* The default database locations, NULL-terminated, in order of preference. */
+const char *const *tells_geo_default_paths(void);
+
+/* Looks an address up.  Fills `out` and returns 1 when a country or ASN
+** was found, 0 otherwise (out->scope is always set; out->error names a
+** database lookup failure).  `g` may be NULL (scope only).  With
+** `validate`, each matching MaxMind record is decoded in full first, so a
+** corrupt data section is reported as an error (as reference readers do). */
+int tells_geo_lookup(const tells_geo *g, uint8_t l3, const uint8_t ip[16], int validate,
+                     tells_geo_info *out /* OUT */);
+
+/* A small direct-mapped cache of lookups, owned by one thread. */
+typedef struct tells_geo_cache tells_geo_cache;
+tells_geo_cache *tells_geo_cache_new(const tells_geo *g);   /* NULL: ENOMEM */
+void tells_geo_cache_free(tells_geo_cache *c);
+const tells_geo_info *tells_geo_cached(tells_geo_cache *c, uint8_t l3, const uint8_t ip[16]);
+
+/* Writes `key`: {"scope", "country", "asn", "as_org"} (only what is known)
+** for an address into an open JSON object. */
+void tells_geo_json(tells_json *j, const char *key, const tells_geo_info *gi);
+
+/* ---- internal: the tor-geoipdb text reader (geo_tor.c) ---- */
+typedef struct tells__geo_tor tells__geo_tor;
+/* Parses a range file held in memory.  Lines: "# comment", blank,
+** "LOW,HIGH,CC" with LOW/HIGH decimal IPv4 integers or IPv6 text and CC two
+** letters ("??" = unknown, skipped).  Errors name the line in err. */
+tells_err tells__geo_tor_parse(const uint8_t *p, size_t len, tells__geo_tor **out /* OUT */,
+                               char *err, size_t errlen);
+void tells__geo_tor_free(tells__geo_tor *t);
+/* Country of an address ("" when none) and the number of ranges held. */
+int tells__geo_tor_find(const tells__geo_tor *t, uint8_t l3, const uint8_t ip[16],
+                        char cc[3] /* OUT */);
+size_t tells__geo_tor_ranges(const tells__geo_tor *t, int v6);
+
+#endif

@@ -1,0 +1,333 @@
+/*
+** test_geo.c -- GeoIP: lookups against the reference answers of the
+** MaxMind DB test corpus (expected_lookups.jsonl), corrupt databases,
+** scopes of special ranges, and the tor-geoipdb text format.
+*/
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "decode.h"
+#include "geo.h"
+#include "t.h"
+
+/* ---- a minimal reader for the reference JSON lines ---- */
+
+static const char *ws(const char *p) {
+  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') p++;
+  return p;
+}
+
+/* Skips one JSON value; returns the byte after it (or p on error). */
+static const char *jskip(const char *p) {
+  int depth = 0;
+  p = ws(p);
+  do {
+    if (*p == '"') {
+      for (p++; *p && *p != '"'; p++) if (*p == '\\' && p[1]) p++;
+      if (*p) p++;
+    } else if (*p == '{' || *p == '[') { depth++; p++; }
+    else if (*p == '}' || *p == ']') { depth--; p++; }
+    else if (!*p) return p;
+    else if (depth == 0) {
+      while (*p && *p != ',' && *p != '}' && *p != ']') p++;
+    } else p++;
+  } while (depth > 0 && *p);
+  return p;
+}
+
+/* Value of member `key` of the object at p, or NULL. */
+static const char *jget(const char *p, const char *key) {
+  size_t kl = strlen(key);
+  if (!p) return NULL;
+  p = ws(p);
+  if (*p != '{') return NULL;
+  p = ws(p + 1);
+  while (*p == '"') {
+    const char *k = p + 1, *e = jskip(p);
+    int match = (size_t)(e - k - 1) == kl && memcmp(k, key, kl) == 0;
+    p = ws(e);
+    if (*p != ':') return NULL;
+    p = ws(p + 1);
+    if (match) return p;
+    p = ws(jskip(p));
+    if (*p == ',') p = ws(p + 1);
+  }
+  return NULL;
+}
+
+static int jstr(const char *v, char *out, size_t n) {
+  size_t i = 0;
+  if (!v || *v != '"') return 0;
+  for (v++; *v && *v != '"' && i + 1 < n; v++) out[i++] = *v;
+  out[i] = 0;
+  return 1;
+}
+
+/* ---- tests ---- */
+
+static int parse_ip(const char *s, uint8_t *l3, uint8_t ip[16]) {
+  memset(ip, 0, 16);
+  if (inet_pton(AF_INET, s, ip) == 1) { *l3 = TELLS_L3_IPV4; return 1; }
+  if (inet_pton(AF_INET6, s, ip) == 1) { *l3 = TELLS_L3_IPV6; return 1; }
+  return 0;
+}
+
+static void test_expected_lookups(void) {
+  char path[1024], line[65536], db[512], cur[512] = "", ipt[64], want_cc[8], err[2000];
+  tells_geo *g = NULL;
+  int cur_ok = 0, n_lookups = 0, n_err = 0, n_open_err = 0, n_found = 0, n_cc = 0, n_asn = 0;
+  FILE *f;
+  snprintf(path, sizeof path, "%s/geo/mmdb-test/expected_lookups.jsonl", t_corpora());
+  if (!(f = fopen(path, "r"))) T_SKIP("no geo/mmdb-test corpus");
+  while (fgets(line, sizeof line, f)) {
+    const char *rec, *v;
+    tells_geo_info gi;
+    uint8_t l3, ip[16];
+    if (!jstr(jget(line, "db"), db, sizeof db)) continue;
+    if (strcmp(db, cur) != 0) {
+      char full[2048];
+      const char *pp = full;
+      tells_geo_close(g); g = NULL;
+      snprintf(cur, sizeof cur, "%s", db);
+      snprintf(full, sizeof full, "%s/geo/mmdb-test/%s", t_corpora(), db);
+      cur_ok = tells_geo_open(&pp, 1, 0, &g, err, sizeof err) == TELLS_OK;
+      if (!cur_ok) {   /* a one-line error naming the file */
+        CHECK(strstr(err, db) != NULL);
+        CHECK(strchr(err, '\n') == NULL);
+      }
+    }
+    if (jget(line, "open_error")) { CHECK(!cur_ok); n_open_err++; continue; }
+    if (jget(line, "metadata")) { CHECK(cur_ok); continue; }
+    if (!jstr(jget(line, "ip"), ipt, sizeof ipt) || !parse_ip(ipt, &l3, ip)) continue;
+    if (!cur_ok) { fprintf(stderr, "  %s: did not open\n", db); CHECK(0); continue; }
+    tells_geo_lookup(g, l3, ip, 1, &gi);
+    n_lookups++;
+    if (jget(line, "error")) {
+      if (!gi.error) fprintf(stderr, "  %s %s: expected an error\n", db, ipt);
+      CHECK(gi.error != NULL);
+      n_err++;
+      continue;
+    }
+    if (gi.error) fprintf(stderr, "  %s %s: unexpected error %s\n", db, ipt, gi.error);
+    CHECK(gi.error == NULL);
+    v = jget(line, "prefix_len");
+    if (v && atoi(v) != gi.prefix_len) {
+      fprintf(stderr, "  %s %s: prefix %d, expected %d\n", db, ipt, gi.prefix_len, atoi(v));
+      CHECK(0);
+    }
+    rec = jget(line, "record");
+    want_cc[0] = 0;
+    if (!jstr(jget(jget(rec, "country"), "iso_code"), want_cc, sizeof want_cc))
+      jstr(jget(jget(rec, "registered_country"), "iso_code"), want_cc, sizeof want_cc);
+    if (strlen(want_cc) != 2) want_cc[0] = 0;
+    if (strcmp(want_cc, gi.country) != 0) {
+      fprintf(stderr, "  %s %s: country '%s', expected '%s'\n", db, ipt, gi.country, want_cc);
+      CHECK(0);
+    }
+    v = jget(rec, "autonomous_system_number");
+    if (!v) v = jget(jget(rec, "traits"), "autonomous_system_number");
+    if ((v ? strtoul(v, NULL, 10) : 0) != gi.asn) {
+      fprintf(stderr, "  %s %s: asn %u, expected %s\n", db, ipt, gi.asn, v ? v : "none");
+      CHECK(0);
+    }
+    if (v) {
+      char want_org[64] = "";
+      const char *o = jget(rec, "autonomous_system_organization");
+      if (!o) o = jget(jget(rec, "traits"), "autonomous_system_organization");
+      jstr(o, want_org, sizeof want_org);
+      CHECK_EQ_STR(gi.as_org, want_org);
+      n_asn++;
+    }
+    n_found += jget(line, "found") && strncmp(jget(line, "found"), "true", 4) == 0;
+    n_cc += want_cc[0] != 0;
+  }
+  fclose(f);
+  tells_geo_close(g);
+  fprintf(stderr, "  %d lookups (%d found, %d with a country, %d with an ASN), %d errors, "
+          "%d open errors\n", n_lookups, n_found, n_cc, n_asn, n_err, n_open_err);
+  CHECK(n_lookups >= 700 && n_cc >= 100 && n_asn >= 10 && n_err >= 20 && n_open_err >= 10);
+}
+
+/* Every bad-data and intentionally broken database: an error or a lookup
+** answer, never a crash; lookups of many addresses with validation. */
+static void test_bad_databases(void) {
+  static const char *const dirs[] = {"bad-data/libmaxminddb", "bad-data/maxminddb-golang",
+                                     "bad-data/maxminddb-python", "test-data"};
+  static const char *const probes[] = {"1.1.1.1", "1.1.1.32", "::1:ffff:ffff", "2001:db8::1",
+                                       "81.2.69.160", "::", "255.255.255.255"};
+  size_t d;
+  int files = 0;
+  for (d = 0; d < sizeof dirs / sizeof *dirs; d++) {
+    char cmd[1200], name[1024];
+    FILE *ls;
+    snprintf(cmd, sizeof cmd, "ls %s/geo/mmdb-test/%s/*.mmdb 2>/dev/null", t_corpora(), dirs[d]);
+    if (!(ls = popen(cmd, "r"))) continue;
+    while (fgets(name, sizeof name, ls)) {
+      tells_geo *g = NULL;
+      char err[1200];
+      const char *p = name;
+      size_t k;
+      name[strcspn(name, "\n")] = 0;
+      files++;
+      if (tells_geo_open(&p, 1, 0, &g, err, sizeof err) != TELLS_OK) {
+        CHECK(strstr(err, name) != NULL);
+        continue;
+      }
+      for (k = 0; k < sizeof probes / sizeof *probes; k++) {
+        uint8_t l3, ip[16];
+        tells_geo_info gi;
+        if (parse_ip(probes[k], &l3, ip)) tells_geo_lookup(g, l3, ip, 1, &gi);
+      }
+      tells_geo_close(g);
+    }
+    pclose(ls);
+  }
+  if (!files) T_SKIP("no mmdb-test corpus");
+  CHECK(files >= 40);
+}
+
+static const char *scope_of(const char *s) {
+  uint8_t l3, ip[16];
+  if (!parse_ip(s, &l3, ip)) return "bad";
+  return tells_geo_scope(l3, ip);
+}
+
+static void test_scopes(void) {
+  CHECK_EQ_STR(scope_of("10.1.2.3"), "private");
+  CHECK_EQ_STR(scope_of("172.16.0.1"), "private");
+  CHECK_EQ_STR(scope_of("172.31.255.255"), "private");
+  CHECK(scope_of("172.32.0.1") == NULL);
+  CHECK_EQ_STR(scope_of("192.168.44.1"), "private");
+  CHECK_EQ_STR(scope_of("127.0.0.1"), "loopback");
+  CHECK_EQ_STR(scope_of("169.254.1.1"), "link-local");
+  CHECK_EQ_STR(scope_of("100.64.0.1"), "cgnat");
+  CHECK_EQ_STR(scope_of("100.127.255.254"), "cgnat");
+  CHECK(scope_of("100.128.0.1") == NULL);
+  CHECK_EQ_STR(scope_of("224.0.0.251"), "multicast");
+  CHECK_EQ_STR(scope_of("239.255.255.250"), "multicast");
+  CHECK_EQ_STR(scope_of("192.0.2.7"), "documentation");
+  CHECK_EQ_STR(scope_of("198.51.100.7"), "documentation");
+  CHECK_EQ_STR(scope_of("203.0.113.7"), "documentation");
+  CHECK_EQ_STR(scope_of("198.18.0.1"), "benchmark");
+  CHECK_EQ_STR(scope_of("255.255.255.255"), "broadcast");
+  CHECK_EQ_STR(scope_of("0.0.0.0"), "unspecified");
+  CHECK_EQ_STR(scope_of("240.0.0.1"), "reserved");
+  CHECK(scope_of("8.8.8.8") == NULL);
+  CHECK(scope_of("81.2.69.160") == NULL);
+  CHECK_EQ_STR(scope_of("::1"), "loopback");
+  CHECK_EQ_STR(scope_of("::"), "unspecified");
+  CHECK_EQ_STR(scope_of("fd00::1"), "private");
+  CHECK_EQ_STR(scope_of("fe80::1"), "link-local");
+  CHECK_EQ_STR(scope_of("ff02::1"), "multicast");
+  CHECK_EQ_STR(scope_of("2001:db8::1"), "documentation");
+  CHECK_EQ_STR(scope_of("::ffff:192.168.1.1"), "private");
+  CHECK(scope_of("::ffff:8.8.8.8") == NULL);
+  CHECK(scope_of("2a00:1450::1") == NULL);
+}
+
+static void tor_cc(const tells__geo_tor *t, const char *ip, char cc[3]) {
+  uint8_t l3, a[16];
+  cc[0] = 0;
+  if (parse_ip(ip, &l3, a)) tells__geo_tor_find(t, l3, a, cc);
+}
+
+static void test_tor_format(void) {
+  static const char txt[] =
+    "# comment\n\n"
+    "16777472,16778239,CN\r\n"      /* unsorted on purpose */
+    "16777216,16777471,AU\n"
+    "16809984,16842751,TH\n"
+    "15726992,15726999,??\n"
+    "2001:2::,2001:2:0:ffff:ffff:ffff:ffff:ffff,JP\n"
+    "2a00:1450::,2a00:1450:ffff:ffff:ffff:ffff:ffff:ffff,IE";  /* no final newline */
+  tells__geo_tor *t = NULL;
+  char err[200] = "", cc[3];
+  CHECK_EQ_INT(tells__geo_tor_parse((const uint8_t *)txt, sizeof txt - 1, &t, err, sizeof err),
+               TELLS_OK);
+  if (!t) return;
+  CHECK_EQ_INT(tells__geo_tor_ranges(t, 0), 3);
+  CHECK_EQ_INT(tells__geo_tor_ranges(t, 1), 2);
+  tor_cc(t, "1.0.0.0", cc); CHECK_EQ_STR(cc, "AU");
+  tor_cc(t, "1.0.0.255", cc); CHECK_EQ_STR(cc, "AU");
+  tor_cc(t, "1.0.1.0", cc); CHECK_EQ_STR(cc, "CN");
+  tor_cc(t, "1.0.3.255", cc); CHECK_EQ_STR(cc, "CN");
+  tor_cc(t, "1.0.4.0", cc); CHECK_EQ_STR(cc, "");
+  tor_cc(t, "1.0.128.0", cc); CHECK_EQ_STR(cc, "TH");
+  tor_cc(t, "1.1.0.0", cc); CHECK_EQ_STR(cc, "");
+  tor_cc(t, "0.239.250.144", cc); CHECK_EQ_STR(cc, "");   /* "??" range */
+  tor_cc(t, "0.0.0.1", cc); CHECK_EQ_STR(cc, "");
+  tor_cc(t, "255.0.0.1", cc); CHECK_EQ_STR(cc, "");
+  tor_cc(t, "2001:2::5", cc); CHECK_EQ_STR(cc, "JP");
+  tor_cc(t, "2a00:1450:4001::1", cc); CHECK_EQ_STR(cc, "IE");
+  tor_cc(t, "2a00:1451::", cc); CHECK_EQ_STR(cc, "");
+  tells__geo_tor_free(t);
+  /* malformed lines name their line number */
+  {
+    static const char *const bad[] = {"1,2,AU\n3,x,CN\n", "5,4,AU\n", "1,2,A\n", "1,2\n",
+                                      "1,99999999999,AU\n", "fe80::,zz::,US\n", "1,2,au\n",
+                                      "# only comments\n", ""};
+    size_t i;
+    for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+      t = NULL; err[0] = 0;
+      CHECK(tells__geo_tor_parse((const uint8_t *)bad[i], strlen(bad[i]), &t, err, sizeof err) ==
+            TELLS_ECORRUPT);
+      CHECK(t == NULL && err[0]);
+    }
+    t = NULL;
+    tells__geo_tor_parse((const uint8_t *)bad[0], strlen(bad[0]), &t, err, sizeof err);
+    CHECK(strstr(err, "line 2") != NULL);
+  }
+}
+
+/* The tor-geoipdb files Debian ships, when installed, through tells_geo_open. */
+static void test_tor_debian(void) {
+  static const char *const p[] = {"/usr/share/tor/geoip", "/usr/share/tor/geoip6"};
+  tells_geo *g = NULL;
+  tells_geo_info gi;
+  uint8_t l3, ip[16];
+  char err[600];
+  FILE *f = fopen(p[0], "r");
+  if (!f) T_SKIP("tor-geoipdb not installed");
+  fclose(f);
+  CHECK_EQ_INT(tells_geo_open(p, 2, 0, &g, err, sizeof err), TELLS_OK);
+  if (!g) return;
+  CHECK_EQ_INT(tells_geo_count(g), 2);
+  parse_ip("1.0.0.1", &l3, ip);            /* 16777216.. APNIC/AU since 2011 */
+  CHECK(tells_geo_lookup(g, l3, ip, 0, &gi) == 1 && strlen(gi.country) == 2);
+  CHECK_EQ_STR(gi.scope, "public");
+  parse_ip("10.0.0.1", &l3, ip);
+  CHECK(tells_geo_lookup(g, l3, ip, 0, &gi) == 0);
+  CHECK_EQ_STR(gi.scope, "private");
+  parse_ip("2001:200::1", &l3, ip);         /* WIDE project, JP */
+  tells_geo_lookup(g, l3, ip, 0, &gi);
+  CHECK_EQ_STR(gi.country, "JP");
+  tells_geo_close(g);
+}
+
+static void test_open_errors(void) {
+  const char *p = "/nonexistent/GeoLite2-Country.mmdb";
+  tells_geo *g = NULL;
+  tells_geo_info gi;
+  uint8_t ip[16] = {8, 8, 8, 8};
+  char err[600];
+  CHECK(tells_geo_open(&p, 1, 0, &g, err, sizeof err) == TELLS_ENOENT);
+  CHECK(g == NULL && strstr(err, p) != NULL);
+  p = TELLS_SOURCE_DIR "/CMakeLists.txt";      /* neither format */
+  CHECK(tells_geo_open(&p, 1, 0, &g, err, sizeof err) == TELLS_ECORRUPT);
+  CHECK(strstr(err, "CMakeLists.txt") != NULL && strstr(err, "line ") != NULL);
+  /* no database: scope only */
+  CHECK_EQ_INT(tells_geo_lookup(NULL, TELLS_L3_IPV4, ip, 0, &gi), 0);
+  CHECK_EQ_STR(gi.scope, "public");
+  CHECK_EQ_STR(gi.country, "");
+}
+
+int main(void) {
+  T_RUN(test_expected_lookups);
+  T_RUN(test_bad_databases);
+  T_RUN(test_scopes);
+  T_RUN(test_tor_format);
+  T_RUN(test_tor_debian);
+  T_RUN(test_open_errors);
+  T_END();
+}
