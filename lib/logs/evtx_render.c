@@ -367,7 +367,24 @@ static uint32_t kid(tells_evtx *x, uint32_t el, int name) {
 
 static uint64_t num_of(tells_evtx *x, uint32_t p) {
   tells_buf *b = &x->sb;
+  uint32_t k;
   if (!p) return 0;
+  /* one unsigned or hex integer value: its number, as strtoull would read
+  ** its text (the usual case: EventID, Level, Task, ... substitutions) */
+  k = ND(p)->kids;
+  if (k && !ND(k)->next && ND(k)->kind == N_VAL) {
+    const uint8_t *v = ND(k)->u.p;
+    uint32_t n = ND(k)->n;
+    switch (ND(k)->type) {
+    case EV_U8: if (n >= 1) return v[0]; break;
+    case EV_U16: if (n >= 2) return tells_ld16le(v); break;
+    case EV_U32: case EV_HEX32: if (n >= 4) return tells_ld32le(v); break;
+    case EV_U64: case EV_HEX64:
+      if (n >= 8) return tells_ld32le(v) | (uint64_t)tells_ld32le(v + 4) << 32;
+      break;
+    default: break;
+    }
+  }
   tells_buf_reset(b);
   text_of(x, p, b);
   return strtoull(tells_buf_str(b), NULL, 0);

@@ -24,9 +24,18 @@ void tells__evtx_utf16(tells_buf *b, const uint8_t *p, size_t nchars) {
   char tmp[256];
   size_t t = 0;
   while (i < nchars) {
-    uint32_t c = tells_ld16le(p + 2 * i);
-    i++;
+    uint32_t c;
     if (t > sizeof tmp - 4) { tells_buf_add(b, tmp, t); t = 0; }
+    if (nchars - i >= 4) {             /* four ASCII characters at once */
+      const uint8_t *q = p + 2 * i;
+      if (!(q[1] | q[3] | q[5] | q[7]) && !((q[0] | q[2] | q[4] | q[6]) & 0x80)) {
+        tmp[t] = (char)q[0]; tmp[t + 1] = (char)q[2]; tmp[t + 2] = (char)q[4]; tmp[t + 3] = (char)q[6];
+        t += 4; i += 4;
+        continue;
+      }
+    }
+    c = tells_ld16le(p + 2 * i);
+    i++;
     if (c < 0x80) { tmp[t++] = (char)c; continue; }
     if (c >= 0xd800 && c <= 0xdbff && i < nchars) {
       uint32_t d = tells_ld16le(p + 2 * i);
@@ -268,9 +277,16 @@ void tells__evtx_val_text(tells_buf *b, uint16_t type, const uint8_t *p, uint32_
   case EV_NULL: case EV_HANDLE: case EV_EVTXML: case EV_BINXML: return;
   case EV_STR: tells__evtx_utf16(b, p, u16_len(p, n)); return;
   case EV_ANSI: ansi(b, p, n); return;
-  case EV_BIN:
-    for (i = 0; i < n; i++) tells_buf_addf(b, "%02X", p[i]);
+  case EV_BIN: {                  /* upper-case hex, without printf */
+    static const char hx[] = "0123456789ABCDEF";
+    uint32_t t0 = 0;
+    for (i = 0; i < n; i++) {
+      tmp[t0++] = hx[p[i] >> 4]; tmp[t0++] = hx[p[i] & 15];
+      if (t0 == sizeof tmp) { tells_buf_add(b, tmp, t0); t0 = 0; }
+    }
+    if (t0) tells_buf_add(b, tmp, t0);
     return;
+  }
   case EV_SID: fmt_sid(b, p, n); return;
   case EV_SIZET:
     if (n != 4 && n != 8) return;

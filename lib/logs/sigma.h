@@ -149,6 +149,7 @@ typedef struct tells_sigma_stats {
   uint64_t bytes_scanned;    /* field bytes run through the automaton */
   uint64_t unfiltered;       /* candidates without a literal prefilter */
   uint64_t ac_bytes;         /* size of the automaton's transition table */
+  uint64_t bytes_scanned_kw; /* other field bytes scanned for keyword literals */
 } tells_sigma_stats;
 void tells_sigma_get_stats(const tells_sigma_ruleset *set,
                            tells_sigma_stats *st /* OUT */);

@@ -28,8 +28,9 @@ struct sg_ac {
   int sep;                  /* a byte of class 0, or -1 */
   uint8_t cls[256];         /* byte -> class of its ASCII lowercase */
   uint8_t lower[256];       /* byte -> ASCII lowercase */
-  uint16_t *next16;         /* [state * n_classes + class], or: */
-  uint32_t *next32;
+  uint16_t *next16;         /* [state * n_classes + class] = state, or: */
+  uint32_t *next32;         /* [row + class] = row (row = state * n_classes) */
+  uint32_t row_shift, row_inv; /* state = (row >> row_shift) * row_inv (mod 2^32) */
   void *table;              /* the allocation holding next16/next32 */
   uint32_t *toff;           /* [state .. state+1): literal ids ending here */
   uint32_t *tids;
@@ -64,7 +65,7 @@ static void *table_alloc(sg_ac *ac, size_t bytes) {
 }
 
 sg_ac *tells__sigma_ac_build(const char *const *lits, const size_t *lens,
-                             size_t n) {
+                             size_t n, const uint32_t *ids) {
   sg_ac *ac = tells_calloc(1, sizeof *ac);
   size_t k, total = 1, qh = 0, qt = 0;
   uint32_t *first = NULL, *sib = NULL, *fail = NULL, *queue = NULL, *id = NULL;
@@ -162,6 +163,15 @@ sg_ac *tells__sigma_ac_build(const char *const *lits, const size_t *lens,
     if (t && nodes <= 65536) ac->next16 = t;
     else if (t) ac->next32 = t;
   }
+  {
+    /* rows are multiples of nc = odd * 2^shift: a row divided by nc is
+    ** the row shifted right, times the inverse of the odd part mod 2^32 */
+    uint32_t odd = nc, inv = 1;
+    ac->row_shift = 0;
+    while (!(odd & 1)) { odd >>= 1; ac->row_shift++; }
+    for (i = 0; i < 5; i++) inv *= 2 - odd * inv;      /* Newton: 5 steps give 32 bits */
+    ac->row_inv = inv;
+  }
   ac->toff = tells_calloc((size_t)nodes + 1, sizeof *ac->toff);
   ac->tids = tells_malloc((n ? n : 1) * sizeof *ac->tids);
   ac->dict = tells_calloc(nodes, sizeof *ac->dict);
@@ -176,7 +186,7 @@ sg_ac *tells__sigma_ac_build(const char *const *lits, const size_t *lens,
     } else {
       if (s) memcpy(ac->next32 + row, ac->next32 + frow, nc * sizeof *ac->next32);
       else for (c = 0; c < nc; c++) ac->next32[c] = 0;
-      for (t = first[s]; t != AC_NONE; t = sib[t]) ac->next32[row + label[t]] = id[t];
+      for (t = first[s]; t != AC_NONE; t = sib[t]) ac->next32[row + label[t]] = id[t] * nc;
     }
     ac->dict[id[s]] = dict[s] ? id[dict[s]] : 0;
   }
@@ -189,7 +199,7 @@ sg_ac *tells__sigma_ac_build(const char *const *lits, const size_t *lens,
   for (st = 0; st < nodes; st++) ac->toff[st + 1] += ac->toff[st];
   for (st = 0; st < nodes; st++) {
     uint32_t x, o = ac->toff[id[st]];
-    for (x = thead[st]; x != AC_NONE; x = tnext[x]) ac->tids[o++] = x;
+    for (x = thead[st]; x != AC_NONE; x = tnext[x]) ac->tids[o++] = ids ? ids[x] : x;
   }
   tells_free(first); tells_free(sib); tells_free(label); tells_free(fail);
   tells_free(queue); tells_free(thead); tells_free(tnext); tells_free(dict);
@@ -236,54 +246,78 @@ static void report(const sg_ac *ac, uint32_t s, uint64_t *hits, uint32_t *list,
 
 int tells__sigma_ac_sep(const sg_ac *ac) { return ac->sep; }
 
-#define AC_LANES 8
+/* The scan keeps, per lane, the state number (16-bit tables) or the row
+** offset (32-bit tables: no multiply in the chain of dependent loads). */
+#define AC_NEXT16(st, c) next16[(st) * nc + (c)]
+#define AC_OUT16(st) ((st) >= fo)
+#define AC_ID16(st) (st)
+#define AC_NEXT32(st, c) next32[(st) + (c)]
+#define AC_OUT32(st) ((st) >= fo)
+#define AC_ID32(st) (((st) >> ac->row_shift) * ac->row_inv)
 
 /* One lane alone, from state s over p[i..e). */
-#define AC_RUN(next)                                                     \
+#define AC_RUN(W)                                                        \
   for (; i < e; i++) {                                                   \
-    s = next[s * nc + cls[p[i]]];                                        \
-    if (s >= fo) report(ac, s, hits, list, n_list);                      \
+    s = AC_NEXT##W(s, cls[p[i]]);                                        \
+    if (AC_OUT##W(s)) report(ac, AC_ID##W(s), hits, list, n_list);       \
   }
+
+/* L lanes in step over their common length, then each lane to its end.
+** Lane k reports the literals ending in [k*step, (k+1)*step): it starts
+** max_len - 1 bytes earlier, where no such literal can have begun. */
+#define AC_LANES(W, L)                                                   \
+  do {                                                                   \
+    uint32_t st[L];                                                      \
+    size_t at[L], end[L], step = n / (L), k, common;                     \
+    for (k = 0; k < (L); k++) {                                          \
+      st[k] = 0;                                                         \
+      at[k] = k ? k * step - back : 0;                                   \
+      end[k] = k + 1 < (L) ? (k + 1) * step : n;                         \
+    }                                                                    \
+    common = end[0] - at[0];                                             \
+    for (k = 1; k < (L); k++) if (end[k] - at[k] < common) common = end[k] - at[k]; \
+    for (i = 0; i < common; i++) {                                       \
+      for (k = 0; k < (L); k++) st[k] = AC_NEXT##W(st[k], cls[p[at[k] + i]]); \
+      for (k = 0; k < (L); k++)                                          \
+        if (AC_OUT##W(st[k])) report(ac, AC_ID##W(st[k]), hits, list, n_list); \
+    }                                                                    \
+    for (k = 0; k < (L); k++) {                                          \
+      s = st[k]; i = at[k] + common; e = end[k];                         \
+      AC_RUN(W)                                                          \
+    }                                                                    \
+  } while (0)
+
+/* Lanes for an input of n bytes: as many (1, 2, 4 or 8) as leave each
+** at least 16 bytes and more than the overlap of max_len - 1. */
+static unsigned lanes_for(size_t n, size_t back) {
+  unsigned l = 8;
+  while (l > 1 && (n < (size_t)16 * l || back >= n / l)) l /= 2;
+  return l;
+}
 
 void tells__sigma_ac_scan(const sg_ac *ac, const uint8_t *p, size_t n,
                           uint64_t *hits, uint32_t *list, uint32_t *n_list) {
-  uint32_t nc = ac->n_classes, fo = ac->first_out, st[AC_LANES] = {0}, s;
-  size_t at[AC_LANES], end[AC_LANES], step, i, e, k, common, back = ac->max_len ? ac->max_len - 1 : 0;
+  uint32_t nc = ac->n_classes, s = 0;
+  size_t i = 0, e = n, back = ac->max_len ? ac->max_len - 1 : 0;
   const uint8_t *cls = ac->cls;
-  if (n < 16 * AC_LANES || back >= n / AC_LANES) {   /* short: one lane */
-    s = 0; i = 0; e = n;
-    if (ac->next16) { const uint16_t *next = ac->next16; AC_RUN(next) }
-    else { const uint32_t *next = ac->next32; AC_RUN(next) }
-    return;
-  }
-  /* lane k reports the literals ending in [k*step, (k+1)*step): it starts
-  ** max_len - 1 bytes earlier, where no such literal can have begun */
-  step = n / AC_LANES;
-  for (k = 0; k < AC_LANES; k++) {
-    at[k] = k ? k * step - back : 0;
-    end[k] = k + 1 < AC_LANES ? (k + 1) * step : n;
-  }
-  e = end[0] - at[0];                        /* the shortest lane */
-  for (k = 1; k < AC_LANES; k++) if (end[k] - at[k] < e) e = end[k] - at[k];
+  unsigned lanes = lanes_for(n, back);
   if (ac->next16) {
-    const uint16_t *next = ac->next16;
-    for (i = 0; i < e; i++) {
-      for (k = 0; k < AC_LANES; k++) st[k] = next[st[k] * nc + cls[p[at[k] + i]]];
-      for (k = 0; k < AC_LANES; k++) if (st[k] >= fo) report(ac, st[k], hits, list, n_list);
-    }
-    for (k = 0, common = e; k < AC_LANES; k++) {
-      s = st[k]; i = at[k] + common; e = end[k];
-      AC_RUN(next)
+    const uint16_t *next16 = ac->next16;
+    uint32_t fo = ac->first_out;
+    switch (lanes) {
+    case 8: AC_LANES(16, 8); break;
+    case 4: AC_LANES(16, 4); break;
+    case 2: AC_LANES(16, 2); break;
+    default: AC_RUN(16)
     }
   } else {
-    const uint32_t *next = ac->next32;
-    for (i = 0; i < e; i++) {
-      for (k = 0; k < AC_LANES; k++) st[k] = next[st[k] * nc + cls[p[at[k] + i]]];
-      for (k = 0; k < AC_LANES; k++) if (st[k] >= fo) report(ac, st[k], hits, list, n_list);
-    }
-    for (k = 0, common = e; k < AC_LANES; k++) {
-      s = st[k]; i = at[k] + common; e = end[k];
-      AC_RUN(next)
+    const uint32_t *next32 = ac->next32;
+    uint32_t fo = ac->first_out * nc;
+    switch (lanes) {
+    case 8: AC_LANES(32, 8); break;
+    case 4: AC_LANES(32, 4); break;
+    case 2: AC_LANES(32, 2); break;
+    default: AC_RUN(32)
     }
   }
 }

@@ -23,10 +23,12 @@
 typedef struct sg_ac sg_ac;
 
 /* Builds the automaton for n distinct literals (already lowercase, each of
-** length >= 1).  Literal i is reported as id i.  Returns NULL when out of
-** memory. */
+** length >= 1).  Literal i is reported as id ids[i] (as i when ids is
+** NULL): a second automaton over a subset of the literals reports them
+** under the ids of the first, into the same bitset.  Returns NULL when out
+** of memory. */
 sg_ac *tells__sigma_ac_build(const char *const *lits, const size_t *lens,
-                             size_t n);
+                             size_t n, const uint32_t *ids);
 void tells__sigma_ac_free(sg_ac *ac);
 size_t tells__sigma_ac_states(const sg_ac *ac);
 size_t tells__sigma_ac_bytes(const sg_ac *ac);   /* transition table size */

@@ -13,6 +13,7 @@
 #include "arena.h"
 #include "sigma.h"
 #include "sigma_ac.h"
+#include "sigma_bg.h"
 
 #define SG_MAX_FILE       (4u << 20)  /* largest rule file read */
 #define SG_MAX_DEPTH      32          /* YAML nesting walked */
@@ -41,8 +42,13 @@ enum {
 enum { SG_OP_GT, SG_OP_GTE, SG_OP_LT, SG_OP_LTE };
 enum { SG_REF_EQ, SG_REF_PREFIX, SG_REF_SUFFIX, SG_REF_CONTAINS };
 
+#define SG_RE_LINES 1   /* the regex's glob applies to each line */
+#define SG_RE_EXACT 2   /* ... and decides alone on an ASCII value */
+
 typedef struct sg_pat {
-  uint8_t kind, cased, neg, op;  /* neg: `neq` inverts the comparison */
+  uint8_t kind, cased, neg, op;  /* neg: `neq` inverts the comparison; op:
+                                    gt..lte, or SG_RE_* for a regex with a
+                                    glob (s) */
   uint8_t refkind;               /* SG_REF_* for fieldref */
   uint8_t family, prefix;        /* cidr: 4 or 6, prefix bits */
   uint8_t addr[16];              /* cidr network */
@@ -195,6 +201,9 @@ struct tells_sigma_ruleset {
   sg_bucket *buckets; size_t n_buckets, cap_buckets;
   uint32_t *bhash; size_t bhash_cap;
   sg_ac *ac;
+  sg_ac *kac;                           /* keyword literals only, for the */
+  sg_bg *kbg;                           /* fields no field pattern reads:
+                                           kbg when it can hold them */
   uint64_t *lit_hits; size_t n_lits;    /* bitset of literals seen */
   uint32_t *hit_list, n_hit;            /* the literals seen, in order */
   /* inverted index: literal -> (bucket << 32 | rule) of the rules whose

@@ -427,6 +427,69 @@ static int64_t lt_id(ltab *t, const char *p, size_t n) {
   return (int64_t)t->n++;
 }
 
+/* Id of literal p[0..n) if it is in the table, else -1. */
+static int64_t lt_find(const ltab *t, const char *p, size_t n) {
+  size_t j;
+  if (!t->hcap) return -1;
+  j = hbytes(p, n) & (t->hcap - 1);
+  while (t->h[j]) {
+    size_t i = t->h[j] - 1;
+    if (t->len[i] == n && memcmp(t->p[i], p, n) == 0) return (int64_t)i;
+    j = (j + 1) & (t->hcap - 1);
+  }
+  return -1;
+}
+
+/* Marks the literal ids of the patterns of a detection's keyword items:
+** keywords search every field, so these literals must be looked for in
+** the fields that no field pattern reads too. */
+static void det_kw_lits(const ltab *lt, const sg_det *d, uint8_t *mark) {
+  uint32_t i, a, k, q;
+  for (i = 0; i < d->n_sels; i++)
+    for (a = 0; a < d->sels[i].n_alts; a++)
+      for (k = 0; k < d->sels[i].alts[a].n_items; k++) {
+        const sg_item *it = &d->sels[i].alts[a].items[k];
+        if (it->field != SG_FIELD_KEYWORD) continue;
+        for (q = 0; q < it->n_pats; q++) {
+          int64_t id = it->pats[q].lit ? lt_find(lt, it->pats[q].lit, it->pats[q].lit_n) : -1;
+          if (id >= 0) mark[id] = 1;
+        }
+      }
+}
+
+/* The scanner of the keyword literals, for the fields that only keyword
+** items read: s->kbg (two-byte anchors) when it can hold them, else the
+** automaton s->kac; neither when no keyword literal has an id.  Returns -1
+** when out of memory. */
+static int build_kac(tells_sigma_ruleset *s, const ltab *lt) {
+  uint8_t *mark = tells_calloc(lt->n ? lt->n : 1, 1);
+  const char **p = NULL;
+  size_t *len = NULL, i, n = 0;
+  uint32_t *ids = NULL, q;
+  int rc = -1;
+  if (!mark) return -1;
+  for (i = 0; i < s->n_rules; i++) {
+    const sg_rule *r = &s->rules[i];
+    if (r->info.kind == TELLS_SIGMA_RULE) det_kw_lits(lt, &r->det, mark);
+    if (r->info.kind == TELLS_SIGMA_FILTER) det_kw_lits(lt, &r->filter->det, mark);
+    for (q = 0; q < r->n_filters; q++) det_kw_lits(lt, r->filters[q], mark);
+  }
+  for (i = 0; i < lt->n; i++) n += mark[i];
+  if (n == 0) { tells_free(mark); return 0; }
+  p = tells_malloc(n * sizeof *p);
+  len = tells_malloc(n * sizeof *len);
+  ids = tells_malloc(n * sizeof *ids);
+  if (p && len && ids) {
+    for (i = 0, n = 0; i < lt->n; i++)
+      if (mark[i]) { p[n] = lt->p[i]; len[n] = lt->len[i]; ids[n++] = (uint32_t)i; }
+    s->kbg = tells__sigma_bg_build(p, len, n, ids);
+    if (!s->kbg) s->kac = tells__sigma_ac_build(p, len, n, ids);
+    if (s->kbg || s->kac) rc = 0;
+  }
+  tells_free(mark); tells_free(p); tells_free(len); tells_free(ids);
+  return rc;
+}
+
 /* Gives every pattern with a literal its automaton id. */
 static int det_lit_ids(ltab *lt, sg_det *d) {
   uint32_t i, a, k, q;
@@ -693,8 +756,8 @@ tells_err tells_sigma_compile(tells_sigma_ruleset *s, tells_sigma_report_fn rep,
   /* the automaton */
   s->n_lits = lt.n;
   if (lt.n) {
-    s->ac = tells__sigma_ac_build(lt.p, lt.len, lt.n);
-    if (!s->ac) goto nomem;
+    s->ac = tells__sigma_ac_build(lt.p, lt.len, lt.n, NULL);
+    if (!s->ac || build_kac(s, &lt)) goto nomem;
   }
   if (build_index(s)) goto nomem;
   s->rstamp = tells_calloc(s->n_rules ? s->n_rules : 1, sizeof *s->rstamp);
@@ -786,6 +849,27 @@ static int glob_match(const char *g, size_t gn, const char *v, size_t vn) {
   return gi == gn;
 }
 
+static int is_ascii(const char *v, size_t n) {
+  size_t i = 0;
+  uint64_t acc = 0, w;
+  for (; i + 8 <= n; i += 8) { memcpy(&w, v + i, 8); acc |= w; }
+  for (; i < n; i++) acc |= (unsigned char)v[i];
+  return !(acc & 0x8080808080808080u);
+}
+
+/* The glob of a gapped-literal regex (sigma_value.c) on the value, or on
+** one of its lines when `.` stops at line ends (p->op). */
+static int re_glob(const sg_pat *p, const char *v, size_t n) {
+  const char *e = v + n, *nl;
+  if (!(p->op & SG_RE_LINES)) return glob_match(p->s, p->n, v, n);
+  for (;;) {
+    nl = memchr(v, '\n', (size_t)(e - v));
+    if (glob_match(p->s, p->n, v, (size_t)((nl ? nl : e) - v))) return 1;
+    if (!nl) return 0;
+    v = nl + 1;
+  }
+}
+
 static int num_of(const char *v, size_t n, double *out) {
   char buf[64], *end;
   size_t i = 0;
@@ -827,7 +911,9 @@ static int pat_match(tells_sigma_ruleset *s, const sg_pat *p, evf *f) {
       r = text_cmp(p->kind, p->s, p->n, v, f->n);
       break;
     }
-    case SG_P_RE:
+    case SG_P_RE:     /* a gapped-literal regex first needs its glob */
+      if (p->s && !re_glob(p, f->v, f->n)) { r = 0; break; }
+      if (p->s && (p->op & SG_RE_EXACT) && is_ascii(f->v, f->n)) { r = 1; break; }
       r = pcre2_match(p->re, (PCRE2_SPTR)f->v, f->n, 0, 0, s->md, NULL) >= 0;
       break;
     case SG_P_CIDR: {
@@ -1096,7 +1182,7 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
   }
   s->n_hit = 0;
   if (s->ac) {
-    size_t total = 0;
+    size_t total = 0, kw_at;
     int sep = tells__sigma_ac_sep(s->ac);
     for (i = 0; i < m->n; i++)
       if (all_fields || (m->f[i].fid != SG_ANY && s->fscan[m->f[i].fid] == s->gen))
@@ -1111,18 +1197,44 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
     }
     /* the values, lowercased, one after another with a byte that resets
     ** the automaton between them (without one, a literal spanning two
-    ** values only adds a candidate: the evaluation decides) */
+    ** values only adds a candidate: the evaluation decides).  First the
+    ** fields that the buckets' field patterns read, for every literal;
+    ** then, when a bucket has keyword rules (which search every field),
+    ** the other fields for the keyword literals only. */
     for (i = 0; i < m->n; i++) {
       evf *f = &m->f[i];
-      if (!all_fields && (f->fid == SG_ANY || s->fscan[f->fid] != s->gen)) continue;
+      if (f->fid == SG_ANY || s->fscan[f->fid] != s->gen) continue;
       lower_copy(s->lbuf + s->lbuf_n, f->v, f->n);
       f->loff = s->lbuf_n;
       s->lbuf_n += f->n;
       if (sep >= 0) s->lbuf[s->lbuf_n++] = (char)sep;
       s->stats.bytes_scanned += f->n;
     }
-    tells__sigma_ac_scan(s->ac, (const uint8_t *)s->lbuf, s->lbuf_n, s->lit_hits, s->hit_list,
+    kw_at = s->lbuf_n;
+    if (all_fields)
+      for (i = 0; i < m->n; i++) {
+        evf *f = &m->f[i];
+        if (f->fid != SG_ANY && s->fscan[f->fid] == s->gen) continue;
+        lower_copy(s->lbuf + s->lbuf_n, f->v, f->n);
+        f->loff = s->lbuf_n;
+        s->lbuf_n += f->n;
+        if (sep >= 0) s->lbuf[s->lbuf_n++] = (char)sep;
+      }
+    if (!s->kac && !s->kbg) {            /* no keyword literals: one scan */
+      s->stats.bytes_scanned += s->lbuf_n - kw_at;
+      kw_at = s->lbuf_n;
+    }
+    tells__sigma_ac_scan(s->ac, (const uint8_t *)s->lbuf, kw_at, s->lit_hits, s->hit_list,
                          &s->n_hit);
+    if ((s->kac || s->kbg) && s->lbuf_n > kw_at) {
+      if (s->kbg)
+        tells__sigma_bg_scan(s->kbg, (const uint8_t *)s->lbuf + kw_at, s->lbuf_n - kw_at,
+                             s->lit_hits, s->hit_list, &s->n_hit);
+      else
+        tells__sigma_ac_scan(s->kac, (const uint8_t *)s->lbuf + kw_at, s->lbuf_n - kw_at,
+                             s->lit_hits, s->hit_list, &s->n_hit);
+      s->stats.bytes_scanned_kw += s->lbuf_n - kw_at;
+    }
   }
   /* candidates: the rules indexed under the literals seen whose clauses all
   ** hold, and the rules without prefilter; each keyed by its first bucket */

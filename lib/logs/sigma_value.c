@@ -426,6 +426,55 @@ int tells__sigma_parse_ip(const char *v, size_t n, uint8_t *addr,
   return 0;
 }
 
+
+/* A regex that is a sequence of literal characters and `.*` gaps, like
+** `\+.*\+.*\+`, can only match a value holding those characters in that
+** order: that is the glob `*+*+*+*`, checked in linear time before the
+** regex (whose backtracking over such gaps can cost a power of the value
+** length), on each line of the value unless the regex has `s` (`.` does
+** not match a line feed).  On a value that is all ASCII (valid UTF-8, so
+** `.` matches every byte but the line end) the glob's answer is the
+** regex's, and the regex is not run.  Sets p->s/p->n to the glob; leaves
+** them unset for any other regex.  Case-sensitive regexes only.  Returns
+** -1 when out of memory. */
+static int re_gapped(tells_sigma_ruleset *s, const char *v, size_t n, sg_pat *p) {
+  char *g;
+  size_t i = 0, k = 0, lits = 0;
+  if (n == 0 || n > 4096) return 0;
+  g = tells_arena_alloc(&s->a, 2 * n + 3);
+  if (!g) return -1;
+  g[k++] = 1;
+  while (i < n) {
+    unsigned char c = (unsigned char)v[i];
+    if (c == '.' && i + 1 < n && v[i + 1] == '*') {
+      i += 2;
+      if (i < n && v[i] == '?') i++;          /* lazy: the same gap */
+      if (g[k - 1] != 1) g[k++] = 1;
+      continue;
+    }
+    if (c == '\\') {
+      unsigned char e;
+      if (i + 1 >= n) return 0;
+      e = (unsigned char)v[i + 1];
+      if (e >= 0x80 || (e >= '0' && e <= '9') || (e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') ||
+          e <= ' ')
+        return 0;                              /* \d, \w, \x.., ...: not a literal */
+      c = e;
+      i += 2;
+    } else {
+      if (strchr("^$.|?*+()[]{}", c)) return 0;
+      i++;
+    }
+    if (i < n && strchr("*+?{", v[i])) return 0;  /* a quantified character */
+    if (c <= 3) g[k++] = 3;                    /* glob escape for bytes 1..3 */
+    g[k++] = (char)c;
+    lits++;
+  }
+  if (g[k - 1] != 1) g[k++] = 1;
+  g[k] = 0;
+  if (lits) { p->s = g; p->n = k; }
+  return 0;
+}
 /* Expands %placeholders% into one or more raw strings. */
 static int expand(tells_sigma_ruleset *s, const char *v, size_t n,
                   char ***outs, size_t **lens, size_t *nout, int *unknown) {
@@ -534,6 +583,15 @@ int tells__sigma_value(tells_sigma_ruleset *s, const sg_mods *m,
     s->res[s->n_res++] = re;
     if (pat_push(pats, np, cap, &p)) goto many;
     p->kind = SG_P_RE; p->re = re; p->neg = m->neq;
+    if (!m->re_i && re_gapped(s, v, n, p)) goto nomem;
+    if (p->s) {
+      /* without `s`, `.` stops at line ends; where the line end is a line
+      ** feed alone, the glob of an ASCII value is the regex's answer */
+      uint32_t nl = 0;
+      (void)pcre2_config(PCRE2_CONFIG_NEWLINE, &nl);
+      p->op = (uint8_t)((m->re_s ? 0 : SG_RE_LINES) |
+                        (m->re_s || nl == PCRE2_NEWLINE_LF ? SG_RE_EXACT : 0));
+    }
     return 0;
   }
   if (m->cidr) {

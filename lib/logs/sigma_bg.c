@@ -1,0 +1,156 @@
+/*
+** sigma_bg.c -- a literal scanner for small literal sets (the keyword
+** literals of the Sigma prefilter): each literal is anchored on one of its
+** two-byte windows, chosen as the least frequent by a fixed estimate of
+** byte frequencies in Windows log text; the scan tests every two-byte
+** window of the input against an 8 KiB bitmap of the anchors (independent
+** loads from L1, no chain of dependent state reads as in an automaton) and
+** compares the literals of a set anchor in place.  Reports exact
+** occurrences in lowercased text.
+*/
+#include <string.h>
+#include "alloc.h"
+#include "sigma_bg.h"
+
+typedef struct bg_ent { uint32_t lit, off; } bg_ent;
+
+struct sg_bg {
+  uint64_t bits[65536 / 64];     /* anchor bigrams: p[i] | p[i+1] << 8 */
+  uint32_t *boff;                /* [bigram .. bigram+1): entries */
+  bg_ent *ents;
+  uint32_t *loff, *llen, *ids;   /* literal i: text at bytes + loff[i] */
+  char *bytes;
+  size_t n;
+};
+
+/* Rough frequency class of a lowercased byte in log text (0 rare .. 9
+** very common). */
+static unsigned byte_freq(uint8_t c) {
+  static const char common[] = "etaoinsr";
+  static const char medium[] = "hldcumfpgwyb";
+  if (c == ' ' || c == '\\' || c == '.') return 8;
+  if (c >= '0' && c <= '9') return 7;
+  if (c >= 'a' && c <= 'z') {
+    if (strchr(common, c)) return 9;
+    if (strchr(medium, c)) return 6;
+    return 3;                       /* v k x j q z */
+  }
+  if (c == '-' || c == '_' || c == '/' || c == ':' || c == '"' || c == ',' || c == '=') return 5;
+  return 1;
+}
+
+static void ascii_lower(char *d, const char *s, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++) d[i] = (char)((unsigned)(s[i] - 'A') < 26u ? s[i] + 32 : s[i]);
+}
+
+sg_bg *tells__sigma_bg_build(const char *const *lits, const size_t *lens, size_t n,
+                             const uint32_t *ids) {
+  sg_bg *g;
+  size_t i, total = 0;
+  uint32_t *anchor = NULL, *fill = NULL;
+  if (n == 0 || n > SG_BG_MAX_LITS) return NULL;
+  for (i = 0; i < n; i++) {
+    if (lens[i] < 2 || lens[i] > 0xFFFF) return NULL;
+    total += lens[i];
+  }
+  g = tells_calloc(1, sizeof *g);
+  if (!g) return NULL;
+  g->n = n;
+  g->boff = tells_calloc(65537, sizeof *g->boff);
+  g->ents = tells_malloc(n * sizeof *g->ents);
+  g->loff = tells_malloc(n * sizeof *g->loff);
+  g->llen = tells_malloc(n * sizeof *g->llen);
+  g->ids = tells_malloc(n * sizeof *g->ids);
+  g->bytes = tells_malloc(total);
+  anchor = tells_malloc(n * sizeof *anchor);
+  fill = tells_malloc(65536 * sizeof *fill);
+  if (!g->boff || !g->ents || !g->loff || !g->llen || !g->ids || !g->bytes || !anchor || !fill)
+    goto fail;
+  for (i = 0, total = 0; i < n; i++) {
+    const uint8_t *l;
+    size_t j, bestj = 0;
+    unsigned best = ~0u;
+    g->loff[i] = (uint32_t)total;
+    g->llen[i] = (uint32_t)lens[i];
+    g->ids[i] = ids ? ids[i] : (uint32_t)i;
+    ascii_lower(g->bytes + total, lits[i], lens[i]);
+    l = (const uint8_t *)g->bytes + total;
+    for (j = 0; j + 1 < lens[i]; j++) {
+      unsigned f = byte_freq(l[j]) * byte_freq(l[j + 1]) + (l[j] == l[j + 1] ? 0 : 1);
+      if (f < best) { best = f; bestj = j; }
+    }
+    anchor[i] = (uint32_t)bestj;
+    g->boff[(l[bestj] | (uint32_t)l[bestj + 1] << 8) + 1]++;
+    total += lens[i];
+  }
+  for (i = 0; i < 65536; i++) {
+    if (g->boff[i + 1]) g->bits[i >> 6] |= (uint64_t)1 << (i & 63);
+    g->boff[i + 1] += g->boff[i];
+    fill[i] = g->boff[i];
+  }
+  for (i = 0; i < n; i++) {
+    const uint8_t *l = (const uint8_t *)g->bytes + g->loff[i];
+    uint32_t b = l[anchor[i]] | (uint32_t)l[anchor[i] + 1] << 8;
+    g->ents[fill[b]].lit = (uint32_t)i;
+    g->ents[fill[b]++].off = anchor[i];
+  }
+  tells_free(anchor);
+  tells_free(fill);
+  return g;
+fail:
+  tells_free(anchor);
+  tells_free(fill);
+  tells__sigma_bg_free(g);
+  return NULL;
+}
+
+void tells__sigma_bg_free(sg_bg *g) {
+  if (!g) return;
+  tells_free(g->boff); tells_free(g->ents); tells_free(g->loff); tells_free(g->llen);
+  tells_free(g->ids); tells_free(g->bytes);
+  tells_free(g);
+}
+
+/* The literals anchored on the bigram at p[i], compared in place. */
+static void bg_verify(const sg_bg *g, const uint8_t *p, size_t n, size_t i, uint32_t b,
+                      uint64_t *hits, uint32_t *list, uint32_t *n_list) {
+  uint32_t e;
+  for (e = g->boff[b]; e < g->boff[b + 1]; e++) {
+    const bg_ent *x = &g->ents[e];
+    uint32_t len = g->llen[x->lit], id;
+    size_t at;
+    if (i < x->off) continue;
+    at = i - x->off;
+    if (len > n - at || memcmp(p + at, g->bytes + g->loff[x->lit], len) != 0) continue;
+    id = g->ids[x->lit];
+    if ((hits[id >> 6] >> (id & 63)) & 1) continue;
+    hits[id >> 6] |= (uint64_t)1 << (id & 63);
+    list[(*n_list)++] = id;
+  }
+}
+
+#define BG_TEST(k)                                                        \
+  do {                                                                    \
+    uint32_t b_ = p[i + (k)] | (uint32_t)p[i + (k) + 1] << 8;             \
+    if ((g->bits[b_ >> 6] >> (b_ & 63)) & 1)                              \
+      bg_verify(g, p, n, i + (k), b_, hits, list, n_list);                \
+  } while (0)
+
+void tells__sigma_bg_scan(const sg_bg *g, const uint8_t *p, size_t n, uint64_t *hits,
+                          uint32_t *list, uint32_t *n_list) {
+  size_t i = 0;
+  if (n < 2) return;
+  for (; i + 9 <= n; i += 8) {
+    uint64_t any = 0;
+    int k;
+    for (k = 0; k < 8; k++) {
+      uint32_t b = p[i + k] | (uint32_t)p[i + k + 1] << 8;
+      any |= g->bits[b >> 6] >> (b & 63);
+    }
+    if (!(any & 1)) continue;
+    BG_TEST(0); BG_TEST(1); BG_TEST(2); BG_TEST(3);
+    BG_TEST(4); BG_TEST(5); BG_TEST(6); BG_TEST(7);
+  }
+  for (; i + 1 < n; i++) BG_TEST(0);
+}
