@@ -531,7 +531,8 @@ void tells_codelib_digest(tells_ingest *ig) {
     /* computed with the chain-of-custody hashes: wait for the worker, or
     ** make sure every byte was fed, then finish a copy of the state */
     tells_tlsh_ctx c;
-    if (ig->tlsh_wait) tells_hasher_wait(ig->tlsh_wait);
+    if (ig->tlsh_wait && ig->tlsh_job) tells_hasher_join(ig->tlsh_wait, ig->tlsh_job);
+    else if (ig->tlsh_wait) tells_hasher_wait(ig->tlsh_wait);
     else tells_ingest_advance(ig, ig->len);
     c = ig->tlsh_from->tlsh_ctx;
     e = tells_tlsh_final(&c, &d);

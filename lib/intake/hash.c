@@ -85,33 +85,84 @@ tells_err tells_md5_hex(const void *p, size_t n, char out[33]) {
 #include <pthread.h>
 #include "alloc.h"
 
+/* A job is split into parts, one per algorithm, so that both threads can
+** work on one large file: the worker takes parts in queue order, largest
+** first, and a caller that joins a job still in the queue takes its
+** remaining parts instead of sleeping.  A job is done when no part is left
+** or running; whoever finishes its last part unlinks it. */
+#define PART_TLSH 3             /* bit index of TLSH among the parts */
+
 struct tells_hasher {
   pthread_t thread;
   pthread_mutex_t mu;
-  pthread_cond_t cv;
-  tells_hash *h;            /* current job, NULL when idle */
-  const void *p;
-  size_t n;
-  int busy, quit;
+  pthread_cond_t cv;        /* worker: a job arrived or quit */
+  pthread_cond_t done_cv;   /* callers: a job finished */
+  tells_hash_job *head, *tail;
+  tells_hash_job own;       /* the job of tells_hasher_submit */
+  int quit;
+  int idle;                 /* the worker sleeps on cv */
+  int waiters;              /* callers sleeping on done_cv */
 };
+
+/* Parts by cost, most expensive first: TLSH, MD5, SHA-1, SHA-256. */
+static const int part_order[4] = {PART_TLSH, 2, 1, 0};
+
+static void part_update(tells_hash *h, int part, const void *p, size_t n) {
+  if (!n) return;
+  if (part == PART_TLSH) tells_tlsh_update(&h->tlsh_ctx, p, n);
+  else EVP_DigestUpdate(h->ctx[part], p, n);
+}
+
+static unsigned parts_of(const tells_hash *h) {
+  unsigned m = 0;
+  int i;
+  for (i = 0; i < 3; i++) if (h->ctx[i]) m |= 1u << i;
+  if (h->which & TELLS_HASH_TLSH) m |= 1u << PART_TLSH;
+  return m;
+}
+
+/* Takes the next part of j (mu held); -1 when none is left. */
+static int take_part(tells_hash_job *j) {
+  int i;
+  for (i = 0; i < 4; i++)
+    if (j->todo & (1u << part_order[i])) {
+      j->todo &= ~(1u << part_order[i]);
+      j->running++;
+      return part_order[i];
+    }
+  return -1;
+}
+
+/* Runs one part with mu released, then retires it (mu held again). */
+static void run_part(tells_hasher *w, tells_hash_job *j, int part) {
+  pthread_mutex_unlock(&w->mu);
+  part_update(j->h, part, j->p, j->n);
+  pthread_mutex_lock(&w->mu);
+  if (--j->running || j->todo) return;
+  {                                      /* the job is done: unlink it */
+    tells_hash_job **pp = &w->head, *prev = NULL;
+    while (*pp && *pp != j) { prev = *pp; pp = &(*pp)->next; }
+    if (*pp) {
+      *pp = j->next;
+      if (w->tail == j) w->tail = prev;
+    }
+  }
+  j->state = 2;
+  if (w->waiters) pthread_cond_broadcast(&w->done_cv);   /* wake-ups cost syscalls */
+}
 
 static void *worker(void *arg) {
   tells_hasher *w = arg;
   pthread_mutex_lock(&w->mu);
   for (;;) {
-    while (!w->busy && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
-    if (w->busy) {
-      tells_hash *h = w->h;
-      const void *p = w->p;
-      size_t n = w->n;
-      pthread_mutex_unlock(&w->mu);
-      tells_hash_update(h, p, n);
-      pthread_mutex_lock(&w->mu);
-      w->busy = 0;
-      pthread_cond_broadcast(&w->cv);
-      continue;
-    }
+    tells_hash_job *j;
+    int part = -1;
+    for (j = w->head; j && (part = take_part(j)) < 0; j = j->next) {}
+    if (j) { run_part(w, j, part); continue; }
     if (w->quit) break;
+    w->idle = 1;
+    pthread_cond_wait(&w->cv, &w->mu);
+    w->idle = 0;
   }
   pthread_mutex_unlock(&w->mu);
   return NULL;
@@ -123,9 +174,11 @@ tells_err tells_hasher_start(tells_hasher **out) {
   if (!w) return TELLS_ENOMEM;
   pthread_mutex_init(&w->mu, NULL);
   pthread_cond_init(&w->cv, NULL);
+  pthread_cond_init(&w->done_cv, NULL);
   if (pthread_create(&w->thread, NULL, worker, w) != 0) {
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
+    pthread_cond_destroy(&w->done_cv);
     tells_free(w);
     return TELLS_ENOMEM;
   }
@@ -133,29 +186,65 @@ tells_err tells_hasher_start(tells_hasher **out) {
   return TELLS_OK;
 }
 
-void tells_hasher_submit(tells_hasher *w, tells_hash *h, const void *p, size_t n) {
+void tells_hasher_post(tells_hasher *w, tells_hash_job *j) {
+  unsigned parts = parts_of(j->h);
+  if (!w || !parts) {                    /* no worker (or nothing to do): now */
+    tells_hash_update(j->h, j->p, j->n);
+    j->state = 2;
+    return;
+  }
   pthread_mutex_lock(&w->mu);
-  while (w->busy) pthread_cond_wait(&w->cv, &w->mu);
-  w->h = h; w->p = p; w->n = n; w->busy = 1;
-  pthread_cond_broadcast(&w->cv);
+  j->next = NULL;
+  j->todo = parts;
+  j->running = 0;
+  j->state = 1;
+  if (w->tail) w->tail->next = j; else w->head = j;
+  w->tail = j;
+  if (w->idle && !j->lazy) pthread_cond_signal(&w->cv);
   pthread_mutex_unlock(&w->mu);
+}
+
+void tells_hasher_join(tells_hasher *w, tells_hash_job *j) {
+  if (!w) return;
+  pthread_mutex_lock(&w->mu);
+  while (j->state == 1) {
+    int part = take_part(j);
+    if (part >= 0) { run_part(w, j, part); continue; }   /* help, do not sleep */
+    w->waiters++;
+    pthread_cond_wait(&w->done_cv, &w->mu);
+    w->waiters--;
+  }
+  pthread_mutex_unlock(&w->mu);
+}
+
+void tells_hasher_submit(tells_hasher *w, tells_hash *h, const void *p, size_t n) {
+  tells_hasher_join(w, &w->own);
+  w->own.h = h; w->own.p = p; w->own.n = n;
+  tells_hasher_post(w, &w->own);
 }
 
 void tells_hasher_wait(tells_hasher *w) {
   pthread_mutex_lock(&w->mu);
-  while (w->busy) pthread_cond_wait(&w->cv, &w->mu);
+  if (w->head && w->idle) pthread_cond_signal(&w->cv);   /* lazy jobs too */
+  w->waiters++;
+  while (w->head) pthread_cond_wait(&w->done_cv, &w->mu);
+  w->waiters--;
   pthread_mutex_unlock(&w->mu);
 }
 
 void tells_hasher_stop(tells_hasher *w) {
   if (!w) return;
   pthread_mutex_lock(&w->mu);
-  while (w->busy) pthread_cond_wait(&w->cv, &w->mu);
+  if (w->head && w->idle) pthread_cond_signal(&w->cv);   /* lazy jobs too */
+  w->waiters++;
+  while (w->head) pthread_cond_wait(&w->done_cv, &w->mu);
+  w->waiters--;
   w->quit = 1;
   pthread_cond_broadcast(&w->cv);
   pthread_mutex_unlock(&w->mu);
   pthread_join(w->thread, NULL);
   pthread_mutex_destroy(&w->mu);
   pthread_cond_destroy(&w->cv);
+  pthread_cond_destroy(&w->done_cv);
   tells_free(w);
 }

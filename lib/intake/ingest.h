@@ -96,6 +96,8 @@ typedef struct tells_ingest {
   tells_hash *tlsh_from;     /* hash that computes the TLSH (TELLS_HASH_TLSH),
                                 or NULL: the code scanners compute it */
   tells_hasher *tlsh_wait;   /* worker feeding tlsh_from, or NULL (inline) */
+  tells_hash_job *tlsh_job;  /* the job of tlsh_wait feeding tlsh_from, or NULL:
+                                wait for the whole queue */
 } tells_ingest;
 
 typedef tells_err (*tells_scan_fn)(tells_ingest *ig);

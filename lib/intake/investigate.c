@@ -5,9 +5,9 @@
 ** For each file: map it read-only; if the case already holds this path with
 ** the same size and mtime, hash it and skip it when the SHA-256 matches (an
 ** idempotent re-run, or the resume of a killed one).  Otherwise identify it
-** by content, open the file's transaction, run its scanner (which hashes as
-** it reads), and commit -- or, if the file changed while it was read, roll
-** back and record the failure.  Content already ingested under another path
+** by content, open the file's transaction, run its scanner (while the
+** hashing worker hashes it, see `pend` below), and commit -- or, if the
+** file changed while it was read, roll back and record the failure.  Content already ingested under another path
 ** is recorded as a duplicate of it, without analysing it again.
 */
 #include <stdio.h>
@@ -62,32 +62,95 @@ static tells_err record_failure(inv *v, const tells_walk_file *wf, int64_t mtime
   return tells_case_file_failed(v->c, &f, reason);
 }
 
-/* Hash-only pass used to confirm that a known file is unchanged. */
-static int same_content(const tells_map *m, const char *sha_known) {
-  char sha[65];
-  if (tells_sha256_hex(m->p ? (const void *)m->p : "", m->len, sha)) return 0;
-  return strcmp(sha, sha_known) == 0;
+/* A file opened ahead of the one being analysed: mapped, identified and
+** queued on the hashing worker, so that the worker hashes it while the
+** scanner reads the files before it.  Nothing reaches the case before the
+** file's turn, so rows, messages and order are those of a one-by-one run. */
+#define AHEAD_FILES 64              /* files open ahead of the current one */
+#define AHEAD_MAPS  6               /* of which mapped, not copied (16 guard slots) */
+#define AHEAD_BYTES (48u << 20)     /* bytes open ahead of the current file */
+/* Smaller files are queued without waking the worker: waking it costs
+** more than hashing a few KiB (SHA-256 runs at about 1 GB/s, executables'
+** four hashes together at about 180 MB/s).  An awake worker hashes them
+** on its way; otherwise the main thread does, in their turn. */
+#define POST_MIN     (64u << 10)
+#define POST_MIN_EXE (8u << 10)
+
+typedef struct pend {
+  const tells_walk_file *wf;
+  tells_err open_err;         /* the map failed: recorded in the file's turn */
+  tells_err err;              /* lookup or memory failure: fatal for the file */
+  int mapped, hashing;
+  tells_map m;
+  tells_case_seen seen;       /* this path in the case (not a fresh case) */
+  int known;                  /* ... with the same size and mtime */
+  tells_kind kind;
+  const char *reason;
+  tells_hash h;
+  tells_hash_job job;
+} pend;
+
+static int exe_kind(tells_kind k) { return k == TELLS_KIND_PE || k == TELLS_KIND_ELF; }
+
+/* The hashes a file gets: SHA-256; SHA-1, MD5 and TLSH too for executables,
+** unless the file is only checked against the case (a re-run). */
+static int hashes_of(tells_kind k, int known) {
+  return TELLS_HASH_SHA256 |
+         (exe_kind(k) && !known ? TELLS_HASH_SHA1 | TELLS_HASH_MD5 | TELLS_HASH_TLSH : 0);
 }
 
-/* A file nothing will analyse (not evidence, no YARA rules): hash it and
-** record it in one statement -- the common case in a folder of evidence,
-** where most files are notes, configs and tool output. */
-static tells_err record_plain(inv *v, tells_map *m, const tells_case_file *f,
+static void pend_open(inv *v, pend *p, const tells_walk_file *wf) {
+  memset(p, 0, sizeof *p);
+  p->wf = wf;
+  if (wf->not_regular) return;
+  if ((p->open_err = tells_map_open(wf->path, &p->m))) return;
+  p->mapped = 1;
+  if (!v->fresh_case && (p->err = tells_case_find_path(v->c, wf->path, &p->seen))) return;
+  p->known = p->seen.id && p->seen.size == (int64_t)p->m.len && p->seen.mtime_ns == p->m.mtime_ns;
+  p->kind = tells_sniff(p->m.p, p->m.len, &p->reason);
+  if ((p->err = tells_hash_init(&p->h, hashes_of(p->kind, p->known)))) return;
+  p->hashing = 1;
+  tells_map_sequential(&p->m);
+  p->job.h = &p->h;
+  p->job.p = p->m.p ? (const void *)p->m.p : "";
+  p->job.n = p->m.len;
+  p->job.lazy = p->m.len < (exe_kind(p->kind) && !p->known ? POST_MIN_EXE : POST_MIN);
+  tells_hasher_post(v->hasher, &p->job);
+}
+
+/* Ends the file's hashing and mapping; returns the map's verdict
+** (TELLS_ECHANGED when the file changed while it was read).  Idempotent. */
+static tells_err pend_close(inv *v, pend *p) {
+  tells_err ce = TELLS_OK;
+  if (p->hashing) {
+    tells_hasher_join(v->hasher, &p->job);
+    tells_hash_free(&p->h);
+    p->hashing = 0;
+  }
+  if (p->mapped) { ce = tells_map_close(&p->m); p->mapped = 0; }
+  return ce;
+}
+
+/* A file nothing will analyse (not evidence, no YARA rules): hashed by the
+** worker and recorded in one statement -- the common case in a folder of
+** evidence, where most files are notes, configs and tool output. */
+static tells_err record_plain(inv *v, pend *p, const tells_case_file *f,
                               const char *reason) {
   tells_case_seen seen;
   tells_case_done d;
-  char sha[65], why[64];
+  char why[64];
   tells_err e;
-  e = tells_sha256_hex(m->p ? (const void *)m->p : "", m->len, sha);
-  if (tells_map_close(m) == TELLS_ECHANGED) {
+  tells_hasher_join(v->hasher, &p->job);
+  e = tells_hash_final(&p->h);
+  if (pend_close(v, p) == TELLS_ECHANGED) {
     tells_walk_file wf;
     memset(&wf, 0, sizeof wf);
     wf.path = (char *)f->path; wf.size = (uint64_t)f->size;
     return record_failure(v, &wf, f->mtime_ns, "file changed while it was being read; not ingested, run again");
   }
-  if (e || (e = tells_case_find_sha(v->c, sha, &seen))) return e;
+  if (e || (e = tells_case_find_sha(v->c, p->h.sha256, &seen))) return e;
   memset(&d, 0, sizeof d);
-  d.sha256 = sha;
+  d.sha256 = p->h.sha256;
   d.first_ns = d.last_ns = TELLS_NO_TIME;
   if (seen.id) {
     snprintf(why, sizeof why, "same content as evidence #%lld", (long long)seen.id);
@@ -102,99 +165,100 @@ static tells_err record_plain(inv *v, tells_map *m, const tells_case_file *f,
   return TELLS_OK;
 }
 
-static tells_err ingest_file(inv *v, const tells_walk_file *wf) {
-  tells_map m;
+/* The file's turn: skip, record or analyse it.  Leaves p closed. */
+static tells_err ingest_file(inv *v, pend *p) {
+  const tells_walk_file *wf = p->wf;
   tells_case_seen seen;
   tells_case_file f;
   tells_case_done d;
   tells_ingest ig;
-  tells_hash h;
   tells_sink sink;
-  const char *reason = NULL;
-  tells_kind kind;
+  const char *reason = p->reason;
+  tells_kind kind = p->kind;
   tells_err e, ce;
-  int threaded;
   char why[256];
 
   if (wf->not_regular) {
     snprintf(why, sizeof why, "not a regular file (%s), not read", wf->special);
     return record_failure(v, wf, TELLS_NO_TIME, why);
   }
-  e = tells_map_open(wf->path, &m);
-  if (e) {
-    snprintf(why, sizeof why, "cannot open: %s", tells_strerror(e));
+  if (p->open_err) {
+    snprintf(why, sizeof why, "cannot open: %s", tells_strerror(p->open_err));
     return record_failure(v, wf, TELLS_NO_TIME, why);
   }
-  if (!v->fresh_case && (e = tells_case_find_path(v->c, wf->path, &seen))) goto close;
-  if (v->fresh_case) memset(&seen, 0, sizeof seen);
-  if (seen.id && seen.size == (int64_t)m.len && seen.mtime_ns == m.mtime_ns &&
-      same_content(&m, seen.sha256)) {
-    v->st->files_skipped++;
-    v->st->bytes_read += m.len;
-    e = TELLS_OK;
-    if (tells_map_close(&m) == TELLS_ECHANGED)
-      diag(v, wf->path, "file changed while it was being read (already in the case, kept)");
-    return TELLS_OK;
+  if (p->err) { pend_close(v, p); return p->err; }
+  if (p->known) {
+    /* Same path, size and mtime as a file in the case: skipped when the
+    ** SHA-256 confirms it (an idempotent re-run, or a resume). */
+    tells_hasher_join(v->hasher, &p->job);
+    if (tells_hash_final(&p->h) == TELLS_OK && strcmp(p->h.sha256, p->seen.sha256) == 0) {
+      v->st->files_skipped++;
+      v->st->bytes_read += p->m.len;
+      if (pend_close(v, p) == TELLS_ECHANGED)
+        diag(v, wf->path, "file changed while it was being read (already in the case, kept)");
+      return TELLS_OK;
+    }
+    /* Changed content behind the same size and mtime: analyse it, with
+    ** every hash its kind gets, computed here. */
+    tells_hash_free(&p->h);
+    p->hashing = 0;
+    if ((e = tells_hash_init(&p->h, hashes_of(kind, 0)))) { pend_close(v, p); return e; }
+    p->hashing = 1;
+    p->job.state = 2;
+    tells_hash_update(&p->h, p->m.p, p->m.len);
   }
 
-  kind = tells_sniff(m.p, m.len, &reason);
-  f.path = wf->path; f.size = (int64_t)m.len; f.mtime_ns = m.mtime_ns; f.kind = kind;
-  if (kind == TELLS_KIND_NONE && !v->yara) return record_plain(v, &m, &f, reason);
-  if ((e = tells_hash_init(&h, TELLS_HASH_SHA256 |
-                           (kind == TELLS_KIND_PE || kind == TELLS_KIND_ELF
-                            ? TELLS_HASH_SHA1 | TELLS_HASH_MD5 | TELLS_HASH_TLSH : 0)))) goto close;
-  if ((e = tells_case_file_begin(v->c, &f))) { tells_hash_free(&h); goto close; }
-  tells_map_sequential(&m);
+  f.path = wf->path; f.size = (int64_t)p->m.len; f.mtime_ns = p->m.mtime_ns; f.kind = kind;
+  if (kind == TELLS_KIND_NONE && !v->yara) return record_plain(v, p, &f, reason);
+  if ((e = tells_case_file_begin(v->c, &f))) { pend_close(v, p); return e; }
   tells_case_sink(v->c, &sink);
-  /* Mapped (large) files are hashed by the worker thread while the scanner
-  ** reads the same pages; small ones as the scanner advances. */
-  threaded = v->hasher && m.len >= 65536;
-  if (threaded) tells_hasher_submit(v->hasher, &h, m.p, m.len);
-  tells_ingest_init(&ig, wf->path, m.p, m.len, kind, threaded ? NULL : &h, &sink);
+  /* The worker hashes the file beside the scanner (it may have started
+  ** while the files before it were analysed). */
+  tells_ingest_init(&ig, wf->path, p->m.p, p->m.len, kind, NULL, &sink);
   ig.yara = v->yara;
   ig.sigma = v->sigma;
   ig.library = v->library;
-  /* TLSH goes with the other hashes: on the worker for large files, the
-  ** scanner waiting for it only when it needs the digest. */
-  if (kind == TELLS_KIND_PE || kind == TELLS_KIND_ELF) {
-    ig.tlsh_from = &h;
-    ig.tlsh_wait = threaded ? v->hasher : NULL;
+  /* TLSH goes with the other hashes: the scanner waits for this file's job
+  ** only when it needs the digest. */
+  if (exe_kind(kind)) {
+    ig.tlsh_from = &p->h;
+    ig.tlsh_wait = v->hasher;
+    ig.tlsh_job = &p->job;
   }
   e = tells_ingest_run(&ig);
-  if (threaded) tells_hasher_wait(v->hasher);
-  ce = tells_map_close(&m);
-  if (!e) e = tells_hash_final(&h);
+  tells_hasher_join(v->hasher, &p->job);
+  if (!e) e = tells_hash_final(&p->h);
+  ce = pend_close(v, p);
   if (!e && ce == TELLS_ECHANGED) {
     tells_case_file_rollback(v->c);
     tells_ingest_free(&ig);
-    tells_hash_free(&h);
     return record_failure(v, wf, f.mtime_ns, "file changed while it was being read; not ingested, run again");
   }
-  if (!e) e = tells_case_find_sha(v->c, h.sha256, &seen);
+  if (!e) e = tells_case_find_sha(v->c, p->h.sha256, &seen);
   memset(&d, 0, sizeof d);
-  d.sha256 = h.sha256;
-  d.sha1 = h.sha1[0] ? h.sha1 : NULL;
-  d.md5 = h.md5[0] ? h.md5 : NULL;
+  d.sha256 = p->h.sha256;
+  d.sha1 = p->h.sha1[0] ? p->h.sha1 : NULL;
+  d.md5 = p->h.md5[0] ? p->h.md5 : NULL;
   if (!e && seen.id) {
     /* Same content already in the case: keep this path in the chain of
     ** custody as a duplicate, but do not analyse it twice. */
     tells_case_file_rollback(v->c);
     tells_ingest_free(&ig);
-    if ((e = tells_case_file_begin(v->c, &f))) goto out;
+    if ((e = tells_case_file_begin(v->c, &f))) return e;
     d.status = "duplicate"; d.duplicate_of = seen.id;
     snprintf(why, sizeof why, "same content as evidence #%lld", (long long)seen.id);
     d.reason = why;
     d.first_ns = d.last_ns = TELLS_NO_TIME;
     if (!(e = tells_case_file_commit(v->c, &d))) v->st->files_duplicate++;
     v->st->bytes_read += f.size;
-    goto out;
+    return e;
   }
-  if (!e && (kind == TELLS_KIND_PE || kind == TELLS_KIND_ELF)) {
+  if (!e && exe_kind(kind)) {
     /* Executables' hashes are indicators: they will be looked for in logs
     ** (Sysmon hashes) and exchanged with others. */
-    tells_ingest_indicator(&ig, "sha256", h.sha256, TELLS_NO_TIME, "file hash", TELLS_NO_REF);
-    tells_ingest_indicator(&ig, "sha1", h.sha1, TELLS_NO_TIME, "file hash", TELLS_NO_REF);
-    tells_ingest_indicator(&ig, "md5", h.md5, TELLS_NO_TIME, "file hash", TELLS_NO_REF);
+    tells_ingest_indicator(&ig, "sha256", p->h.sha256, TELLS_NO_TIME, "file hash", TELLS_NO_REF);
+    tells_ingest_indicator(&ig, "sha1", p->h.sha1, TELLS_NO_TIME, "file hash", TELLS_NO_REF);
+    tells_ingest_indicator(&ig, "md5", p->h.md5, TELLS_NO_TIME, "file hash", TELLS_NO_REF);
     tells_ingest_flush(&ig);
     e = ig.sink_err;
   }
@@ -222,11 +286,6 @@ static tells_err ingest_file(inv *v, const tells_walk_file *wf) {
     if (kind == TELLS_KIND_NONE) v->st->files_not_analysed++;
   }
   tells_ingest_free(&ig);
-out:
-  tells_hash_free(&h);
-  return e;
-close:
-  tells_map_close(&m);
   return e;
 }
 
@@ -265,7 +324,10 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
   tells_walk w;
   inv v;
   tells_err e;
-  size_t i;
+  size_t i, next = 0;
+  uint64_t ahead = 0;           /* bytes of the files opened ahead */
+  unsigned ahead_maps = 0;      /* files opened ahead that are mapped */
+  pend *ring = NULL;            /* files opened ahead, by walk index % AHEAD_FILES */
   tells_yara_rules *rules = NULL;
   char *excl[4] = {0};
   static const char *const suffix[4] = {"", "-wal", "-shm", "-journal"};
@@ -309,11 +371,25 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
   st->files_failed += w.problems;
   v.pr.files_total = w.n;
   v.pr.bytes_total = w.bytes;
+  if (!(ring = tells_calloc(AHEAD_FILES, sizeof *ring))) { e = TELLS_ENOMEM; goto done; }
   for (i = 0; i < w.n; i++) {
+    /* open the next files, so the worker hashes them while this one is read */
+    while (next < w.n && (next == i || (next - i < AHEAD_FILES &&
+                                        ahead + w.v[next].size <= AHEAD_BYTES &&
+                                        (w.v[next].size <= TELLS_MAP_COPY_MAX ||
+                                         ahead_maps < AHEAD_MAPS)))) {
+      pend_open(&v, &ring[next % AHEAD_FILES], &w.v[next]);
+      ahead += w.v[next].size;
+      ahead_maps += w.v[next].size > TELLS_MAP_COPY_MAX;
+      next++;
+    }
     v.pr.current = w.v[i].path;
     progress(&v, i == 0);
     st->files_seen++;
-    if ((e = ingest_file(&v, &w.v[i]))) {
+    e = ingest_file(&v, &ring[i % AHEAD_FILES]);
+    ahead -= w.v[i].size;
+    ahead_maps -= w.v[i].size > TELLS_MAP_COPY_MAX;
+    if (e) {
       if (e != TELLS_EDB) {   /* per-file trouble that is not the case's */
         char why[256];
         snprintf(why, sizeof why, "not ingested: %s", tells_strerror(e));
@@ -331,6 +407,8 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
   progress(&v, 1);
   e = tells_case_run_end(c, st);
 done:
+  for (i = 0; ring && i < AHEAD_FILES; i++) pend_close(&v, &ring[i]);
+  tells_free(ring);
   tells_codelib_free(v.library);
   tells_yara_scanner_free(v.yara);
   tells_sigma_ruleset_destroy(v.sigma);

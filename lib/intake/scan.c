@@ -194,6 +194,7 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
   tells_yara_rules *rules = NULL;
   tells_yara_scanner *scanner = NULL;
   tells_codelib *library = NULL;
+  tells_hasher *hasher = NULL;           /* hashes each file beside its scanner */
   tells_petells_set set;                 /* build times of the PE files */
   tells_json j;
   tells_err e = TELLS_OK;
@@ -218,10 +219,12 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
       goto done;
   }
   if ((e = tells_walk_paths(&w, paths, n_paths))) goto done;
+  if (tells_hasher_start(&hasher) != TELLS_OK) hasher = NULL;   /* hash inline */
   tells_json_init_file(&j, out, 0);
   for (i = 0; i < w.n && !j.err; i++) {
     tells_map m;
     tells_hash h;
+    tells_hash_job job;
     tells_ingest ig;
     tells_sink sink;
     jsink js;
@@ -237,16 +240,29 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
     }
     kind = tells_sniff(m.p, m.len, &reason);
     if (o && o->kinds && !(o->kinds & (1u << kind))) { tells_map_close(&m); continue; }
-    if (tells_hash_init(&h, TELLS_HASH_SHA256 | TELLS_HASH_SHA1 | TELLS_HASH_MD5)) {
+    /* An executable's TLSH is computed with its other hashes. */
+    if (tells_hash_init(&h, TELLS_HASH_SHA256 | TELLS_HASH_SHA1 | TELLS_HASH_MD5 |
+                            (kind == TELLS_KIND_PE || kind == TELLS_KIND_ELF ? TELLS_HASH_TLSH : 0))) {
       tells_map_close(&m);
       e = TELLS_ENOMEM;
       break;
     }
+    /* The worker hashes the file while the scanner reads it; the scanner
+    ** joins the job when it needs the TLSH digest, taking over the
+    ** algorithms the worker has not started. */
+    tells_map_sequential(&m);
+    memset(&job, 0, sizeof job);
+    job.h = &h; job.p = m.p ? (const void *)m.p : ""; job.n = m.len;
+    tells_hasher_post(m.len >= (8u << 10) ? hasher : NULL, &job);   /* small: at once */
     jsink_init(&js, &sink);
-    tells_ingest_init(&ig, w.v[i].path, m.p, m.len, kind, &h, &sink);
+    tells_ingest_init(&ig, w.v[i].path, m.p, m.len, kind, NULL, &sink);
     ig.yara = scanner;
-    ig.library = library;                /* the code scanners compute TLSH */
+    ig.library = library;
+    if (kind == TELLS_KIND_PE || kind == TELLS_KIND_ELF) {
+      ig.tlsh_from = &h; ig.tlsh_wait = hasher; ig.tlsh_job = &job;
+    }
     fe = tells_ingest_run(&ig);
+    tells_hasher_join(hasher, &job);
     tells_hash_final(&h);
     tells_ingest_flush(&ig);
     if (tells_map_close(&m) == TELLS_ECHANGED)
@@ -284,6 +300,7 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
   }
   if (!e) e = tells_json_flush(&j);
 done:
+  tells_hasher_stop(hasher);
   tells_codelib_free(library);
   tells_yara_scanner_free(scanner);
   tells_yara_rules_free(rules);
