@@ -8,7 +8,7 @@
 
 static const char HELP[] =
   "usage: tells net CAPTURE|DIR... --jsonl [--max-flows N] [--geoip FILE]...\n"
-  "                 [--detect NAME=VALUE]... [--internal CIDR]...\n"
+  "                 [--detect NAME=VALUE]... [--internal CIDR]... [--dns-version N]\n"
   "\n"
   "Reads pcap and pcapng files (folders walked in name order) as one continuous\n"
   "capture and writes one EVE JSON record per line (event_type flow, with\n"
@@ -25,6 +25,7 @@ static const char HELP[] =
   "                   (see docs/internals/net-detect.md)\n"
   "  --internal CIDR  internal network (repeatable; default RFC 1918 + ULA)\n"
   "  --no-detect      flows and metadata only, no alerts\n"
+  "  --dns-version N  EVE DNS layout: 2 (default) or 3 (Suricata 8)\n"
   "  -h, --help       this help\n"
   "\n"
   "exit codes: 0 ok, 1 some input could not be read, 2 usage error, 4 output error\n";
@@ -65,6 +66,11 @@ int cmd_net(int argc, char **argv) {
     } else if (strcmp(argv[i], "--geoip") == 0 && i + 1 < argc) geo[ngeo++] = argv[++i];
     else if (strcmp(argv[i], "--no-geoip") == 0) o.no_geoip = 1;
     else if (strcmp(argv[i], "--no-detect") == 0) o.no_detect = 1;
+    else if (strcmp(argv[i], "--dns-version") == 0 && i + 1 < argc) {
+      const char *v = argv[++i];
+      if (strcmp(v, "2") && strcmp(v, "3")) { cli_error("net", "--dns-version takes 2 or 3"); FREE_ALL; return EXIT_USAGE; }
+      o.dns_version = v[0] - '0';
+    }
     else if (strcmp(argv[i], "--detect") == 0 && i + 1 < argc) set[nset++] = argv[++i];
     else if (strcmp(argv[i], "--internal") == 0 && i + 1 < argc) {
       size_t l = strlen(argv[++i]) + 10;

@@ -14,8 +14,11 @@ PKGS="$PKGS libmaxminddb-dev tor-geoipdb"
 # the anchors the benchmarks compare against
 PKGS="$PKGS gcc-mingw-w64-x86-64 chromium sqlite3 python3"
 # reference tools that tests compare against (yara CLI, libevtx's evtxexport,
-# pefile for tests/cli/test_code_accept_pefile.sh and bench/bench_code.sh)
-PKGS="$PKGS yara libevtx-utils python3-pefile"
+# pefile for tests/cli/test_code_accept_pefile.sh and bench/bench_code.sh,
+# PyYAML for tests/tools/sv_harness.py)
+PKGS="$PKGS yara libevtx-utils python3-pefile python3-yaml"
+# the network anchors of bench/bench_net.sh: nfpcapd and ndpiReader
+PKGS="$PKGS nfdump libndpi-bin"
 
 missing=""
 for p in $PKGS; do

@@ -25,6 +25,8 @@ struct tells_app_ctx {
   tells_app_stats st;
   int64_t now;
   uint64_t off;
+  uint64_t pkts;               /* packets counted by tells_app_tick */
+  int at_end;                  /* in tells_app_flow_end: no current packet */
 };
 
 struct tells_app_flow {
@@ -81,9 +83,24 @@ const tells_flow *tells_app_flow_of(const tells_app_flow *af) { return af->f; }
 
 int tells_app_dns_version(const tells_app_flow *af) { return af->ctx->dns_version; }
 
+void tells_app_tick(tells_app_ctx *c) { c->pkts++; }
+
+void tells_app_rec_head(tells_json *j, const tells_app_rec *r) {
+  if (r->pkt_no) tells_json_ku64(j, "pcap_cnt", r->pkt_no);
+  tells_json_kstr(j, "pkt_src", r->pkt_no ? "wire/pcap" : "stream (flow timeout)");
+  if (r->tx_id >= 0) tells_json_ku64(j, "tx_id", (uint64_t)r->tx_id);
+}
+
 void tells_app_emit(tells_app_flow *af, const void *rec, int64_t ts_ns, int from_server) {
+  tells_app_emit_tx(af, rec, ts_ns, from_server, -1);
+}
+
+void tells_app_emit_tx(tells_app_flow *af, const void *rec, int64_t ts_ns, int from_server,
+                       int64_t tx_id) {
   tells_app_rec r;
   r.from_server = from_server;
+  r.tx_id = tx_id;
+  r.pkt_no = af->ctx->at_end ? 0 : af->ctx->pkts;
   r.parser = af->p;
   r.event_type = af->p->event_type;
   r.ts_ns = ts_ns == TELLS_APP_NOW ? af->ctx->now : ts_ns;
@@ -270,9 +287,11 @@ void tells_app_flow_end(tells_app_ctx *c, tells_flow *f) {
   int dir;
   if (!af || af == (void *)&app_none) { f->app = NULL; return; }
   c->now = f->last_ns;
+  c->at_end = 1;
   af->f = f;
   tells_reasm_flush(&c->st.reasm, &af->rs, feed, af);
   if (af->p->end) af->p->end(af, af->state);
+  c->at_end = 0;
   if (af->p->fini) af->p->fini(af, af->state);
   tells_reasm_free(&c->st.reasm, &af->rs);
   for (dir = 0; dir < 2; dir++) tells_app_free(af, af->buf[dir], af->bcap[dir]);

@@ -34,6 +34,8 @@ typedef struct tells_app_rec {
   int64_t ts_ns;               /* time of the packet that completed it */
   uint64_t off;                /* file offset of that packet (as given) */
   int from_server;             /* written with the server as src (DNS v3 responses) */
+  uint64_t pkt_no;             /* 1-based number of that packet in the run; 0 at flow end */
+  int64_t tx_id;               /* transaction number in the flow, -1: none written */
   const void *data;            /* parser's record, read by parser->eve */
 } tells_app_rec;
 
@@ -100,11 +102,21 @@ void tells_app_packet(tells_app_ctx *c, tells_flow *f, const tells_dec *d, int *
 ** the state and clear f->app. */
 void tells_app_flow_end(tells_app_ctx *c, tells_flow *f);
 void tells_app_get_stats(const tells_app_ctx *c, tells_app_stats *st);
+/* Counts one packet read (any packet, flow or not): records carry the number
+** of the packet that completed them as EVE's `pcap_cnt`. */
+void tells_app_tick(tells_app_ctx *c);
+/* Writes the members every application record has after the EVE head:
+** `pcap_cnt` (when emitted by a packet) and `tx_id` (when the parser numbers
+** transactions). */
+void tells_app_rec_head(tells_json *j, const tells_app_rec *r);
 
 /* For parsers */
 /* Emits a record; ts_ns = TELLS_APP_NOW takes the current packet's time. */
 #define TELLS_APP_NOW INT64_MIN
 void tells_app_emit(tells_app_flow *af, const void *rec, int64_t ts_ns, int from_server);
+/* The same with the record's transaction number (EVE's top-level tx_id). */
+void tells_app_emit_tx(tells_app_flow *af, const void *rec, int64_t ts_ns, int from_server,
+                       int64_t tx_id);
 int tells_app_dns_version(const tells_app_flow *af);
 uint64_t tells_app_off(const tells_app_flow *af);  /* current packet's offset */
 void tells_app_skip(tells_app_flow *af, int dir, uint64_t n); /* skip n stream bytes */

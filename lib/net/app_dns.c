@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "app.h"
+#include "eve.h"
 #include "rd.h"
 
 #define DNS_MAX_Q 8
@@ -27,6 +28,7 @@ typedef struct dns_rr {
   uint8_t sshfp[2];             /* SSHFP algorithm, fingerprint type */
   uint32_t ttl;
   uint8_t has_rdata;
+  uint8_t txt_k, ntxt;          /* TXT: string written (in), strings in the record (out) */
   char name[DNS_NAME];
   char rdata[DNS_RDATA];
 } dns_rr;
@@ -106,6 +108,33 @@ static int read_name(tells_rd *r, char *out) {
   return 1;
 }
 
+/* Length of the valid UTF-8 sequence at s[0..n), 0 when invalid. */
+static size_t utf8_len(const uint8_t *s, size_t n) {
+  size_t l = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 : (s[0] & 0xf0) == 0xe0 ? 3
+           : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
+  size_t i;
+  if (!l || l > n || (l == 2 && s[0] < 0xc2)) return 0;
+  for (i = 1; i < l; i++) if ((s[i] & 0xc0) != 0x80) return 0;
+  return l;
+}
+
+/* Text of rdata bytes as Suricata writes it: as is when it is valid UTF-8,
+** else bytes from 0x80 as the four characters \xNN.  Returns the length. */
+static size_t dns_text(char *out, size_t cap, const uint8_t *s, size_t n) {
+  size_t i, o = 0, valid = 1;
+  for (i = 0; i < n; ) {
+    size_t l = utf8_len(s + i, n - i);
+    if (!l) { valid = 0; break; }
+    i += l;
+  }
+  for (i = 0; i < n && o + 5 < cap; i++) {
+    if (s[i] < 0x80 || valid) out[o++] = (char)s[i];
+    else o += (size_t)snprintf(out + o, cap - o, "\\x%02x", s[i]);
+  }
+  out[o] = 0;
+  return o;
+}
+
 /* The data of one resource record (the cursor is at its rdata). */
 static void read_rdata(tells_rd *msg, dns_rr *rr, uint16_t rdlen) {
   tells_rd c = *msg;
@@ -119,7 +148,8 @@ static void read_rdata(tells_rd *msg, dns_rr *rr, uint16_t rdlen) {
     uint8_t ip[16] = {0};
     if (rdlen != (rr->type == 1 ? 4 : 16) || !(a = tells_rd_bytes(&c, rdlen))) return;
     memcpy(ip, a, rdlen);
-    tells_ip_str(rr->type == 1 ? TELLS_L3_IPV4 : TELLS_L3_IPV6, ip, rr->rdata);
+    if (rr->type == 1) tells_ip_str(TELLS_L3_IPV4, ip, rr->rdata);
+    else tells_eve_ip6(ip, rr->rdata);       /* uncompressed, as Suricata writes it */
     rr->has_rdata = 1;
     return;
   }
@@ -134,19 +164,17 @@ static void read_rdata(tells_rd *msg, dns_rr *rr, uint16_t rdlen) {
     tells_rd_skip(&c, 2);                        /* preference */
     rr->has_rdata = (uint8_t)(tells_rd_ok(&c) && read_name(&c, rr->rdata));
     return;
-  case 16: {
+  case 16: {                                    /* TXT: one answer per string */
     tells_rd t = tells_rd_sub(msg, msg->off, rdlen);
-    while (tells_rd_left(&t)) {
+    unsigned k = 0;
+    rr->ntxt = 0;
+    while (tells_rd_left(&t) && k < 255) {
       uint8_t l = tells_rd_u8(&t);
       const uint8_t *s = tells_rd_bytes(&t, l);
-      size_t k;
-      if (!s) return;
-      k = l < DNS_RDATA - 1 - o ? l : DNS_RDATA - 1 - o;
-      memcpy(rr->rdata + o, s, k);
-      o += k;
+      if (!s) break;
+      if (k++ == rr->txt_k) { dns_text(rr->rdata, DNS_RDATA, s, l); rr->has_rdata = 1; }
     }
-    rr->rdata[o] = 0;
-    rr->has_rdata = 1;
+    rr->ntxt = (uint8_t)k;
     return;
   }
   case 33:                                      /* SRV: priority weight port target */
@@ -172,10 +200,8 @@ static void read_rdata(tells_rd *msg, dns_rr *rr, uint16_t rdlen) {
   }
   case 10: {                                     /* NULL: the raw bytes */
     const uint8_t *b = tells_rd_bytes(&c, rdlen);
-    size_t k = rdlen < DNS_RDATA - 1 ? rdlen : DNS_RDATA - 1;
     if (!b) return;
-    memcpy(rr->rdata, b, k);
-    rr->rdata[k] = 0;
+    dns_text(rr->rdata, DNS_RDATA, b, rdlen);
     rr->has_rdata = 1;
     return;
   }
@@ -221,11 +247,25 @@ static int parse_msg(const uint8_t *p, size_t n, dns_msg *m) {
       m->q[m->nq++].type = t;
     }
   }
-  for (i = 0; i < an && m->nan < DNS_MAX_RR; i++)
-    if (read_rr(&r, &m->an[m->nan])) m->nan++; else return 1;
-  for (; i < an; i++) { dns_rr skip; if (!read_rr(&r, &skip)) return 1; }
-  for (i = 0; i < ns && m->nns < DNS_MAX_AUTH; i++)
+  for (i = 0; i < an && m->nan < DNS_MAX_RR; i++) {
+    tells_rd at = r;
+    unsigned k;
+    m->an[m->nan].txt_k = 0;
+    if (!read_rr(&r, &m->an[m->nan])) return 1;
+    k = m->an[m->nan].type == 16 ? m->an[m->nan].ntxt : 1;
+    m->nan++;
+    for (k = k ? k : 1; k > 1 && m->nan < DNS_MAX_RR; k--) {  /* further TXT strings */
+      tells_rd again = at;
+      m->an[m->nan].txt_k = (uint8_t)(m->an[m->nan - 1].txt_k + 1);
+      if (!read_rr(&again, &m->an[m->nan])) return 1;
+      m->nan++;
+    }
+  }
+  for (; i < an; i++) { dns_rr skip; skip.txt_k = 0; if (!read_rr(&r, &skip)) return 1; }
+  for (i = 0; i < ns && m->nns < DNS_MAX_AUTH; i++) {
+    m->ns[m->nns].txt_k = 0;
     if (read_rr(&r, &m->ns[m->nns])) m->nns++; else return 1;
+  }
   return 1;
 }
 
@@ -239,7 +279,7 @@ static void emit_msg(tells_app_flow *af, dns_state *st, const uint8_t *p, size_t
     for (m.qi = 0; m.qi < m.nq; m.qi++) tells_app_emit(af, &m, TELLS_APP_NOW, 0);
   } else {
     m.qi = -1;
-    m.tx_id = st->tx_id ? st->tx_id - 1 : 0;
+    m.tx_id = st->tx_id++;        /* each message is a transaction, as in Suricata 7+ */
     tells_app_emit(af, &m, TELLS_APP_NOW, m.version == 3);
   }
 }

@@ -33,6 +33,7 @@ typedef struct http_state {
   uint64_t body;              /* response body bytes counted so far */
   uint8_t resp_open;          /* q[nresp-1]'s body is still being framed */
   uint8_t resync[2];          /* after a gap: looking for the next message */
+  uint32_t ntx;               /* transactions written (EVE tx_id) */
 } http_state;
 
 static int tchar(uint8_t c) {
@@ -72,7 +73,7 @@ static void emit_tx(tells_app_flow *af, http_state *st) {
   memmove(&st->q[0], &st->q[1], (size_t)(st->nq - 1) * sizeof st->q[0]);
   st->nq--;
   if (st->nresp) st->nresp--;
-  tells_app_emit(af, &t, t.ts, 0);
+  tells_app_emit_tx(af, &t, t.ts, 0, st->ntx++);
 }
 
 static uint64_t parse_u64(const char *s, int base, int *ok) {

@@ -28,6 +28,17 @@ const char *tells_eve_proto(uint8_t proto, char tmp[8]) {
   }
 }
 
+void tells_eve_ip6(const uint8_t ip[16], char out[46]) {
+  size_t i, o = 0;
+  for (i = 0; i < 8; i++)       /* "xxxx" then ":xxxx" seven times: 39 characters */
+    o += (size_t)snprintf(out + o, 46 - o, "%s%02x%02x", i ? ":" : "", ip[2 * i], ip[2 * i + 1]);
+}
+
+void tells_eve_ip(uint8_t l3, const uint8_t ip[16], char out[46]) {
+  if (l3 == TELLS_L3_IPV6) tells_eve_ip6(ip, out);
+  else tells_ip_str(l3, ip, out);
+}
+
 static void endpoints(const tells_flow *f, const uint8_t **cip, uint16_t *cport,
                       const uint8_t **sip, uint16_t *sport) {
   if (f->client_is_a) {
@@ -58,10 +69,10 @@ void tells_eve_head_dir(tells_json *j, const tells_flow *f, int64_t ts_ns,
     tells_json_key(j, "vlan");
     tells_json_arr(j); tells_json_u64(j, f->key.vlan); tells_json_arr_end(j);
   }
-  tells_ip_str(f->key.l3, cip, a);
+  tells_eve_ip(f->key.l3, cip, a);
   tells_json_kstr(j, "src_ip", a);
   if (!icmp) tells_json_ku64(j, "src_port", cport);
-  tells_ip_str(f->key.l3, sip, a);
+  tells_eve_ip(f->key.l3, sip, a);
   tells_json_kstr(j, "dest_ip", a);
   if (!icmp) tells_json_ku64(j, "dest_port", sport);
   tells_json_kstr(j, "proto", tells_eve_proto(f->key.proto, tmp));

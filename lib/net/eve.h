@@ -17,6 +17,11 @@ void tells_eve_time(int64_t ns, char out[64]);
 /* Name of an IP protocol as EVE writes it ("TCP", "UDP", "ICMP", "IPV6-ICMP"
 ** or the number). */
 const char *tells_eve_proto(uint8_t proto, char tmp[8]);
+/* An IPv6 address as Suricata writes it: eight groups of four hex digits,
+** not compressed ("2001:0db8:0000:...:0001"). */
+void tells_eve_ip6(const uint8_t ip[16], char out[46]);
+/* An address of a flow key in that form (IPv4 dotted). */
+void tells_eve_ip(uint8_t l3, const uint8_t ip[16], char out[46]);
 /* Writes the common head of a record: timestamp, flow_id, event_type,
 ** src/dest ip and port (client first), proto, app_proto.  Leaves the
 ** object open. */

@@ -24,12 +24,35 @@ struct tells_flow_table {
 };
 
 static uint32_t hash_key(const tells_flow_key *k) {
-  /* FNV-1a over the key bytes; keys are zero-padded so this is stable. */
+  /* Eight bytes at a time (keys are zero-padded, so this is stable):
+  ** multiply-xorshift per word, then a final mix.  Five independent
+  ** multiplies instead of forty dependent ones per packet. */
   const uint8_t *p = (const uint8_t *)k;
-  uint32_t h = 2166136261u;
+  uint64_t h = 0x9e3779b97f4a7c15ull, w;
   size_t i;
-  for (i = 0; i < sizeof *k; i++) { h ^= p[i]; h *= 16777619u; }
-  return h ^ (h >> 15);
+  for (i = 0; i + 8 <= sizeof *k; i += 8) {
+    memcpy(&w, p + i, 8);
+    h = (h ^ w) * 0xff51afd7ed558ccdull;
+    h ^= h >> 32;
+  }
+  for (; i < sizeof *k; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+  h ^= h >> 29;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  return (uint32_t)(h ^ (h >> 32));
+}
+
+/* Key equality eight bytes at a time (the compiler unrolls it; a call to
+** memcmp per chain entry showed in profiles). */
+static int key_eq(const tells_flow_key *x, const tells_flow_key *y) {
+  const uint8_t *p = (const uint8_t *)x, *q = (const uint8_t *)y;
+  uint64_t d = 0, a, b;
+  size_t i;
+  for (i = 0; i + 8 <= sizeof *x; i += 8) {
+    memcpy(&a, p + i, 8); memcpy(&b, q + i, 8);
+    d |= a ^ b;
+  }
+  for (; i < sizeof *x; i++) d |= (uint64_t)(p[i] ^ q[i]);
+  return d == 0;
 }
 
 /* Doubles the slab (up to max_flows) and rehashes into twice as many
@@ -150,6 +173,14 @@ void tells_flow_flush(tells_flow_table *t) {
 uint32_t tells_flow_live(const tells_flow_table *t) { return t->live; }
 uint64_t tells_flow_evicted(const tells_flow_table *t) { return t->evicted; }
 
+/* memcmp's sign for addresses, inline: the first byte usually decides. */
+static int addr_cmp(const uint8_t *a, const uint8_t *b, size_t n) {
+  size_t i;
+  for (i = 0; i < n; i++)
+    if (a[i] != b[i]) return a[i] < b[i] ? -1 : 1;
+  return 0;
+}
+
 static void make_key(const tells_dec *d, tells_flow_key *k, int *a_is_src) {
   size_t n = d->l3 == TELLS_L3_IPV4 ? 4 : 16;
   int c;
@@ -160,7 +191,7 @@ static void make_key(const tells_dec *d, tells_flow_key *k, int *a_is_src) {
   if (d->proto == 1 || d->proto == 58) {  /* ICMP: one flow per type/code pair */
     sp = (uint16_t)(d->icmp_type << 8 | d->icmp_code); dp = 0;
   }
-  c = memcmp(d->src, d->dst, n);
+  c = addr_cmp(d->src, d->dst, n);
   if (c < 0 || (c == 0 && sp <= dp)) {
     memcpy(k->a, d->src, n); memcpy(k->b, d->dst, n); k->pa = sp; k->pb = dp;
     *a_is_src = 1;
@@ -183,7 +214,7 @@ tells_flow *tells_flow_packet(tells_flow_table *t, const tells_dec *d, uint32_t 
   make_key(d, &k, &a_is_src);
   h = hash_key(&k) & (t->n_bucket - 1);
   for (i = t->bucket[h]; i != NIL; i = t->slab[i].hnext)
-    if (memcmp(&t->slab[i].key, &k, sizeof k) == 0) break;
+    if (key_eq(&t->slab[i].key, &k)) break;
   if (i != NIL) {
     f = &t->slab[i];
     if (after(ts_ns, f->last_ns, timeout_of(t, f)) ||
@@ -238,5 +269,20 @@ tells_flow *tells_flow_packet(tells_flow_table *t, const tells_dec *d, uint32_t 
 }
 
 void tells_ip_str(uint8_t l3, const uint8_t ip[16], char out[46]) {
-  if (!inet_ntop(l3 == TELLS_L3_IPV4 ? AF_INET : AF_INET6, ip, out, 46)) out[0] = 0;
+  /* IPv4 by hand (inet_ntop goes through sprintf: a few percent of a run);
+  ** IPv6 keeps inet_ntop for RFC 5952's zero compression. */
+  if (l3 == TELLS_L3_IPV4) {
+    char *o = out;
+    int i;
+    for (i = 0; i < 4; i++) {
+      unsigned v = ip[i];
+      if (i) *o++ = '.';
+      if (v >= 100) { *o++ = (char)('0' + v / 100); v %= 100; *o++ = (char)('0' + v / 10); }
+      else if (v >= 10) *o++ = (char)('0' + v / 10);
+      *o++ = (char)('0' + v % 10);
+    }
+    *o = 0;
+    return;
+  }
+  if (!inet_ntop(AF_INET6, ip, out, 46)) out[0] = 0;
 }

@@ -31,8 +31,20 @@ static int cmp4(const void *a, const void *b) {
   const tor4 *x = a, *y = b;
   return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
+/* memcmp's sign over 16 address bytes, as two big-endian words. */
+static uint64_t be64(const uint8_t *p) {
+  uint64_t v = 0;
+  int i;
+  for (i = 0; i < 8; i++) v = v << 8 | p[i];
+  return v;
+}
+static int cmp16(const uint8_t *a, const uint8_t *b) {
+  uint64_t x = be64(a), y = be64(b);
+  if (x == y) { x = be64(a + 8); y = be64(b + 8); }
+  return x < y ? -1 : x > y;
+}
 static int cmp6(const void *a, const void *b) {
-  return memcmp(((const tor6 *)a)->lo, ((const tor6 *)b)->lo, 16);
+  return cmp16(((const tor6 *)a)->lo, ((const tor6 *)b)->lo);
 }
 
 static int parse_u32(const char *s, size_t n, uint32_t *out) {
@@ -48,8 +60,48 @@ static int parse_u32(const char *s, size_t n, uint32_t *out) {
   return 1;
 }
 
+/* Hex digit value + 1, 0 for any other byte. */
+static const uint8_t HEX1[256] = {
+  ['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5, ['5'] = 6, ['6'] = 7, ['7'] = 8,
+  ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15,
+  ['f'] = 16, ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16};
+
+/* The common forms of the file (hex groups, at most one "::" standing for
+** two or more zero groups) without inet_pton, which is most of the load
+** time of geoip6.  Anything else (dotted IPv4 tail, odd forms, errors)
+** returns 0 and goes to inet_pton, so what is accepted does not change. */
+static int parse_v6_fast(const char *s, size_t n, uint8_t out[16]) {
+  uint16_t g[8];
+  int ng = 0, gap = -1, k;
+  size_t i = 0;
+  if (n >= 2 && s[0] == ':' && s[1] == ':') { gap = 0; i = 2; }
+  while (i < n) {
+    unsigned v = 0;
+    int d = 0, x;
+    while (i < n && d < 5 && (x = HEX1[(uint8_t)s[i]]) != 0) { v = v * 16 + (unsigned)(x - 1); d++; i++; }
+    if (d == 0 || d > 4 || ng == 8) return 0;
+    g[ng++] = (uint16_t)v;
+    if (i == n) break;
+    if (s[i] != ':' || ++i == n) return 0;
+    if (s[i] == ':') {
+      if (gap >= 0) return 0;
+      gap = ng;
+      i++;
+    }
+  }
+  if (gap < 0 ? ng != 8 : ng > 6) return 0;
+  memset(out, 0, 16);
+  for (k = 0; k < ng; k++) {
+    int pos = gap < 0 || k < gap ? k : 8 - (ng - k);
+    out[2 * pos] = (uint8_t)(g[k] >> 8);
+    out[2 * pos + 1] = (uint8_t)g[k];
+  }
+  return 1;
+}
+
 static int parse_v6(const char *s, size_t n, uint8_t out[16]) {
   char tmp[64];
+  if (parse_v6_fast(s, n, out)) return 1;
   if (n == 0 || n >= sizeof tmp) return 0;
   memcpy(tmp, s, n);
   tmp[n] = 0;
@@ -89,7 +141,7 @@ static int parse_line(tells__geo_tor *t, const char *s, size_t n) {
   if (memchr(s, ':', n1)) {
     tor6 r;
     if (!parse_v6(s, n1, r.lo) || !parse_v6(c1 + 1, n2, r.hi)) return 0;
-    if (memcmp(r.lo, r.hi, 16) > 0) return 0;
+    if (cmp16(r.lo, r.hi) > 0) return 0;
     memcpy(r.cc, cc, 2);
     if ((g = grow((void **)&t->v6, &t->cap6, t->n6, sizeof r)) <= 0) return g ? -1 : -2;
     t->v6[t->n6++] = r;
@@ -171,9 +223,9 @@ int tells__geo_tor_find(const tells__geo_tor *t, uint8_t l3, const uint8_t ip[16
     hi = t->n6;
     while (lo < hi) {
       size_t m = lo + (hi - lo) / 2;
-      if (memcmp(t->v6[m].lo, ip, 16) <= 0) lo = m + 1; else hi = m;
+      if (cmp16(t->v6[m].lo, ip) <= 0) lo = m + 1; else hi = m;
     }
-    if (lo == 0 || memcmp(t->v6[lo - 1].hi, ip, 16) < 0) return 0;
+    if (lo == 0 || cmp16(t->v6[lo - 1].hi, ip) < 0) return 0;
     memcpy(cc, t->v6[lo - 1].cc, 2);
   }
   cc[2] = 0;

@@ -5,6 +5,8 @@
 ** is one record.  Files that are not captures are skipped with a note.
 */
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include "app.h"
 #include "cap.h"
 #include "decode.h"
@@ -43,6 +45,7 @@ static void on_alert(void *ud, const tells_detect_alert *a) {
 static void on_app(void *ud, const tells_flow *f, const tells_app_rec *r) {
   run_ctx *x = ud;
   tells_eve_head_dir(&x->j, f, r->ts_ns, r->event_type, r->from_server);
+  tells_app_rec_head(&x->j, r);
   r->parser->eve(&x->j, r->data);
   tells_json_obj_end(&x->j);
   tells_json_nl(&x->j);
@@ -61,6 +64,24 @@ static void emit(void *ud, const tells_flow *f, tells_flow_end why) {
   tells_eve_flow_geo(&x->j, f, why, &x->dr);
   tells_json_nl(&x->j);
   x->n++;
+}
+
+/* The pages of a mapped capture behind the reader are released every
+** NET_STEP bytes, so the resident set is bounded by the flow cap and not by
+** the capture size.  The mapping is read-only and file-backed: a page read
+** again (a reassembly still pointing back) is simply faulted in again.
+** (Filling the page tables ahead with MADV_POPULATE_READ was tried: no
+** measurable gain, 24 MB more resident.) */
+#define NET_STEP ((size_t)16 << 20)
+
+static size_t net_drop_behind(const tells_map *m, size_t dropped, size_t off) {
+  size_t pg = (size_t)sysconf(_SC_PAGESIZE), to = off - NET_STEP / 4;
+  to -= to % pg;
+  if (to > dropped) {
+    (void)madvise((void *)(uintptr_t)(m->p + dropped), to - dropped, MADV_DONTNEED);
+    dropped = to;
+  }
+  return dropped;
 }
 
 static void note(const tells_net_opts *o, const char *path, const char *msg) {
@@ -120,11 +141,15 @@ tells_err tells_net_eve(const char *const *paths, size_t n_paths, const tells_ne
     tells_map_sequential(&m);
     tells_anoms_init(&an);
     if (tells_cap_open(m.p, m.len, &an, &c) == TELLS_OK) {
-      while (tells_cap_next(&c, &p) > 0)
+      size_t dropped = 0;
+      while (tells_cap_next(&c, &p) > 0) {
+        tells_app_tick(x.app);
         if (tells_decode(p.data, p.caplen, p.linktype, &d)) {
           tells_flow *f = tells_flow_packet(ft, &d, p.origlen, p.ts_ns, &ts);
           if (f) tells_app_packet(x.app, f, &d, &ts, p.ts_ns, p.off);
         }
+        if (!m.copied && p.off - dropped >= NET_STEP) dropped = net_drop_behind(&m, dropped, (size_t)p.off);
+      }
       tells_cap_close(&c);
     }
     for (a = 0; a < an.n; a++) {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "../../lib/net/app.h"
+#include "../../lib/net/eve.h"
 #include "../../lib/net/reasm.h"
 #include "buf.h"
 #include "t.h"
@@ -418,10 +419,31 @@ static void test_real_dns_v3(void) {
   s = run_capture_opts("suricata-verify/dns/dns-udp-eve-dig/input.pcap", &o);
   if (!s) T_SKIP("corpora not found");
   /* suricata-verify dns-udp-eve-dig (Suricata 8): the response from the server's side */
-  CHECK(strstr(s, "\"src_ip\":\"10.16.1.11\",\"src_port\":41805,\"dest_ip\":\"10.16.1.1\",\"dest_port\":53,\"proto\":\"UDP\",\"app_proto\":\"dns\",\"dns\":{\"version\":3,\"type\":\"request\",\"tx_id\":0,\"id\":36146") != NULL);
+  CHECK(strstr(s, "\"src_ip\":\"10.16.1.11\",\"src_port\":41805,\"dest_ip\":\"10.16.1.1\",\"dest_port\":53,\"proto\":\"UDP\",\"app_proto\":\"dns\",\"pcap_cnt\":1,\"pkt_src\":\"wire/pcap\",\"dns\":{\"version\":3,\"type\":\"request\",\"tx_id\":0,\"id\":36146") != NULL);
   CHECK(strstr(s, "\"queries\":[{\"rrname\":\"www.suricata-ids.org\",\"rrtype\":\"A\"}]") != NULL);
-  CHECK(strstr(s, "\"src_ip\":\"10.16.1.1\",\"src_port\":53,\"dest_ip\":\"10.16.1.11\",\"dest_port\":41805,\"proto\":\"UDP\",\"app_proto\":\"dns\",\"dns\":{\"version\":3,\"type\":\"response\"") != NULL);
+  /* the response is its own transaction (tx_id 1), written by packet 2 */
+  CHECK(strstr(s, "\"src_ip\":\"10.16.1.1\",\"src_port\":53,\"dest_ip\":\"10.16.1.11\",\"dest_port\":41805,\"proto\":\"UDP\",\"app_proto\":\"dns\",\"pcap_cnt\":2,\"pkt_src\":\"wire/pcap\",\"dns\":{\"version\":3,\"type\":\"response\",\"tx_id\":1") != NULL);
   CHECK(strstr(s, "\"flags\":\"81a0\",\"qr\":true,\"rd\":true,\"ra\":true,\"opcode\":0,\"rcode\":\"NOERROR\"") != NULL);
+}
+
+/* Suricata's forms: uncompressed IPv6, one answer per TXT string, rdata that
+** is not UTF-8 with \xNN for bytes from 0x80 (suricata-verify dns-udp-null,
+** bug-1158). */
+static void test_dns_suricata_forms(void) {
+  static const uint8_t ip[16] = {0x20, 0x01, 0x48, 0x60, 0, 0, 0x20, 0x01, 0, 0, 0, 0, 0, 0, 0, 0x68};
+  char a[46];
+  tells_net_opts o;
+  const char *s;
+  tells_eve_ip6(ip, a);
+  CHECK(strcmp(a, "2001:4860:0000:2001:0000:0000:0000:0068") == 0);
+  memset(&o, 0, sizeof o);
+  o.no_geoip = 1;
+  s = run_capture_opts("suricata-verify/dns/v2/dns-udp-null/input.pcap", &o);
+  if (!s) T_SKIP("corpora not found");
+  CHECK(strstr(s, "\"rdata\":\"VACKD\\u0003\\\\xc5\\\\xe9\\u0001") != NULL);
+  o.dns_version = 3;
+  s = run_capture_opts("suricata-verify/dns/bug-1158/input.pcap", &o);
+  CHECK(s && strstr(s, "\"answers\":[{\"rrname\":\"AAAAAO1kQA.=auth.srv.tunnel.com\",\"rrtype\":\"TXT\",\"ttl\":3,\"rdata\":\"AhvMAAO1kAFE5TE9QTjFFN09RN1lYSDk\"},{\"rrname\":\"AAAAAO1kQA.=auth.srv.tunnel.com\",\"rrtype\":\"TXT\",\"ttl\":3,\"rdata\":\"\"}") != NULL);
 }
 
 int main(void) {
@@ -440,5 +462,6 @@ int main(void) {
   T_RUN(test_real_tls_ja3_ja4);
   T_RUN(test_real_dns_http);
   T_RUN(test_real_dns_v3);
+  T_RUN(test_dns_suricata_forms);
   T_END();
 }

@@ -2,6 +2,7 @@
 ** test_flow.c -- the flow table: direction, counters, TCP history, timeouts,
 ** the cap that bounds memory, and flows that cross capture files.
 */
+#include <string.h>
 #include "flow.h"
 #include "t.h"
 
@@ -136,6 +137,17 @@ static void test_ip_str(void) {
   CHECK_EQ_STR(b, "203.0.113.80");
   tells_ip_str(TELLS_L3_IPV6, v6, b);
   CHECK_EQ_STR(b, "2001:db8::1");
+  {
+    static const struct { uint8_t a[4]; const char *s; } v[] = {
+      {{0, 0, 0, 0}, "0.0.0.0"}, {{255, 255, 255, 255}, "255.255.255.255"},
+      {{10, 100, 9, 101}, "10.100.9.101"}, {{1, 20, 200, 99}, "1.20.200.99"}};
+    size_t i;
+    for (i = 0; i < sizeof v / sizeof *v; i++) {
+      memcpy(v4, v[i].a, 4);
+      tells_ip_str(TELLS_L3_IPV4, v4, b);
+      CHECK_EQ_STR(b, v[i].s);
+    }
+  }
 }
 
 int main(void) {

@@ -280,6 +280,39 @@ static void test_tor_format(void) {
   }
 }
 
+/* The IPv6 text forms of range files (fast parser and inet_pton fallback):
+** every form names the same range, and malformed ones are rejected. */
+static void test_tor_v6_forms(void) {
+  static const char *const same[] = {
+    "2001:db8:0:0:0:0:0:0,2001:db8:0:0:ffff:ffff:ffff:ffff,NL\n",
+    "2001:DB8::,2001:db8::ffff:ffff:ffff:ffff,NL\n",
+    "2001:0db8:0000::,2001:db8:0:0:FFFF:ffff:ffff:ffff,NL\n",
+    "2001:db8::0.0.0.0,2001:db8::ffff:ffff:255.255.255.255,NL\n"};
+  static const char *const bad[] = {"2001:db8:::,2001:db8::1,NL\n", "1::2::3,1::4,NL\n",
+                                    "12345::,12345::1,NL\n", "1:2:3:4:5:6:7:8:9,1::,NL\n",
+                                    ":1::,:1::2,NL\n", "1:,1::2,NL\n"};
+  tells__geo_tor *t;
+  char err[200], cc[3];
+  size_t i;
+  for (i = 0; i < sizeof same / sizeof *same; i++) {
+    t = NULL;
+    CHECK_EQ_INT(tells__geo_tor_parse((const uint8_t *)same[i], strlen(same[i]), &t, err, sizeof err),
+                 TELLS_OK);
+    if (!t) continue;
+    tor_cc(t, "2001:db8::", cc); CHECK_EQ_STR(cc, "NL");
+    tor_cc(t, "2001:db8::ffff:ffff:ffff:ffff", cc); CHECK_EQ_STR(cc, "NL");
+    tor_cc(t, "2001:db8:0:1::", cc); CHECK_EQ_STR(cc, "");
+    tor_cc(t, "2001:db7:ffff:ffff:ffff:ffff:ffff:ffff", cc); CHECK_EQ_STR(cc, "");
+    tells__geo_tor_free(t);
+  }
+  for (i = 0; i < sizeof bad / sizeof *bad; i++) {
+    t = NULL;
+    CHECK(tells__geo_tor_parse((const uint8_t *)bad[i], strlen(bad[i]), &t, err, sizeof err) ==
+          TELLS_ECORRUPT);
+    CHECK(t == NULL);
+  }
+}
+
 /* The tor-geoipdb files Debian ships, when installed, through tells_geo_open. */
 static void test_tor_debian(void) {
   static const char *const p[] = {"/usr/share/tor/geoip", "/usr/share/tor/geoip6"};
@@ -327,6 +360,7 @@ int main(void) {
   T_RUN(test_bad_databases);
   T_RUN(test_scopes);
   T_RUN(test_tor_format);
+  T_RUN(test_tor_v6_forms);
   T_RUN(test_tor_debian);
   T_RUN(test_open_errors);
   T_END();
