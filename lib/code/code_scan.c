@@ -91,7 +91,8 @@ tells_err tells_code_scan_pe(tells_ingest *ig) {
   ps.ig = ig;
   {
     tells_petells *tl = NULL;
-    if (tells_petells_analyse(pe, ig->buf, ig->len, (int64_t)time(NULL), &ig->arena, &tl) == TELLS_OK)
+    if (tells_petells_analyse(pe, ig->buf, ig->len,
+                              ig->run_time_s ? ig->run_time_s : (int64_t)time(NULL), &ig->arena, &tl) == TELLS_OK)
       ps.tells = tl;
   }
   if (tells_caps_scan(ig, pe, &ps.strs, &ps.caps, &ps.n_caps) == TELLS_ENOMEM) return TELLS_ENOMEM;

@@ -2,6 +2,7 @@
 ** ingest.c -- drives one evidence file through its scanner (see ingest.h),
 ** and the checks that apply to every kind.
 */
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include "alloc.h"
@@ -50,7 +51,7 @@ struct tells_sight {
   const char *type, *value, *context;
   uint32_t hash;
   int64_t first, last, off;
-  uint64_t count;
+  uint64_t count, seq;       /* seq: order of the first sighting in the file */
 };
 
 #define SIGHT_MAX 65536   /* distinct sightings kept per file before flushing */
@@ -70,15 +71,34 @@ static int same_sight(const struct tells_sight *s, uint32_t h, const char *type,
          strcmp(s->value, value) == 0;
 }
 
+static int sight_cmp(const void *a, const void *b) {
+  const struct tells_sight *x = *(const struct tells_sight *const *)a;
+  const struct tells_sight *y = *(const struct tells_sight *const *)b;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+static void sight_send(tells_ingest *ig, struct tells_sight *s) {
+  if (!ig->sink_err && ig->sink && ig->sink->indicator)
+    ig->sink_err = ig->sink->indicator(ig->sink->ud, s->type, s->value, s->first, s->last,
+                                       s->count, s->context, s->off);
+  s->hash = 0;
+}
+
+/* Sends the gathered sightings in the order they were first seen, so the
+** output does not depend on where the table's slots fall (determinism). */
 void tells_ingest_flush(tells_ingest *ig) {
-  uint32_t i;
+  uint32_t i, n = 0;
+  struct tells_sight **v = ig->n_sight ? tells_malloc(ig->n_sight * sizeof *v) : NULL;
   for (i = 0; i < ig->cap_sight; i++) {
     struct tells_sight *s = &ig->sight[i];
     if (!s->hash) continue;
-    if (!ig->sink_err && ig->sink && ig->sink->indicator)
-      ig->sink_err = ig->sink->indicator(ig->sink->ud, s->type, s->value, s->first, s->last,
-                                         s->count, s->context, s->off);
-    s->hash = 0;
+    if (v && n < ig->n_sight) v[n++] = s;
+    else sight_send(ig, s);            /* no memory for the order: send as found */
+  }
+  if (v) {
+    qsort(v, n, sizeof *v, sight_cmp);
+    for (i = 0; i < n; i++) sight_send(ig, v[i]);
+    tells_free(v);
   }
   ig->n_sight = 0;
 }
@@ -119,7 +139,7 @@ void tells_ingest_indicator(tells_ingest *ig, const char *type, const char *valu
       return;
     }
     s->hash = h; s->type = type; s->value = v; s->context = context;
-    s->first = s->last = time_ns; s->off = off; s->count = 0;
+    s->first = s->last = time_ns; s->off = off; s->count = 0; s->seq = ig->sight_seq++;
     ig->n_sight++;
   }
   s->count++;

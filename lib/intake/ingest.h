@@ -90,6 +90,10 @@ typedef struct tells_ingest {
   struct tells_sigma_ruleset *sigma;  /* Sigma rules of the run, or NULL */
   struct tells_sight *sight; /* sightings gathered for this file (owned) */
   uint32_t n_sight, cap_sight;
+  uint64_t sight_seq;           /* order of first sightings (flush sends in it) */
+  int64_t run_time_s;           /* the run's one wall-clock stamp (UTC seconds), the
+                                   "now" that future timestamps are judged against;
+                                   0: the scanner takes the time itself */
   uint64_t sigma_hits;
   const struct tells_codelib *library;  /* reference library of the run, or NULL */
   char tlsh[TELLS_TLSH_STRMAX];  /* TLSH of a PE/ELF (code scanners); "" if none */

@@ -36,6 +36,7 @@ typedef struct inv {
   tells_investigate_stats *st;
   tells_progress pr;
   struct timespec last_pr;
+  int64_t run_time_s;         /* the run's start: its one wall-clock stamp */
 } inv;
 
 static void diag(inv *v, const char *path, const char *msg) {
@@ -217,6 +218,7 @@ static tells_err ingest_file(inv *v, pend *p) {
   tells_ingest_init(&ig, wf->path, p->m.p, p->m.len, kind, NULL, &sink);
   ig.yara = v->yara;
   ig.sigma = v->sigma;
+  ig.run_time_s = v->run_time_s;
   ig.library = v->library;
   /* TLSH goes with the other hashes: the scanner waits for this file's job
   ** only when it needs the digest. */
@@ -335,6 +337,7 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
   memset(&w, 0, sizeof w);
   memset(&v, 0, sizeof v);
   v.c = c; v.o = opts; v.st = st;
+  v.run_time_s = (int64_t)time(NULL);
   /* The case file and its journals are never evidence of the case. */
   {
     const char *cp = tells_case_path(c);

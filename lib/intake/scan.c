@@ -8,6 +8,7 @@
 ** findings, events -- and the object is written when the file is done.
 */
 #include <string.h>
+#include <time.h>
 #include "codelib.h"
 #include "hash.h"
 #include "ingest.h"
@@ -195,6 +196,7 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
   tells_yara_scanner *scanner = NULL;
   tells_codelib *library = NULL;
   tells_hasher *hasher = NULL;           /* hashes each file beside its scanner */
+  int64_t run_time_s = (int64_t)time(NULL);   /* the run's one wall-clock stamp */
   tells_petells_set set;                 /* build times of the PE files */
   tells_json j;
   tells_err e = TELLS_OK;
@@ -258,6 +260,7 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
     tells_ingest_init(&ig, w.v[i].path, m.p, m.len, kind, NULL, &sink);
     ig.yara = scanner;
     ig.library = library;
+    ig.run_time_s = run_time_s;
     if (kind == TELLS_KIND_PE || kind == TELLS_KIND_ELF) {
       ig.tlsh_from = &h; ig.tlsh_wait = hasher; ig.tlsh_job = &job;
     }
