@@ -809,7 +809,7 @@ static int load_doc(ld *L, yaml_node_t *root) {
 static tells_err load_buffer(ld *L, const char *buf, size_t len) {
   yaml_parser_t p;
   yaml_document_t docs[2];
-  int have_glob = 0, cur = 0, ndoc = 0;
+  int have_glob = 0, cur = 0, ndoc = 0, yaml_failed = 0;
   if (!yaml_parser_initialize(&p)) return TELLS_ENOMEM;
   yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
   for (;;) {
@@ -822,6 +822,7 @@ static tells_err load_buffer(ld *L, const char *buf, size_t len) {
                p.context ? " " : "", p.context ? p.context : "");
       report(L, (int)p.problem_mark.line + 1, 1, msg);
       if (L->st) L->st->failed++;
+      yaml_failed = 1;
       break;
     }
     root = yaml_document_get_root_node(d);
@@ -867,7 +868,7 @@ static tells_err load_buffer(ld *L, const char *buf, size_t len) {
   }
   if (have_glob) yaml_document_delete(&docs[1 - cur]);
   yaml_parser_delete(&p);
-  if (ndoc == 0 && L->st) {
+  if (ndoc == 0 && !yaml_failed && L->st) {   /* a YAML error was already reported */
     report(L, 0, 1, "no YAML document");
     L->st->failed++;
   }
