@@ -228,6 +228,19 @@ static size_t update_vbmi(const uint8_t *s, size_t i, size_t n, uint32_t *B, uns
 }
 #endif
 
+/* One window position: the six bucket triplets of the byte a (f = its
+** first-level lookups) and the previous four, then the window moves on.
+** A macro so the window stays in registers in every loop below. */
+#define STEP_BUCKETS(f, a) do {                 \
+    B[TT[(F(f, 1) ^ w1) << 8 | w2]]++;          \
+    B[TT[(F(f, 2) ^ w1) << 8 | w3]]++;          \
+    B[TT[(F(f, 3) ^ w2) << 8 | w3]]++;          \
+    B[TT[(F(f, 4) ^ w2) << 8 | w4]]++;          \
+    B[TT[(F(f, 5) ^ w1) << 8 | w4]]++;          \
+    B[TT[(F(f, 6) ^ w3) << 8 | w4]]++;          \
+    w4 = w3; w3 = w2; w2 = w1; w1 = (a);        \
+  } while (0)
+
 void tells_tlsh_update(tells_tlsh_ctx *c, const void *p, size_t n) {
   const uint8_t *s = p;
   uint32_t *B = c->bucket;
@@ -252,13 +265,7 @@ void tells_tlsh_update(tells_tlsh_ctx *c, const void *p, size_t n) {
       ck = TT[(F(f, 0) ^ w1) << 8 | ck];
       ck1 = T[TT[(T[ck] ^ a) << 8 | w1] ^ ck1];
       ck2 = T[TT[(T[ck1] ^ a) << 8 | w1] ^ ck2];
-      B[TT[(F(f, 1) ^ w1) << 8 | w2]]++;
-      B[TT[(F(f, 2) ^ w1) << 8 | w3]]++;
-      B[TT[(F(f, 3) ^ w2) << 8 | w3]]++;
-      B[TT[(F(f, 4) ^ w2) << 8 | w4]]++;
-      B[TT[(F(f, 5) ^ w1) << 8 | w4]]++;
-      B[TT[(F(f, 6) ^ w3) << 8 | w4]]++;
-      w4 = w3; w3 = w2; w2 = w1; w1 = a;
+      STEP_BUCKETS(f, a);
     }
     c->checksum[1] = (uint8_t)ck1; c->checksum[2] = (uint8_t)ck2;
   } else {
@@ -268,13 +275,7 @@ void tells_tlsh_update(tells_tlsh_ctx *c, const void *p, size_t n) {
         unsigned a = s[i];
         uint64_t f = FIRST[a];
         ck = TT[(F(f, 0) ^ w1) << 8 | ck];
-        B[TT[(F(f, 1) ^ w1) << 8 | w2]]++;
-        B[TT[(F(f, 2) ^ w1) << 8 | w3]]++;
-        B[TT[(F(f, 3) ^ w2) << 8 | w3]]++;
-        B[TT[(F(f, 4) ^ w2) << 8 | w4]]++;
-        B[TT[(F(f, 5) ^ w1) << 8 | w4]]++;
-        B[TT[(F(f, 6) ^ w3) << 8 | w4]]++;
-        w4 = w3; w3 = w2; w2 = w1; w1 = a;
+        STEP_BUCKETS(f, a);
       }
       i = update_vbmi(s, i, n, B, &ck);
       w1 = s[i - 1]; w2 = s[i - 2]; w3 = s[i - 3]; w4 = s[i - 4];
@@ -284,19 +285,14 @@ void tells_tlsh_update(tells_tlsh_ctx *c, const void *p, size_t n) {
       unsigned a = s[i];
       uint64_t f = FIRST[a];
       ck = TT[(F(f, 0) ^ w1) << 8 | ck];
-      B[TT[(F(f, 1) ^ w1) << 8 | w2]]++;
-      B[TT[(F(f, 2) ^ w1) << 8 | w3]]++;
-      B[TT[(F(f, 3) ^ w2) << 8 | w3]]++;
-      B[TT[(F(f, 4) ^ w2) << 8 | w4]]++;
-      B[TT[(F(f, 5) ^ w1) << 8 | w4]]++;
-      B[TT[(F(f, 6) ^ w3) << 8 | w4]]++;
-      w4 = w3; w3 = w2; w2 = w1; w1 = a;
+      STEP_BUCKETS(f, a);
     }
   }
   c->checksum[0] = (uint8_t)ck;
   c->win[0] = (uint8_t)w1; c->win[1] = (uint8_t)w2;
   c->win[2] = (uint8_t)w3; c->win[3] = (uint8_t)w4;
 }
+#undef STEP_BUCKETS
 
 static int cmp_u32(const void *a, const void *b) {
   uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;

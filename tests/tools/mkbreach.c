@@ -32,30 +32,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pktw.h"
 
 static FILE *out;
 static uint64_t now_us;
 static uint32_t rng = 2014;
 
-static void w16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void w32(uint8_t *p, uint32_t v) { w16(p, (uint16_t)(v >> 16)); w16(p + 2, (uint16_t)v); }
 static void le32(uint32_t v) {
   uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
   fwrite(b, 1, 4, out);
 }
 static void le16(uint16_t v) { uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)}; fwrite(b, 1, 2, out); }
 static uint32_t rnd(void) { rng = rng * 1103515245u + 12345u; return rng >> 8; }
-
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s) {
-  size_t i;
-  for (i = 0; i + 1 < n; i += 2) s += (uint32_t)(p[i] << 8 | p[i + 1]);
-  if (n & 1) s += (uint32_t)(p[n - 1] << 8);
-  return s;
-}
-static uint16_t fold(uint32_t s) {
-  while (s >> 16) s = (s & 0xffff) + (s >> 16);
-  return (uint16_t)~s;
-}
 
 /* One IPv4 packet.  proto 6 (TCP) or 17 (UDP); `n` payload bytes of which
 ** `data` (may be NULL = zeros); with `headers_only` only the headers are
@@ -64,24 +52,8 @@ static void packet(uint32_t src, uint32_t dst, uint8_t proto, uint16_t sp, uint1
                    uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *data, size_t n,
                    int headers_only) {
   static uint8_t f[1600];
-  uint8_t ph[12];
-  size_t l4 = proto == 6 ? 20 : 8, ip_len = 20 + l4 + n, len = 14 + ip_len, cap;
-  uint32_t s;
-  memset(f, 0, 14 + 20 + l4 + n);
-  memcpy(f, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00", 14);
-  f[14] = 0x45; w16(f + 16, (uint16_t)ip_len); f[22] = 64; f[23] = proto;
-  w32(f + 26, src); w32(f + 30, dst);
-  w16(f + 24, fold(sum16(f + 14, 20, 0)));
-  w16(f + 34, sp); w16(f + 36, dp);
-  if (proto == 6) {
-    w32(f + 38, seq); w32(f + 42, ack); f[46] = 0x50; f[47] = flags; w16(f + 48, 64240);
-  } else {
-    w16(f + 38, (uint16_t)(8 + n));
-  }
-  if (n && data) memcpy(f + 34 + l4, data, n);
-  w32(ph, src); w32(ph + 4, dst); ph[8] = 0; ph[9] = proto; w16(ph + 10, (uint16_t)(l4 + n));
-  s = sum16(ph, 12, 0);
-  w16(f + (proto == 6 ? 50 : 40), fold(sum16(f + 34, l4 + n, s)));
+  size_t l4 = proto == 6 ? 20 : 8, len, cap;
+  len = pktw_ipv4(f, src, dst, proto, sp, dp, seq, ack, flags, data, n);
   cap = headers_only ? 14 + 20 + l4 : len;
   le32((uint32_t)(now_us / 1000000)); le32((uint32_t)(now_us % 1000000));
   le32((uint32_t)cap); le32((uint32_t)len);

@@ -13,42 +13,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "pktw.h"
 
 static FILE *out;
 static uint32_t t_sec, t_usec;
 
-static void w16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)(v >> 8); p[1] = (uint8_t)v; }
-static void w32(uint8_t *p, uint32_t v) { w16(p, (uint16_t)(v >> 16)); w16(p + 2, (uint16_t)v); }
 static void le32(uint32_t v) { uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)}; fwrite(b, 1, 4, out); }
 static void le16(uint16_t v) { uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)}; fwrite(b, 1, 2, out); }
 
-static uint32_t sum16(const uint8_t *p, size_t n, uint32_t s) {
-  size_t i;
-  for (i = 0; i + 1 < n; i += 2) s += (uint32_t)(p[i] << 8 | p[i + 1]);
-  if (n & 1) s += (uint32_t)(p[n - 1] << 8);
-  return s;
-}
-static uint16_t fold(uint32_t s) {
-  while (s >> 16) s = (s & 0xffff) + (s >> 16);
-  return (uint16_t)~s;
-}
-
 static void packet(const uint8_t src[4], const uint8_t dst[4], uint16_t sp, uint16_t dp,
                    uint32_t seq, uint32_t ack, uint8_t flags, const uint8_t *data, size_t n) {
-  uint8_t f[1600], ph[12];
-  size_t ip_len = 20 + 20 + n, len = 14 + ip_len;
-  uint32_t s;
-  memset(f, 0, sizeof f);
-  memcpy(f, "\x02\x00\x00\x00\x00\x02\x02\x00\x00\x00\x00\x01\x08\x00", 14);
-  f[14] = 0x45; w16(f + 16, (uint16_t)ip_len); f[22] = 64; f[23] = 6;
-  memcpy(f + 26, src, 4); memcpy(f + 30, dst, 4);
-  w16(f + 24, fold(sum16(f + 14, 20, 0)));
-  w16(f + 34, sp); w16(f + 36, dp); w32(f + 38, seq); w32(f + 42, ack);
-  f[46] = 0x50; f[47] = flags; w16(f + 48, 64240);
-  if (n) memcpy(f + 54, data, n);
-  memcpy(ph, src, 4); memcpy(ph + 4, dst, 4); ph[8] = 0; ph[9] = 6; w16(ph + 10, (uint16_t)(20 + n));
-  s = sum16(ph, 12, 0);
-  w16(f + 50, fold(sum16(f + 34, 20 + n, s)));
+  uint8_t f[1600];
+  size_t len = pktw_ipv4(f, (uint32_t)src[0] << 24 | (uint32_t)src[1] << 16 | (uint32_t)src[2] << 8 | src[3],
+                         (uint32_t)dst[0] << 24 | (uint32_t)dst[1] << 16 | (uint32_t)dst[2] << 8 | dst[3],
+                         6, sp, dp, seq, ack, flags, data, n);
   le32(t_sec); le32(t_usec); le32((uint32_t)len); le32((uint32_t)len);
   fwrite(f, 1, len, out);
   t_usec += 1500;
