@@ -24,7 +24,7 @@ extern "C" {
 #endif
 
 #define TELLS_VERSION "0.1.0"
-#define TELLS_SCHEMA_VERSION 2
+#define TELLS_SCHEMA_VERSION 3
 
 /* Error codes.  TELLS_OK is 0, every error is a negative constant.  The list
 ** generates both the enum and tells_strerror() (as libuv's UV_ERRNO_MAP). */

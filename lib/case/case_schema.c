@@ -74,6 +74,33 @@ static const char *const MIGRATIONS[] = {
   ** the first time (time_ns), the last time and how many times it was seen */
   "ALTER TABLE sightings ADD COLUMN last_ns INTEGER;"
   "ALTER TABLE sightings ADD COLUMN count INTEGER NOT NULL DEFAULT 1;",
+  /* 2 -> 3: what the analysis stages derive from the rows above, rebuilt
+  ** whole at the end of every run.  links: an indicator seen in more than
+  ** one kind of evidence (kinds is a sorted comma list such as
+  ** "code,logs,net"); link_findings ties a link to the findings it joins,
+  ** and findings.chain names the chain (a link id) a finding belongs to,
+  ** with base_severity its severity before correlation raised it.
+  ** answers: one row per statement answering one of the case's questions
+  ** (question is what|hosts|entry|movement|exfil|destruction|attribution,
+  ** ordinal orders the rows of a question); details is a JSON object with
+  ** the structured figures, evidence a JSON array of references
+  ** ({"finding":id} {"flow":id} {"event":id} {"evidence":id}). */
+  "CREATE TABLE links("
+  " id INTEGER PRIMARY KEY, indicator_id INTEGER NOT NULL REFERENCES indicators(id),"
+  " kinds TEXT NOT NULL, evidence_count INTEGER NOT NULL,"
+  " first_ns INTEGER, last_ns INTEGER, severity TEXT NOT NULL, summary TEXT, details TEXT);"
+  "CREATE INDEX links_indicator ON links(indicator_id);"
+  "CREATE TABLE link_findings("
+  " link_id INTEGER NOT NULL REFERENCES links(id),"
+  " finding_id INTEGER NOT NULL REFERENCES findings(id),"
+  " PRIMARY KEY(link_id, finding_id)) WITHOUT ROWID;"
+  "ALTER TABLE findings ADD COLUMN chain INTEGER;"
+  "ALTER TABLE findings ADD COLUMN base_severity TEXT;"
+  "CREATE TABLE answers("
+  " id INTEGER PRIMARY KEY, question TEXT NOT NULL, ordinal INTEGER NOT NULL,"
+  " title TEXT NOT NULL, answer TEXT NOT NULL, confidence REAL,"
+  " details TEXT, evidence TEXT);"
+  "CREATE INDEX answers_question ON answers(question, ordinal);",
 };
 
 #define N_MIGRATIONS (int)(sizeof MIGRATIONS / sizeof MIGRATIONS[0])

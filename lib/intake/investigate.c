@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 #include "alloc.h"
+#include "analyse.h"
 #include "case_api.h"
 #include "codelib.h"
 #include "ingest.h"
@@ -408,6 +409,7 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
   }
   v.pr.current = NULL;
   progress(&v, 1);
+  if ((e = tells_analyse(c))) goto done;
   e = tells_case_run_end(c, st);
 done:
   for (i = 0; ring && i < AHEAD_FILES; i++) pend_close(&v, &ring[i]);
