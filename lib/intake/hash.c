@@ -3,6 +3,7 @@
 */
 #include <openssl/evp.h>
 #include <string.h>
+#include "drop.h"
 #include "hash.h"
 
 static const EVP_MD *md_of(int i) {
@@ -113,6 +114,20 @@ static void part_update(tells_hash *h, int part, const void *p, size_t n) {
   else EVP_DigestUpdate(h->ctx[part], p, n);
 }
 
+/* One part over the job's bytes; with a page release, in steps that
+** report the part's offset, so the pages behind it can go. */
+#define PART_STEP ((size_t)4 << 20)
+static void part_run(tells_hash_job *j, int part) {
+  size_t off = 0, k;
+  if (!j->drop) { part_update(j->h, part, j->p, j->n); return; }
+  for (; off < j->n; off += k) {
+    k = j->n - off < PART_STEP ? j->n - off : PART_STEP;
+    part_update(j->h, part, (const char *)j->p + off, k);
+    tells_drop_at(j->drop, 1 + part, off + k);
+  }
+  tells_drop_done(j->drop, 1 + part);
+}
+
 static unsigned parts_of(const tells_hash *h) {
   unsigned m = 0;
   int i;
@@ -136,7 +151,7 @@ static int take_part(tells_hash_job *j) {
 /* Runs one part with mu released, then retires it (mu held again). */
 static void run_part(tells_hasher *w, tells_hash_job *j, int part) {
   pthread_mutex_unlock(&w->mu);
-  part_update(j->h, part, j->p, j->n);
+  part_run(j, part);
   pthread_mutex_lock(&w->mu);
   if (--j->running || j->todo) return;
   {                                      /* the job is done: unlink it */
@@ -189,7 +204,8 @@ tells_err tells_hasher_start(tells_hasher **out) {
 void tells_hasher_post(tells_hasher *w, tells_hash_job *j) {
   unsigned parts = parts_of(j->h);
   if (!w || !parts) {                    /* no worker (or nothing to do): now */
-    tells_hash_update(j->h, j->p, j->n);
+    int i;
+    for (i = 0; i < 4; i++) if (parts & (1u << i)) part_run(j, i);
     j->state = 2;
     return;
   }

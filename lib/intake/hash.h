@@ -60,6 +60,9 @@ typedef struct tells_hash_job {
   unsigned todo;                   /* algorithms not yet started (hasher's) */
   int running;                     /* algorithms being computed (hasher's) */
   struct tells_hash_job *next;     /* the worker's queue */
+  struct tells_drop *drop;         /* the mapping's page release (drop.h), or
+                                      NULL: each part then reports its offset
+                                      as reader 1 + its algorithm's index */
 } tells_hash_job;
 tells_err tells_hasher_start(tells_hasher **out /* OUT */);
 /* Queues a job; with w == NULL hashes it at once on the calling thread. */

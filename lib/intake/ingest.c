@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 #include "alloc.h"
+#include "drop.h"
 #include "ingest.h"
 #include "yara_scan.h"
 
@@ -32,6 +33,7 @@ void tells_ingest_free(tells_ingest *ig) {
 }
 
 void tells_ingest_advance(tells_ingest *ig, size_t off) {
+  if (ig->drop) tells_drop_at(ig->drop, TELLS_DROP_SCANNER, off);
   if (!ig->hash || off > ig->len) return;
   while (off >= ig->hashed + HASH_STEP) {
     tells_hash_update(ig->hash, ig->buf + ig->hashed, HASH_STEP);
@@ -239,5 +241,6 @@ tells_err tells_ingest_run(tells_ingest *ig) {
     tells_hash_update(ig->hash, ig->buf + ig->hashed, ig->len - ig->hashed);
     ig->hashed = ig->len;
   }
+  if (ig->drop) tells_drop_done(ig->drop, TELLS_DROP_SCANNER);
   return ig->sink_err;
 }

@@ -102,6 +102,8 @@ typedef struct tells_ingest {
   tells_hasher *tlsh_wait;   /* worker feeding tlsh_from, or NULL (inline) */
   tells_hash_job *tlsh_job;  /* the job of tlsh_wait feeding tlsh_from, or NULL:
                                 wait for the whole queue */
+  struct tells_drop *drop;   /* buf is a mapping whose pages are released
+                                behind the scanner (drop.h), or NULL */
 } tells_ingest;
 
 typedef tells_err (*tells_scan_fn)(tells_ingest *ig);

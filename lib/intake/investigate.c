@@ -17,6 +17,7 @@
 #include "analyse.h"
 #include "case_api.h"
 #include "codelib.h"
+#include "drop.h"
 #include "ingest.h"
 #include "map.h"
 #include "sniff.h"
@@ -90,6 +91,7 @@ typedef struct pend {
   const char *reason;
   tells_hash h;
   tells_hash_job job;
+  tells_drop drop;            /* pages released behind scanner and hasher */
 } pend;
 
 static int exe_kind(tells_kind k) { return k == TELLS_KIND_PE || k == TELLS_KIND_ELF; }
@@ -117,6 +119,13 @@ static void pend_open(inv *v, pend *p, const tells_walk_file *wf) {
   p->job.p = p->m.p ? (const void *)p->m.p : "";
   p->job.n = p->m.len;
   p->job.lazy = p->m.len < (exe_kind(p->kind) && !p->known ? POST_MIN_EXE : POST_MIN);
+  if (p->m.p && !p->m.copied) {
+    /* readers: each hash part, and the scanner unless it will not read */
+    int scans = !p->known && (p->kind != TELLS_KIND_NONE || v->yara);
+    tells_drop_init(&p->drop, p->m.p, p->m.len,
+                    (unsigned)hashes_of(p->kind, p->known) << 1 | (unsigned)scans);
+    p->job.drop = &p->drop;
+  }
   tells_hasher_post(v->hasher, &p->job);
 }
 
@@ -208,6 +217,11 @@ static tells_err ingest_file(inv *v, pend *p) {
     p->hashing = 1;
     p->job.state = 2;
     tells_hash_update(&p->h, p->m.p, p->m.len);
+    if (p->job.drop) {   /* release what the hash read; the scanner reads next */
+      tells_drop_init(&p->drop, p->m.p, p->m.len, 0);
+      tells_drop_done(&p->drop, TELLS_DROP_SCANNER);
+      tells_drop_init(&p->drop, p->m.p, p->m.len, 1u << TELLS_DROP_SCANNER);
+    }
   }
 
   f.path = wf->path; f.size = (int64_t)p->m.len; f.mtime_ns = p->m.mtime_ns; f.kind = kind;
@@ -221,6 +235,7 @@ static tells_err ingest_file(inv *v, pend *p) {
   ig.sigma = v->sigma;
   ig.run_time_s = v->run_time_s;
   ig.library = v->library;
+  ig.drop = p->job.drop;
   /* TLSH goes with the other hashes: the scanner waits for this file's job
   ** only when it needs the digest. */
   if (exe_kind(kind)) {
