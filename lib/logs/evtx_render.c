@@ -431,7 +431,7 @@ static fld_t *fld_slot(tells_evtx *x, size_t nf) {
 }
 
 tells_err tells_evtx_rec_event(tells_evtx *x, tells_evtx_event *ev) {
-  uint32_t ev_el = 0, sys, r, k, a;
+  uint32_t ev_el = 0, sys, r, k, a, sk[WK_COUNT];
   size_t o_channel, o_provider, o_guid, o_computer, o_sid, o_kw;
   fld_t *f;
   size_t nf = 0, i;
@@ -444,22 +444,26 @@ tells_err tells_evtx_rec_event(tells_evtx *x, tells_evtx_event *ev) {
     if (ND(r)->kind == N_ELEM) { ev_el = r; break; }
   sys = kid(x, ev_el, WK_System);
   ev->record_id = x->cur.id;
+  /* the System children, found in one walk (the first of each name) */
+  memset(sk, 0, sizeof sk);
+  for (k = sys ? ND(sys)->kids : 0; k; k = ND(k)->next)
+    if (ND(k)->kind == N_ELEM && ND(k)->u.name && !sk[ND(k)->u.name->wk]) sk[ND(k)->u.name->wk] = k;
   {
-    uint32_t p = kid(x, sys, WK_Provider), e = kid(x, sys, WK_EventID);
-    uint32_t ex = kid(x, sys, WK_Execution), sec = kid(x, sys, WK_Security);
-    uint32_t tc = kid(x, sys, WK_TimeCreated), rid = kid(x, sys, WK_EventRecordID);
+    uint32_t p = sk[WK_Provider], e = sk[WK_EventID];
+    uint32_t ex = sk[WK_Execution], sec = sk[WK_Security];
+    uint32_t tc = sk[WK_TimeCreated], rid = sk[WK_EventRecordID];
     o_provider = ev_str(x, p ? attr_find(x, p, WK_Name) : 0);
     o_guid = ev_str(x, p ? attr_find(x, p, WK_Guid) : 0);
-    o_channel = ev_str(x, kid(x, sys, WK_Channel));
-    o_computer = ev_str(x, kid(x, sys, WK_Computer));
+    o_channel = ev_str(x, sk[WK_Channel]);
+    o_computer = ev_str(x, sk[WK_Computer]);
     o_sid = ev_str(x, sec ? attr_find(x, sec, WK_UserID) : 0);
-    o_kw = ev_str(x, kid(x, sys, WK_Keywords));
+    o_kw = ev_str(x, sk[WK_Keywords]);
     ev->event_id = (uint32_t)num_of(x, e);
     if (e) ev->qualifiers = (uint32_t)num_of(x, attr_find(x, e, WK_Qualifiers));
-    ev->version = (uint32_t)num_of(x, kid(x, sys, WK_Version));
-    ev->level = (uint32_t)num_of(x, kid(x, sys, WK_Level));
-    ev->task = (uint32_t)num_of(x, kid(x, sys, WK_Task));
-    ev->opcode = (uint32_t)num_of(x, kid(x, sys, WK_Opcode));
+    ev->version = (uint32_t)num_of(x, sk[WK_Version]);
+    ev->level = (uint32_t)num_of(x, sk[WK_Level]);
+    ev->task = (uint32_t)num_of(x, sk[WK_Task]);
+    ev->opcode = (uint32_t)num_of(x, sk[WK_Opcode]);
     if (ex) {
       ev->pid = (uint32_t)num_of(x, attr_find(x, ex, WK_ProcessID));
       ev->tid = (uint32_t)num_of(x, attr_find(x, ex, WK_ThreadID));

@@ -25,6 +25,24 @@ void tells__evtx_utf16(tells_buf *b, const uint8_t *p, size_t nchars) {
   size_t t = 0;
   while (i < nchars) {
     uint32_t c;
+    if (t > sizeof tmp - 8) { tells_buf_add(b, tmp, t); t = 0; }
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    while (nchars - i >= 8 && t <= sizeof tmp - 8) {   /* eight ASCII characters at once */
+      uint64_t lo, hi;
+      uint32_t w0, w1;
+      memcpy(&lo, p + 2 * i, 8);
+      memcpy(&hi, p + 2 * i + 8, 8);
+      if (((lo | hi) & UINT64_C(0xFF80FF80FF80FF80)) != 0) break;
+      lo = (lo | lo >> 8) & UINT64_C(0x0000FFFF0000FFFF);
+      hi = (hi | hi >> 8) & UINT64_C(0x0000FFFF0000FFFF);
+      w0 = (uint32_t)(lo | lo >> 16);
+      w1 = (uint32_t)(hi | hi >> 16);
+      memcpy(tmp + t, &w0, 4);            /* little-endian: character order */
+      memcpy(tmp + t + 4, &w1, 4);
+      t += 8; i += 8;
+    }
+    if (i >= nchars) break;
+#endif
     if (t > sizeof tmp - 4) { tells_buf_add(b, tmp, t); t = 0; }
     if (nchars - i >= 4) {             /* four ASCII characters at once */
       const uint8_t *q = p + 2 * i;
@@ -154,12 +172,21 @@ static size_t fmt_guid(char *out, const uint8_t *p) {
 static size_t fmt_sid(tells_buf *b, const uint8_t *p, uint32_t n) {
   uint64_t auth = 0;
   unsigned i, cnt;
+  char t[32];
+  size_t k;
   if (n < 8) return 0;
   cnt = p[1];
   if ((uint64_t)8 + 4u * cnt > n) return 0;
   for (i = 0; i < 6; i++) auth = auth << 8 | p[2 + i];
-  tells_buf_addf(b, "S-%u-%llu", p[0], (unsigned long long)auth);
-  for (i = 0; i < cnt; i++) tells_buf_addf(b, "-%u", tells_ld32le(p + 8 + 4 * i));
+  t[0] = 'S'; t[1] = '-';
+  k = 2 + u64dec(t + 2, p[0]);
+  t[k++] = '-';
+  k += u64dec(t + k, auth);
+  tells_buf_add(b, t, k);
+  for (i = 0; i < cnt; i++) {
+    t[0] = '-';
+    tells_buf_add(b, t, 1 + u64dec(t + 1, tells_ld32le(p + 8 + 4 * i)));
+  }
   return 8 + 4u * cnt;
 }
 

@@ -48,6 +48,7 @@ typedef struct mstate {
   evf *f; size_t n, cap;
   ncache *fc, *cc;
   int all_lowered;
+  int alias_ev;                /* the event's channel/EventID renames fields */
   char eidbuf[16];
 } mstate;
 
@@ -56,8 +57,13 @@ static mstate *ms_of(tells_sigma_ruleset *s) { return (mstate *)s->scanned; }
 static uint64_t nc_hash(const char *p, size_t n) {
   uint64_t h = 0x9E3779B97F4A7C15u * (n + 1), w;
   size_t i = 0;
-  for (; i + 8 <= n; i += 8) { memcpy(&w, p + i, 8); h = (h ^ w) * 0xFF51AFD7ED558CCDu; h ^= h >> 29; }
-  for (; i < n; i++) h = (h ^ (unsigned char)p[i]) * 0x100000001B3u;
+  if (n >= 8) {             /* 8-byte words, the last one overlapping */
+    for (; i + 8 < n; i += 8) { memcpy(&w, p + i, 8); h = (h ^ w) * 0xFF51AFD7ED558CCDu; h ^= h >> 29; }
+    memcpy(&w, p + n - 8, 8);
+    h = (h ^ w) * 0xFF51AFD7ED558CCDu;
+  } else {
+    for (; i < n; i++) h = (h ^ (unsigned char)p[i]) * 0x100000001B3u;
+  }
   return h ^ (h >> 31);
 }
 
@@ -279,6 +285,74 @@ static int cnf_add(cnf *c, lset *l) {
   return 0;
 }
 
+static void cnf_free(cnf *c) {
+  uint32_t q;
+  for (q = 0; q < c->n; q++) ls_free(&c->cl[q]);
+  c->n = 0;
+}
+
+static uint32_t cnf_best(const cnf *c) {
+  uint32_t q, b = 0;
+  for (q = 1; q < c->n; q++) if (ls_score(&c->cl[q], 0) > ls_score(&c->cl[b], 0)) b = q;
+  return b;
+}
+
+/* The disjunction of n operands given as CNFs k[0..n) (each with at least
+** one clause), into c: (A1 and A2) or (B1 and B2) implies (Ai or Bj) for
+** every choice of one clause per operand.  The clauses made: the
+** operands' best clauses together, then each other clause of one operand
+** with the best of the others, up to CNF_MAX. */
+static void cnf_or(cnf *k, uint32_t n, cnf *c) {
+  uint32_t *best = tells_malloc((n ? n : 1) * sizeof *best), i, j, m;
+  if (!best) return;                       /* no clause: always correct */
+  for (i = 0; i < n; i++) best[i] = cnf_best(&k[i]);
+  for (i = 0; i <= n && c->n < CNF_MAX; i++) {      /* i == n: all best */
+    for (j = 0; j < (i < n ? k[i].n : 1) && c->n < CNF_MAX; j++) {
+      lset u;
+      if (i < n && j == best[i]) continue;
+      memset(&u, 0, sizeof u);
+      for (m = 0; m < n && !u.top; m++) {
+        const lset *f = &k[m].cl[m == i ? j : best[m]];
+        uint32_t q;
+        for (q = 0; q < f->n && !u.top; q++) ls_add(&u, f->p[q], f->len[q]);
+      }
+      cnf_add(c, &u);
+    }
+  }
+  tells_free(best);
+}
+
+static int cnf_collect(an *A, const sg_det *d, const sg_node *x, cnf *c, int depth);
+
+/* A selection's map: one clause per item. */
+static int cnf_alt(an *A, const sg_alt *a, cnf *c) {
+  uint32_t i;
+  lset l;
+  for (i = 0; i < a->n_items; i++) {
+    if (an_item(A, &a->items[i], &l)) return -1;
+    cnf_add(c, &l);
+  }
+  return 0;
+}
+
+/* OR-like nodes (or, k of n with k < n, a list of maps): each operand's
+** CNF, then their disjunction; an operand without clauses gives none. */
+static int cnf_any(an *A, const sg_det *d, const sg_node *x, cnf *c, int depth) {
+  const sg_sel *sel = x->op == SG_N_SEL ? &d->sels[x->sel] : NULL;
+  uint32_t n = sel ? sel->n_alts : x->n, i;
+  cnf *k = tells_calloc(n ? n : 1, sizeof *k);
+  int rc = 0;
+  if (!k) return 0;
+  for (i = 0; i < n; i++) {
+    rc = sel ? cnf_alt(A, &sel->alts[i], &k[i]) : cnf_collect(A, d, x->kids[i], &k[i], depth + 1);
+    if (rc || k[i].n == 0) break;
+  }
+  if (rc == 0 && i == n && n) cnf_or(k, n, c);
+  for (i = 0; i < n; i++) cnf_free(&k[i]);
+  tells_free(k);
+  return rc;
+}
+
 static int cnf_collect(an *A, const sg_det *d, const sg_node *x, cnf *c, int depth) {
   lset l;
   uint32_t i;
@@ -288,14 +362,11 @@ static int cnf_collect(an *A, const sg_det *d, const sg_node *x, cnf *c, int dep
       if (cnf_collect(A, d, x->kids[i], c, depth + 1)) return -1;
     return 0;
   }
-  if (x->op == SG_N_SEL && d->sels[x->sel].n_alts == 1) {
-    const sg_alt *a = &d->sels[x->sel].alts[0];
-    for (i = 0; i < a->n_items; i++) {
-      if (an_item(A, &a->items[i], &l)) return -1;
-      cnf_add(c, &l);
-    }
-    return 0;
-  }
+  if (x->op == SG_N_ATLEAST && x->k == 0) return 0;      /* always true */
+  if (x->op == SG_N_SEL && d->sels[x->sel].n_alts == 1) return cnf_alt(A, &d->sels[x->sel].alts[0], c);
+  if (x->op == SG_N_OR || (x->op == SG_N_ATLEAST && x->k > 0) ||
+      (x->op == SG_N_SEL && d->sels[x->sel].n_alts > 1))
+    return cnf_any(A, d, x, c, depth);
   if (an_node(A, d, x, &l, depth)) return -1;
   return cnf_add(c, &l);
 }
@@ -510,18 +581,40 @@ static int det_lit_ids(ltab *lt, sg_det *d) {
   return 0;
 }
 
-/* Marks the fields whose values a detection's literal patterns read: the
-** automaton need not see the others (their lowercased copies, if a
-** comparison needs one, are made on demand). */
-static void det_fields(const sg_det *d, uint8_t *mark, size_t nf) {
+/* Sets in[id] = v for every literal id of the rule's clauses. */
+static void clause_lits(const sg_rule *r, uint8_t *in, uint8_t v) {
+  const uint32_t *l = r->lits, *e;
+  if (!l) return;                        /* no clauses */
+  e = l + r->n_lits;
+  while (l < e) {
+    uint32_t cn = *l++, z;
+    for (z = 0; z < cn; z++) in[l[z]] = v;
+    l += cn;
+  }
+}
+
+/* Marks the fields the automaton must read for a detection: those of the
+** patterns whose literal gates them (lit_id) or is in one of the rule's
+** clauses (in[id] set; NULL for none).  A literal that serves neither
+** (a pattern under `not`, an item of a clause that lost to a better one)
+** needs no scan: the evaluation decides those patterns on the value. */
+static void det_fields(const ltab *lt, const sg_det *d, const uint8_t *in, uint8_t *mark,
+                       size_t nf) {
   uint32_t i, a, k, q;
   for (i = 0; i < d->n_sels; i++)
     for (a = 0; a < d->sels[i].n_alts; a++)
       for (k = 0; k < d->sels[i].alts[a].n_items; k++) {
         const sg_item *it = &d->sels[i].alts[a].items[k];
-        if (it->field >= nf) continue;
-        for (q = 0; q < it->n_pats; q++)
-          if (it->pats[q].lit) { mark[it->field] = 1; break; }
+        if (it->field >= nf || mark[it->field]) continue;
+        for (q = 0; q < it->n_pats; q++) {
+          const sg_pat *p = &it->pats[q];
+          int64_t id;
+          if (!p->lit) continue;
+          if (p->lit_id || (in && (id = lt_find(lt, p->lit, p->lit_n)) >= 0 && in[id])) {
+            mark[it->field] = 1;
+            break;
+          }
+        }
       }
 }
 
@@ -767,23 +860,29 @@ tells_err tells_sigma_compile(tells_sigma_ruleset *s, tells_sigma_report_fn rep,
   if (!s->hit_list) goto nomem;
   s->fscan = tells_calloc(s->n_fields ? s->n_fields : 1, sizeof *s->fscan);
   if (!s->fscan) goto nomem;
-  /* the fields each bucket's rules read */
-  for (i = 0; i < s->n_buckets; i++) {
-    sg_bucket *b = &s->buckets[i];
-    uint32_t k, f, cnt = 0;
-    uint8_t *mark = tells_calloc(s->n_fields ? s->n_fields : 1, 1);
-    if (!mark) goto nomem;
-    for (k = 0; k < b->n; k++) {
-      const sg_rule *r = &s->rules[b->rules[k]];
-      uint32_t q;
-      det_fields(&r->det, mark, s->n_fields);
-      for (q = 0; q < r->n_filters; q++) det_fields(r->filters[q], mark, s->n_fields);
+  /* the fields each bucket's rules need scanned */
+  {
+    uint8_t *in = tells_calloc(lt.n ? lt.n : 1, 1);
+    if (!in) goto nomem;
+    for (i = 0; i < s->n_buckets; i++) {
+      sg_bucket *b = &s->buckets[i];
+      uint32_t k, f, cnt = 0, q;
+      uint8_t *mark = tells_calloc(s->n_fields ? s->n_fields : 1, 1);
+      if (!mark) { tells_free(in); goto nomem; }
+      for (k = 0; k < b->n; k++) {
+        const sg_rule *r = &s->rules[b->rules[k]];
+        clause_lits(r, in, 1);
+        det_fields(&lt, &r->det, in, mark, s->n_fields);
+        clause_lits(r, in, 0);
+        for (q = 0; q < r->n_filters; q++) det_fields(&lt, r->filters[q], NULL, mark, s->n_fields);
+      }
+      for (f = 0; f < s->n_fields; f++) cnt += mark[f];
+      b->scan = tells_malloc((cnt ? cnt : 1) * sizeof *b->scan);
+      if (!b->scan) { tells_free(mark); tells_free(in); goto nomem; }
+      for (f = 0; f < s->n_fields; f++) if (mark[f]) b->scan[b->n_scan++] = f;
+      tells_free(mark);
     }
-    for (f = 0; f < s->n_fields; f++) cnt += mark[f];
-    b->scan = tells_malloc((cnt ? cnt : 1) * sizeof *b->scan);
-    if (!b->scan) { tells_free(mark); goto nomem; }
-    for (f = 0; f < s->n_fields; f++) if (mark[f]) b->scan[b->n_scan++] = f;
-    tells_free(mark);
+    tells_free(in);
   }
   s->fv = tells_calloc(s->n_fields ? s->n_fields : 1, sizeof *s->fv);
   s->selmemo = tells_calloc(max_sels, 1);
@@ -1022,7 +1121,7 @@ static int ev_add(tells_sigma_ruleset *s, const char *name, size_t nn, const cha
   mstate *m = ms_of(s);
   uint32_t fid = name ? nc_id(s, m->fc, NC_FIELDS, name, nn, 0) : SG_ANY;
   evf *f;
-  if (fid != SG_ANY && s->n_alias) {
+  if (fid != SG_ANY && m->alias_ev) {
     uint32_t to = tells__sigma_alias(s, chan, eid, fid);
     if (to != SG_ANY) fid = to;
   }
@@ -1142,6 +1241,9 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
   s->cur_ev = ev;
   m->n = 0;
   s->lbuf_n = 0;
+  m->alias_ev = 0;
+  for (i = 0; i < s->n_alias && !m->alias_ev; i++)
+    m->alias_ev = s->alias_from[i * 3] == chan && s->alias_from[i * 3 + 1] == ev->event_id;
   for (i = 0; i < ev->n_fields; i++)
     if (ev_add(s, ev->fields[i].name, ev->fields[i].name_len, ev->fields[i].val,
                ev->fields[i].val_len, chan, ev->event_id))

@@ -196,6 +196,13 @@ static int pat_push(sg_pat **pats, uint32_t *n, uint32_t *cap, sg_pat **out) {
 
 static char lc(char c) { return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c; }
 
+/* Punctuation rare enough in log text that two of it are a selective
+** literal ('^^', '&&', '${'). */
+static int rare_pair(int a, int b) {
+  static const char rare[] = "`^{}~|;$&@!#<>[]";
+  return a > 0 && a < 128 && b > 0 && b < 128 && strchr(rare, a) && strchr(rare, b);
+}
+
 /* Picks the longest literal run of the tokens as the prefilter literal. */
 static void pick_literal(tells_sigma_ruleset *s, sg_pat *p, const toks *t) {
   size_t i = 0, best = 0, bestn = 0;
@@ -206,7 +213,8 @@ static void pick_literal(tells_sigma_ruleset *s, sg_pat *p, const toks *t) {
     i = j + 1;
   }
   /* two bytes are selective enough when one is not ASCII (homoglyphs) */
-  if (bestn >= SG_LIT_MIN || (bestn == 2 && (t->t[best] >= 128 || t->t[best + 1] >= 128))) {
+  if (bestn >= SG_LIT_MIN || (bestn == 2 && (t->t[best] >= 128 || t->t[best + 1] >= 128 ||
+                                              rare_pair(t->t[best], t->t[best + 1])))) {
     char *l;
     size_t k, from = best;
     if (bestn > SG_LIT_MAX) { from = best + bestn - SG_LIT_MAX; bestn = SG_LIT_MAX; }
@@ -475,6 +483,146 @@ static int re_gapped(tells_sigma_ruleset *s, const char *v, size_t n, sg_pat *p)
   if (lits) { p->s = g; p->n = k; }
   return 0;
 }
+
+/* Index just after the character class whose body starts at v[k] (after
+** its '['), or past n when it is not closed. */
+static size_t re_class_end(const char *v, size_t n, size_t k) {
+  if (k < n && v[k] == '^') k++;
+  if (k < n && v[k] == ']') k++;
+  while (k < n && v[k] != ']') {
+    if (v[k] == '\\') k++;
+    else if (v[k] == '[' && k + 1 < n && (v[k + 1] == ':' || v[k + 1] == '.' || v[k + 1] == '=')) {
+      char t = v[k + 1];                 /* [:alpha:], [.x.], [=x=] */
+      for (k += 2; k + 1 < n && !(v[k] == t && v[k + 1] == ']'); k++) {}
+      k++;
+    }
+    k++;
+  }
+  return k + 1;
+}
+
+/* The longest run of literal characters that every match of the regex
+** v[0..n) must contain (the pattern's prefilter literal), or none.  Only
+** the top level is read: groups, classes, `.`, anchors, escapes such as
+** \d or \x41, back references and non-ASCII bytes end a run, a character
+** quantified by ?, * or {..} leaves it (+ keeps it and ends the run); a
+** top-level `|`, `\Q`, a lone `\E`, a comment `(?#..)` or the `x` option
+** give no literal.  Caseless, `k` and `s` end a run too: PCRE2 in UTF mode
+** folds them with U+212A (Kelvin sign) and U+017F (long s). */
+static void re_literal(tells_sigma_ruleset *s, const char *v, size_t n, int caseless, sg_pat *p) {
+  char run[SG_LIT_MAX], best[SG_LIT_MAX];
+  size_t i = 0, rn = 0, bn = 0, total = 0, btotal = 0;
+  if (n > 4096) return;
+  /* inline options anywhere: (?i) turns caseless on, (?x) is not read;
+  ** nor are comments (?#..), which may stand between an atom and its
+  ** quantifier */
+  for (i = 0; i + 2 < n; i++) {
+    if (v[i] == '\\') { i++; continue; }
+    if (v[i] == '(' && v[i + 1] == '?' && v[i + 2] == '#') return;
+    if (v[i] == '(' && v[i + 1] == '?') {
+      size_t k = i + 2;
+      while (k < n && ((v[k] >= 'a' && v[k] <= 'z') || (v[k] >= 'A' && v[k] <= 'Z') || v[k] == '-' || v[k] == '^')) {
+        if (v[k] == 'x' || v[k] == 'X') return;
+        if (v[k] == 'i') caseless = 1;
+        k++;
+      }
+    }
+  }
+  /* a top-level alternation: no single literal is required */
+  {
+    int d = 0;
+    for (i = 0; i < n; i++) {
+      if (v[i] == '\\') { i++; continue; }
+      if (v[i] == '[') { i = re_class_end(v, n, i + 1) - 1; continue; }
+      if (v[i] == '(') d++;
+      if (v[i] == ')') d--;
+      if (v[i] == '|' && d <= 0) return;
+    }
+  }
+  i = 0;
+  while (i <= n) {
+    unsigned char c = i < n ? (unsigned char)v[i] : 0;
+    int lit = -1;                      /* the literal byte of this atom */
+    size_t next = i + 1, skip;
+    if (i == n) goto brk;
+    if (c == '\\') {
+      unsigned char e;
+      if (i + 1 >= n) return;
+      e = (unsigned char)v[i + 1];
+      if (e == 'Q' || e == 'E') return;  /* \Q..\E; a lone \E is ignored by PCRE2 */
+      next = i + 2;
+      if (!(e >= 0x80 || (e >= '0' && e <= '9') || (e >= 'a' && e <= 'z') || (e >= 'A' && e <= 'Z') || e <= ' '))
+        lit = e;
+      else if (e >= '0' && e <= '9')   /* back reference or octal: all its digits */
+        while (next < n && v[next] >= '0' && v[next] <= '9') next++;
+      else if (strchr("xcoNpPgk", e)) { /* arguments (\x41, \p{L}, \k<n>, ...): skipped */
+        skip = i + 2;
+        goto brk_skip_brace;
+      }
+    } else if (c == '|') {
+      return;                          /* top-level alternation */
+    } else if (c == '[') {
+      next = re_class_end(v, n, i + 1);
+    } else if (c == '(') {
+      int d = 0;
+      size_t k = i;
+      while (k < n) {
+        if (v[k] == '\\') { k += 2; continue; }
+        if (v[k] == '[') { k = re_class_end(v, n, k + 1); continue; }
+        if (v[k] == '(') d++;
+        if (v[k] == ')' && --d == 0) break;
+        k++;
+      }
+      next = k + 1;
+    } else if (c == '{') {
+      skip = i + 1;
+      goto brk_skip_brace;
+    } else if (c >= 0x80 || strchr("^$.?*+)", c)) {
+      /* a non-ASCII byte, any char, anchors, a stray quantifier */
+    } else {
+      lit = c;
+    }
+    if (lit >= 0 && caseless && (lit == 'k' || lit == 'K' || lit == 's' || lit == 'S')) lit = -1;
+    /* a quantifier after the atom: the atom may be absent or repeated */
+    if (next < n && strchr("?*+{", v[next])) {
+      if (lit >= 0 && v[next] == '+') {  /* at least once: it ends the run */
+        if (rn == sizeof run) { memmove(run, run + 1, rn - 1); rn--; }
+        run[rn++] = (char)lc((char)lit);
+        total++;
+      }
+      lit = -1;
+    }
+    if (lit >= 0) {
+      if (rn == sizeof run) { memmove(run, run + 1, rn - 1); rn--; }
+      run[rn++] = (char)lc((char)lit);
+      total++;
+      i = next;
+      continue;
+    }
+    goto brk;
+  brk_skip_brace:
+    next = skip;
+    while (next < n && v[next] != '}' && !strchr("\\()[]|", v[next])) next++;
+    if (next < n && v[next] == '}') next++;
+  brk:
+    if (total > btotal) { btotal = total; bn = rn; memcpy(best, run, rn); }
+    rn = 0; total = 0;
+    if (i == n) break;
+    /* the quantifier that followed a group, class or escape */
+    i = next;
+    while (i < n && (v[i] == '?' || v[i] == '*' || v[i] == '+')) i++;
+    if (i < n && v[i] == '{') { while (i < n && v[i] != '}') i++; if (i < n) i++; }
+    while (i < n && (v[i] == '?' || v[i] == '+')) i++;
+  }
+  if (btotal >= SG_LIT_MIN || (btotal == 2 && rare_pair(best[0], best[1]))) {
+    char *l = tells_arena_alloc(&s->a, bn + 1);
+    if (!l) return;
+    memcpy(l, best, bn);
+    l[bn] = 0;
+    p->lit = l; p->lit_n = bn;
+  }
+}
+
 /* Expands %placeholders% into one or more raw strings. */
 static int expand(tells_sigma_ruleset *s, const char *v, size_t n,
                   char ***outs, size_t **lens, size_t *nout, int *unknown) {
@@ -584,6 +732,7 @@ int tells__sigma_value(tells_sigma_ruleset *s, const sg_mods *m,
     if (pat_push(pats, np, cap, &p)) goto many;
     p->kind = SG_P_RE; p->re = re; p->neg = m->neq;
     if (!m->re_i && re_gapped(s, v, n, p)) goto nomem;
+    if (!m->neq) re_literal(s, v, n, m->re_i, p);
     if (p->s) {
       /* without `s`, `.` stops at line ends; where the line end is a line
       ** feed alone, the glob of an ASCII value is the regex's answer */
