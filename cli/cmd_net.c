@@ -9,6 +9,8 @@
 static const char HELP[] =
   "usage: tells net CAPTURE|DIR... --jsonl [--max-flows N] [--geoip FILE]...\n"
   "                 [--detect NAME=VALUE]... [--internal CIDR]... [--dns-version N]\n"
+  "                 [--community-id [--community-id-seed N]] [--ipv6-compress]\n"
+  "                 [--http-headers request|response|both]\n"
   "\n"
   "Reads pcap and pcapng files (folders walked in name order) as one continuous\n"
   "capture and writes one EVE JSON record per line (event_type flow, with\n"
@@ -26,6 +28,10 @@ static const char HELP[] =
   "  --internal CIDR  internal network (repeatable; default RFC 1918 + ULA)\n"
   "  --no-detect      flows and metadata only, no alerts\n"
   "  --dns-version N  EVE DNS layout: 2 (default) or 3 (Suricata 8)\n"
+  "  --community-id   community_id (Community ID v1 flow hash) on every record\n"
+  "  --community-id-seed N  its seed, 0..65535 (default 0)\n"
+  "  --ipv6-compress  IPv6 addresses compressed (2001:db8::1), not padded\n"
+  "  --http-headers W http.request_headers and/or response_headers arrays\n"
   "  -h, --help       this help\n"
   "\n"
   "exit codes: 0 ok, 1 some input could not be read, 2 usage error, 4 output error\n";
@@ -70,6 +76,19 @@ int cmd_net(int argc, char **argv) {
       const char *v = argv[++i];
       if (strcmp(v, "2") && strcmp(v, "3")) { cli_error("net", "--dns-version takes 2 or 3"); FREE_ALL; return EXIT_USAGE; }
       o.dns_version = v[0] - '0';
+    }
+    else if (strcmp(argv[i], "--community-id") == 0) o.community_id = 1;
+    else if (strcmp(argv[i], "--community-id-seed") == 0 && i + 1 < argc) {
+      char *end;
+      unsigned long v = strtoul(argv[++i], &end, 10);
+      if (*end || !argv[i][0] || v > 65535ul) { cli_error("net", "--community-id-seed takes 0..65535"); FREE_ALL; return EXIT_USAGE; }
+      o.community_id_seed = (uint16_t)v;
+    } else if (strcmp(argv[i], "--ipv6-compress") == 0) o.ipv6_compress = 1;
+    else if (strcmp(argv[i], "--http-headers") == 0 && i + 1 < argc) {
+      const char *v = argv[++i];
+      o.http_headers = strcmp(v, "request") == 0 ? 1 : strcmp(v, "response") == 0 ? 2
+                     : strcmp(v, "both") == 0 ? 3 : 0;
+      if (!o.http_headers) { cli_error("net", "--http-headers takes request, response or both"); FREE_ALL; return EXIT_USAGE; }
     }
     else if (strcmp(argv[i], "--detect") == 0 && i + 1 < argc) set[nset++] = argv[++i];
     else if (strcmp(argv[i], "--internal") == 0 && i + 1 < argc) {

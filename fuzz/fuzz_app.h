@@ -7,7 +7,8 @@
 ** and bit 7 "send the next chunk of that direction first" (out of order),
 ** so the stream reassembly and buffering paths are exercised too.  A
 ** target defines FUZZ_APP_PROTO (6 or 17) and FUZZ_APP_PORT (the server
-** port that selects its parser) before including this file.
+** port that selects its parser) before including this file.  Bits 1-2 of
+** the control byte ask for HTTP header arrays (tells_app_opts.http_headers).
 */
 #include <stdint.h>
 #include <stdlib.h>
@@ -16,10 +17,17 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static void on_ind(void *ud, const char *type, const char *value, const char *context) {
+  (void)ud; (void)type; (void)value; (void)context;
+}
+
 static void on_rec(void *ud, const tells_flow *f, const tells_app_rec *r) {
   tells_buf b;
   tells_json j;
+  tells_app_file file;
   (void)ud; (void)f;
+  if (r->parser->indicators) r->parser->indicators(r->data, on_ind, NULL);
+  (void)tells_app_http_file(r, &file);
   tells_buf_init(&b, 1 << 20);
   tells_json_init_buf(&j, &b, 0);
   tells_json_obj(&j);
@@ -45,12 +53,15 @@ static void pkt(tells_app_ctx *c, tells_flow *f, int to_server, uint32_t seq, ui
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tells_app_ctx *c;
+  tells_app_opts o;
   tells_flow f;
   tells_app_stats st;
   uint32_t seq[2] = {1000, 900000};
   size_t i = 1;
   if (size < 1 || size > 200000) return 0;
-  if (tells_app_create(NULL, on_rec, NULL, &c)) return 0;
+  memset(&o, 0, sizeof o);
+  o.http_headers = (data[0] >> 1) & 3;
+  if (tells_app_create(&o, on_rec, NULL, &c)) return 0;
   memset(&f, 0, sizeof f);
   f.key.proto = FUZZ_APP_PROTO;
   if (FUZZ_APP_PROTO == 17 && (data[0] & 1)) f.key.proto = 6;   /* DNS over TCP too */

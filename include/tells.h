@@ -198,6 +198,10 @@ typedef struct tells_net_opts {
   size_t n_detect_settings;
   int no_detect;               /* flows only, no alerts */
   int dns_version;             /* EVE DNS layout: 2 (default) or 3 (docs/eve.md) */
+  int community_id;            /* "community_id" on every record (Community ID v1) */
+  uint16_t community_id_seed;
+  int ipv6_compress;           /* IPv6 addresses compressed (RFC 5952), not padded */
+  int http_headers;            /* http.request_headers (1), response_headers (2), both (3) */
 } tells_net_opts;
 
 /* Reads the captures under `paths` (files and folders, in walk order) as
@@ -229,7 +233,8 @@ TELLS_API tells_err tells_logs_dump(const char *const *paths, size_t n_paths,
 /* ---- Reading a case ---------------------------------------------------- */
 typedef enum tells_view {
   TELLS_VIEW_EVIDENCE, TELLS_VIEW_FINDINGS, TELLS_VIEW_TIMELINE,
-  TELLS_VIEW_INDICATORS, TELLS_VIEW_ANOMALIES, TELLS_VIEW_FLOWS
+  TELLS_VIEW_INDICATORS, TELLS_VIEW_ANOMALIES, TELLS_VIEW_FLOWS,
+  TELLS_VIEW_ANSWERS   /* the answers to the case's questions (docs/answers.md) */
 } tells_view;
 
 /* Writes a view of the case to `out`, as JSON lines (jsonl != 0) or as an

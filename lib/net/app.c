@@ -6,12 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 #include "alloc.h"
+#include "anom.h"
 #include "app.h"
 
 /* The parsers, probed in this order.  Content decides; a parser's port
 ** only lets it accept payloads too short or too plain to be sure of. */
 static const tells_app_parser *const parsers[] = {
-  &tells_app_tls, &tells_app_http, &tells_app_ssh, &tells_app_dns,
+  &tells_app_tls, &tells_app_http, &tells_app_ssh, &tells_app_smb, &tells_app_dns,
 };
 #define N_PARSERS (sizeof parsers / sizeof parsers[0])
 
@@ -22,11 +23,15 @@ struct tells_app_ctx {
   void *ud;
   size_t cap;
   int dns_version;
+  int http_headers;
+  tells_anoms *anoms;          /* not owned; may be NULL */
   tells_app_stats st;
   int64_t now;
   uint64_t off;
   uint64_t pkts;               /* packets counted by tells_app_tick */
   int at_end;                  /* in tells_app_flow_end: no current packet */
+  int cur_dir;                 /* the current TCP packet: direction, */
+  uint32_t cur_end;            /*   sequence number past its payload */
 };
 
 struct tells_app_flow {
@@ -38,12 +43,26 @@ struct tells_app_flow {
   uint8_t *buf[2];
   uint32_t blen[2], bcap[2];
   uint8_t stopped[2];
+  uint64_t uncharged[2];       /* consumed bytes not to charge (tells_app_uncharge) */
+  uint8_t switching;           /* tells_app_switch: restart after this packet */
+  tells_app_body_fn body;      /* tells_app_on_skip */
+  tells_app_defer_fn defer;    /* tells_app_defer: pending call, */
+  int defer_dir;               /*   the direction whose data waits, */
+  uint32_t defer_ack;          /*   the acknowledgement that releases it */
   size_t size;
   max_align_t state[];         /* p->state_size bytes, zeroed */
 };
 
-/* f->app of flows that no parser claimed */
-static char app_none;
+/* f->app of flows that no parser claimed: app_none + k after k probes.  A
+** TCP flow is probed for a TLS ClientHello on its first APP_REPROBE payload
+** packets (STARTTLS in SMTP, IMAP, FTP, PostgreSQL... upgrades the flow). */
+#define APP_REPROBE 16
+static char app_none[APP_REPROBE + 1];
+
+static int is_none(const void *a) {
+  uintptr_t v = (uintptr_t)a, b = (uintptr_t)app_none;
+  return v >= b && v <= b + APP_REPROBE;
+}
 
 tells_err tells_app_create(const tells_app_opts *o, tells_app_rec_fn fn, void *ud,
                            tells_app_ctx **out) {
@@ -53,6 +72,8 @@ tells_err tells_app_create(const tells_app_opts *o, tells_app_rec_fn fn, void *u
   c->fn = fn; c->ud = ud;
   c->cap = o && o->mem_cap ? o->mem_cap : (size_t)256 << 20;
   c->dns_version = o && o->dns_version == 3 ? 3 : 2;
+  c->http_headers = o ? o->http_headers & 3 : 0;
+  c->anoms = o ? o->anoms : NULL;
   *out = c;
   return TELLS_OK;
 }
@@ -82,6 +103,22 @@ uint64_t tells_app_off(const tells_app_flow *af) { return af->ctx->off; }
 const tells_flow *tells_app_flow_of(const tells_app_flow *af) { return af->f; }
 
 int tells_app_dns_version(const tells_app_flow *af) { return af->ctx->dns_version; }
+int tells_app_http_headers(const tells_app_flow *af) { return af->ctx->http_headers; }
+void tells_app_switch(tells_app_flow *af) { af->switching = 1; }
+void tells_app_on_skip(tells_app_flow *af, tells_app_body_fn fn) { af->body = fn; }
+
+void tells_app_defer(tells_app_flow *af, tells_app_defer_fn fn) {
+  if (af->ctx->at_end) { fn(af, af->state); return; }
+  af->defer = fn;
+  af->defer_dir = af->ctx->cur_dir;
+  af->defer_ack = af->ctx->cur_end;
+}
+
+static void defer_fire(tells_app_flow *af) {
+  tells_app_defer_fn fn = af->defer;
+  af->defer = NULL;
+  if (fn) fn(af, af->state);
+}
 
 void tells_app_tick(tells_app_ctx *c) { c->pkts++; }
 
@@ -97,12 +134,17 @@ void tells_app_emit(tells_app_flow *af, const void *rec, int64_t ts_ns, int from
 
 void tells_app_emit_tx(tells_app_flow *af, const void *rec, int64_t ts_ns, int from_server,
                        int64_t tx_id) {
+  tells_app_emit_ev(af, rec, ts_ns, from_server, tx_id, NULL);
+}
+
+void tells_app_emit_ev(tells_app_flow *af, const void *rec, int64_t ts_ns, int from_server,
+                       int64_t tx_id, const char *event_type) {
   tells_app_rec r;
   r.from_server = from_server;
   r.tx_id = tx_id;
   r.pkt_no = af->ctx->at_end ? 0 : af->ctx->pkts;
   r.parser = af->p;
-  r.event_type = af->p->event_type;
+  r.event_type = event_type ? event_type : af->p->event_type;
   r.ts_ns = ts_ns == TELLS_APP_NOW ? af->ctx->now : ts_ns;
   r.off = af->ctx->off;
   r.data = rec;
@@ -112,6 +154,16 @@ void tells_app_emit_tx(tells_app_flow *af, const void *rec, int64_t ts_ns, int f
 
 void tells_app_skip(tells_app_flow *af, int dir, uint64_t n) {
   af->skip[dir & 1] += n;
+}
+
+void tells_app_uncharge(tells_app_flow *af, int dir, uint32_t n) {
+  af->uncharged[dir & 1] += n;
+}
+
+void tells_app_anom(tells_app_flow *af, const char *code, const char *detail) {
+  af->ctx->st.anomalies++;
+  if (af->ctx->anoms)
+    tells_anom_add(af->ctx->anoms, af->ctx->off, code, "%s: %s", af->p->name, detail);
 }
 
 static void stop_dir(tells_app_flow *af, int dir) {
@@ -148,6 +200,7 @@ static int parse_buffered(tells_app_flow *af, int dir) {
     if (af->skip[dir]) {
       uint64_t k = af->skip[dir] < len - used ? af->skip[dir] : len - used;
       af->skip[dir] -= k;
+      if (af->body) af->body(af, af->state, dir, af->buf[dir] + used, (size_t)k);
       used += (size_t)k;
       continue;
     }
@@ -172,6 +225,7 @@ static uint32_t feed(void *ud, int dir, const uint8_t *p, uint32_t n, uint32_t g
     af->blen[dir] = 0;
     if (af->skip[dir] >= gap) {
       af->skip[dir] -= gap;              /* lost inside a skipped body: harmless */
+      if (af->body) af->body(af, af->state, dir, NULL, gap);
     } else {
       af->skip[dir] = 0;
       if (!af->p->gap) { stop_dir(af, dir); return TELLS_REASM_STOP; }
@@ -183,6 +237,7 @@ static uint32_t feed(void *ud, int dir, const uint8_t *p, uint32_t n, uint32_t g
     if (af->skip[dir]) {
       uint32_t k = af->skip[dir] < n ? (uint32_t)af->skip[dir] : n;
       af->skip[dir] -= k;
+      if (af->body) af->body(af, af->state, dir, p, k);
       p += k; n -= k; skipped += k;
       continue;
     }
@@ -203,8 +258,15 @@ static uint32_t feed(void *ud, int dir, const uint8_t *p, uint32_t n, uint32_t g
       if (!parse_buffered(af, dir)) return TELLS_REASM_STOP;
     }
   }
-  return n0 - skipped;
+  {
+    uint32_t charged = n0 - skipped, k;
+    k = af->uncharged[dir] < charged ? (uint32_t)af->uncharged[dir] : charged;
+    af->uncharged[dir] -= k;
+    return charged - k;
+  }
 }
+
+static void app_free(tells_app_ctx *c, tells_flow *f, tells_app_flow *af);
 
 static void flip(tells_flow *f) {
   uint64_t t;
@@ -217,7 +279,7 @@ static void flip(tells_flow *f) {
 }
 
 static tells_app_flow *start(tells_app_ctx *c, tells_flow *f, const tells_dec *d,
-                             int *to_server) {
+                             int *to_server, const tells_app_parser *only) {
   int tcp = d->proto == 6, i, r = TELLS_APP_NO;
   const tells_app_parser *p = NULL;
   tells_app_flow *af;
@@ -225,14 +287,17 @@ static tells_app_flow *start(tells_app_ctx *c, tells_flow *f, const tells_dec *d
   for (i = 0; i < (int)N_PARSERS; i++) {
     int hint;
     p = parsers[i];
-    if (!(tcp ? p->tcp : p->udp)) continue;
+    if (!(tcp ? p->tcp : p->udp) || (only && p != only)) continue;
     hint = d->sport == p->port || d->dport == p->port;
     if ((r = p->probe(d->payload, d->payload_len, *to_server, tcp, hint)) != TELLS_APP_NO) break;
   }
-  if (r == TELLS_APP_NO) { f->app = &app_none; c->st.flows_unknown++; return NULL; }
+  if (r == TELLS_APP_NO) {
+    if (!only) c->st.flows_unknown++;
+    return NULL;
+  }
   size = sizeof *af + p->state_size;
   if (size > c->cap - c->st.mem_used || !(af = tells_calloc(1, size))) {
-    f->app = &app_none;
+    f->app = app_none + APP_REPROBE;
     c->st.flows_over_cap++;
     return NULL;
   }
@@ -241,6 +306,8 @@ static tells_app_flow *start(tells_app_ctx *c, tells_flow *f, const tells_dec *d
   af->ctx = c; af->f = f; af->p = p; af->size = size;
   f->app = af;
   snprintf(f->app_proto, sizeof f->app_proto, "%s", p->name);
+  if (r == TELLS_APP_YES_BY_PORT)
+    r = d->sport == p->port && d->dport != p->port ? TELLS_APP_YES_REVERSED : TELLS_APP_YES;
   if (r == TELLS_APP_YES_REVERSED && f->pkts_tc == 0 && f->pkts_ts == 1) {
     flip(f);
     *to_server = !*to_server;
@@ -261,14 +328,24 @@ static tells_app_flow *start(tells_app_ctx *c, tells_flow *f, const tells_dec *d
 void tells_app_packet(tells_app_ctx *c, tells_flow *f, const tells_dec *d, int *to_server,
                       int64_t ts_ns, uint64_t off) {
   tells_app_flow *af = f->app;
+  const tells_app_parser *only = NULL;
   int dir;
-  if (af == (void *)&app_none) return;
-  if (d->proto != 6 && d->proto != 17) { f->app = &app_none; return; }
+  if (is_none(af)) {
+    size_t k = (size_t)((uintptr_t)af - (uintptr_t)app_none);
+    if (k >= APP_REPROBE || d->proto != 6 || !d->payload_len || !d->payload) return;
+    f->app = app_none + k + 1;
+    only = &tells_app_tls;
+    af = NULL;
+  }
+  if (d->proto != 6 && d->proto != 17) { f->app = app_none + APP_REPROBE; return; }
   c->now = ts_ns; c->off = off;
   if (af) af->f = f;              /* the flow table may have moved f */
   if (!af) {
     if (!d->payload_len || !d->payload) return;
-    if (!(af = start(c, f, d, to_server))) return;
+    if (!(af = start(c, f, d, to_server, only))) {
+      if (!only) f->app = app_none + (d->proto == 6 ? 1 : APP_REPROBE);
+      return;
+    }
   }
   dir = *to_server ? 0 : 1;
   if (d->proto == 17) {
@@ -278,20 +355,36 @@ void tells_app_packet(tells_app_ctx *c, tells_flow *f, const tells_dec *d, int *
     }
     return;
   }
+  if (af->defer && dir != af->defer_dir && (d->tcp_flags & 0x10) &&
+      (int32_t)(d->ack - af->defer_ack) >= 0)
+    defer_fire(af);
+  c->cur_dir = dir;
+  c->cur_end = d->seq + d->payload_len;
   tells_reasm_segment(&c->st.reasm, &af->rs, dir, d->seq, d->tcp_flags, d->payload,
                       d->payload_len, feed, af);
+  if (af->switching) {             /* a new protocol from the next payload on */
+    defer_fire(af);
+    if (af->p->end) af->p->end(af, af->state);
+    app_free(c, f, af);
+  }
 }
 
 void tells_app_flow_end(tells_app_ctx *c, tells_flow *f) {
   tells_app_flow *af = f->app;
-  int dir;
-  if (!af || af == (void *)&app_none) { f->app = NULL; return; }
+  if (!af || is_none(af)) { f->app = NULL; return; }
   c->now = f->last_ns;
   c->at_end = 1;
   af->f = f;
   tells_reasm_flush(&c->st.reasm, &af->rs, feed, af);
+  defer_fire(af);
   if (af->p->end) af->p->end(af, af->state);
   c->at_end = 0;
+  app_free(c, f, af);
+}
+
+/* Frees a flow's parser state, held bytes and reassembly. */
+static void app_free(tells_app_ctx *c, tells_flow *f, tells_app_flow *af) {
+  int dir;
   if (af->p->fini) af->p->fini(af, af->state);
   tells_reasm_free(&c->st.reasm, &af->rs);
   for (dir = 0; dir < 2; dir++) tells_app_free(af, af->buf[dir], af->bcap[dir]);

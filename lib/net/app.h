@@ -2,7 +2,7 @@
 ** app.h -- application-layer dispatcher: picks a protocol parser for each
 ** flow by content (ports are hints), feeds it reassembled TCP streams
 ** (reasm.h) or UDP datagrams, and passes the records it produces (EVE
-** "dns", "http", "tls", "ssh" events) to a callback.
+** "dns", "http", "tls", "ssh", "smb" events) to a callback.
 **
 ** Parser state lives in flow->app from the first payload until the flow is
 ** emitted (tells_app_flow_end).  A flow whose first payload matches no
@@ -53,6 +53,7 @@ typedef void (*tells_app_ind_fn)(void *ud, const char *type, const char *value,
 #define TELLS_APP_NO 0
 #define TELLS_APP_YES 1
 #define TELLS_APP_YES_REVERSED 2       /* and the sender is the server */
+#define TELLS_APP_YES_BY_PORT 3        /* and the server is the side on the parser's port */
 
 struct tells_app_parser {
   const char *name;            /* app_proto value */
@@ -79,13 +80,16 @@ struct tells_app_parser {
   void (*indicators)(const void *rec, tells_app_ind_fn fn, void *ud);
 };
 
+struct tells_anoms;
 typedef struct tells_app_opts {
   size_t mem_cap;              /* bytes for all flows (default 256 MiB) */
   int dns_version;             /* EVE DNS layout 2 (default) or 3 */
+  int http_headers;            /* HTTP header arrays: 1 request, 2 response, 3 both */
+  struct tells_anoms *anoms;   /* parsers' anomalies go here (NULL: counted only) */
 } tells_app_opts;
 
 typedef struct tells_app_stats {
-  uint64_t flows_parsed, flows_unknown, flows_over_cap, records;
+  uint64_t flows_parsed, flows_unknown, flows_over_cap, records, anomalies;
   size_t mem_used, mem_peak;
   tells_reasm_pool reasm;
 } tells_app_stats;
@@ -117,9 +121,34 @@ void tells_app_emit(tells_app_flow *af, const void *rec, int64_t ts_ns, int from
 /* The same with the record's transaction number (EVE's top-level tx_id). */
 void tells_app_emit_tx(tells_app_flow *af, const void *rec, int64_t ts_ns, int from_server,
                        int64_t tx_id);
+/* The same with another event type than the parser's ("fileinfo"). */
+void tells_app_emit_ev(tells_app_flow *af, const void *rec, int64_t ts_ns, int from_server,
+                       int64_t tx_id, const char *event_type);
+/* The protocol changes after this message (HTTP CONNECT answered, STARTTLS):
+** once the current packet is parsed the parser ends (end, fini) and the
+** flow's next payload is probed afresh. */
+void tells_app_switch(tells_app_flow *af);
+/* Calls fn at the packet of the other direction that acknowledges the
+** current packet's data -- when Suricata, in IDS mode, hands stream data to
+** its parsers, so records carry that packet's number and time -- or at the
+** end of the flow.  One pending call per flow; a new one replaces it. */
+typedef void (*tells_app_defer_fn)(tells_app_flow *af, void *st);
+void tells_app_defer(tells_app_flow *af, tells_app_defer_fn fn);
 int tells_app_dns_version(const tells_app_flow *af);
+int tells_app_http_headers(const tells_app_flow *af);
 uint64_t tells_app_off(const tells_app_flow *af);  /* current packet's offset */
 void tells_app_skip(tells_app_flow *af, int dir, uint64_t n); /* skip n stream bytes */
+/* n bytes already consumed do not count toward the reassembly budget
+** (parsers that read only the headers of long streams, such as SMB). */
+void tells_app_uncharge(tells_app_flow *af, int dir, uint32_t n);
+/* A malformed structure: an anomaly at the current packet's file offset
+** (code: static text; detail: copied). */
+void tells_app_anom(tells_app_flow *af, const char *code, const char *detail);
+/* Bytes passed over by tells_app_skip go to fn, in stream order (p NULL: n
+** of them were lost in a gap).  Set by the parser; NULL: none. */
+typedef void (*tells_app_body_fn)(tells_app_flow *af, void *st, int dir, const uint8_t *p,
+                                  size_t n);
+void tells_app_on_skip(tells_app_flow *af, tells_app_body_fn fn);
 void *tells_app_alloc(tells_app_flow *af, size_t n);       /* accounted; NULL at cap */
 void tells_app_free(tells_app_flow *af, void *p, size_t n);
 int64_t tells_app_now(const tells_app_flow *af);
@@ -134,7 +163,20 @@ void tells_app_tls_ja3(const uint16_t *cs, size_t ncs, const uint16_t *ext, size
 void tells_app_tls_ja4_hashes(uint16_t *cs, size_t ncs, uint16_t *ext, size_t next,
                               const uint16_t *sig, size_t nsig, char b[13], char c[13]);
 
+/* An HTTP body of a "fileinfo" record (app_http.c), for the detectors. */
+typedef struct tells_app_file {
+  char host[128], uri[512], ctype[96], filename[520];
+  const char *magic;           /* kind of the first bytes ("PE executable (MZ)"...) or NULL */
+  char sha256[65], md5[33];    /* "" unless the body was seen whole */
+  uint64_t size;               /* bytes, lost ones included */
+  int to_client;               /* a response body (download), else a request body (upload) */
+  int complete;                /* framing ended without loss */
+} tells_app_file;
+/* Fills `out` when r is an HTTP "fileinfo" record; 0 otherwise. */
+int tells_app_http_file(const tells_app_rec *r, tells_app_file *out /* OUT */);
+
 /* The parsers (app_*.c) */
-extern const tells_app_parser tells_app_dns, tells_app_http, tells_app_tls, tells_app_ssh;
+extern const tells_app_parser tells_app_dns, tells_app_http, tells_app_tls, tells_app_ssh,
+    tells_app_smb;
 
 #endif

@@ -283,10 +283,14 @@ static void certificate(tls_state *s, tells_rd *r) {
   ERR_clear_error();
 }
 
+static void emit_now(tells_app_flow *af, void *s) { tells_app_emit(af, s, TELLS_APP_NOW, 0); }
+
+/* The record is written when the peer acknowledges the handshake bytes
+** that completed it (tells_app_defer), as Suricata does. */
 static void emit(tells_app_flow *af, tls_state *s) {
   if (s->emitted || !(s->have_ch || s->have_sh)) return;
   s->emitted = 1;
-  tells_app_emit(af, s, TELLS_APP_NOW, 0);
+  tells_app_defer(af, emit_now);
 }
 
 /* Handles the complete handshake messages at p[0..n); returns the bytes
@@ -491,7 +495,7 @@ static void ja4(const tls_state *s, char out[40]) {
 
 static const char *version_name(uint16_t v, char tmp[24]) {
   switch (v) {
-  case 0x0200: return "SSLv2"; case 0x0300: return "SSLv3"; case 0x0301: return "TLS 1.0";
+  case 0x0200: return "SSLv2"; case 0x0300: return "SSLv3"; case 0x0301: return "TLSv1";
   case 0x0302: return "TLS 1.1"; case 0x0303: return "TLS 1.2"; case 0x0304: return "TLS 1.3";
   default:
     if ((v >> 8) == 0x7f) {

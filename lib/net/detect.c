@@ -39,11 +39,12 @@ typedef struct pair {
   uint32_t n_ev;
 } pair;
 
-typedef struct hostp { uint32_t ports, svc; uint8_t lat; } hostp;
+typedef struct hostp { uint32_t ports, failed, svc; uint8_t lat; } hostp;
 
 typedef struct src {
   uint32_t lat_hosts, lat_svc;
   uint32_t scan_targets, scan_failed, scan_hosts, scan_max_ports;
+  uint32_t scan_vert_ports, scan_vert_failed; /* the host scanned port by port, if any */
   int64_t lat_first, lat_last, scan_first, scan_last;
   uint16_t last_port;
   tells_detect_ref lat_ev[TELLS_DETECT_EVIDENCE], scan_ev[TELLS_DETECT_EVIDENCE];
@@ -56,6 +57,7 @@ struct tells_detect {
   tells_geo_cache *geo;             /* not owned, may be NULL */
   tells__dtab pairs, hosts, srcs, targets;
   tells__ddns *dns;
+  tells__dhttp *http;
   uint64_t dropped, times_total;
 };
 
@@ -76,6 +78,11 @@ tells_err tells_detect_new(const tells_detect_opts *o, tells_geo_cache *geo, tel
   tells__dtab_init(&d->srcs, sizeof(skey), sizeof(src), d->o.max_sources);
   tells__dtab_init(&d->targets, sizeof(tkey), 1, d->o.max_targets);
   if (!(d->dns = tells__ddns_new(&d->o))) { tells_free(d); return TELLS_ENOMEM; }
+  if (!(d->http = tells__dhttp_new(&d->o))) {
+    tells__ddns_free(d->dns);
+    tells_free(d);
+    return TELLS_ENOMEM;
+  }
   *out = d;
   return TELLS_OK;
 }
@@ -92,16 +99,22 @@ void tells_detect_free(tells_detect *d) {
   tells__dtab_free(&d->srcs);
   tells__dtab_free(&d->targets);
   tells__ddns_free(d->dns);
+  tells__dhttp_free(d->http);
   tells_free(d);
 }
 
 uint64_t tells_detect_dropped(const tells_detect *d) {
-  return d->dropped + tells__ddns_dropped(d->dns);
+  return d->dropped + tells__ddns_dropped(d->dns) + tells__dhttp_dropped(d->http);
 }
 
 void tells_detect_dns(tells_detect *d, uint8_t l3, const uint8_t client[16], const char *qname,
                       uint16_t qtype, int64_t ts_ns) {
   tells__ddns_query(d->dns, l3, client, qname, qtype, ts_ns);
+}
+
+void tells_detect_http_file(tells_detect *d, const tells_flow *f, const tells_app_file *file,
+                            int64_t ts_ns) {
+  tells__dhttp_file(d->http, f, file, ts_ns);
 }
 
 
@@ -206,17 +219,22 @@ static void fold_tcp(tells_detect *d, const tells_flow *f, const uint8_t *cip, c
     if (!(v = tells__dtab_get(&d->targets, &k, 1, &created))) { d->dropped++; return; }
     if (!(s = get_src(d, f->key.l3, cip))) return;
     if (!created) {
-      if (*v && !failed) { *v = 0; s->scan_failed--; }
+      if (*v && !failed) {
+        *v = 0; s->scan_failed--;
+        if ((hp = get_host(d, f->key.l3, cip, sip, NULL)) && hp->failed) hp->failed--;
+      }
       return;
     }
     *v = (uint8_t)failed;
     s->scan_targets++;
-    s->scan_failed += (uint32_t)failed;
-    if (s->scan_targets == 1 || f->first_ns < s->scan_first) s->scan_first = f->first_ns;
-    if (f->last_ns > s->scan_last) s->scan_last = f->last_ns;
-    if (failed) add_ref(s->scan_ev, &s->n_scan_ev, f, sport, dport, f->bytes_ts, f->bytes_tc);
+    if (failed) {   /* the scan's span is that of its failed attempts */
+      if (!s->scan_failed++ || f->first_ns < s->scan_first) s->scan_first = f->first_ns;
+      if (f->last_ns > s->scan_last) s->scan_last = f->last_ns;
+      add_ref(s->scan_ev, &s->n_scan_ev, f, sport, dport, f->bytes_ts, f->bytes_tc);
+    }
     if (!(hp = get_host(d, f->key.l3, cip, sip, &created))) return;
     if (created) s->scan_hosts++;
+    hp->failed += (uint32_t)failed;
     if (++hp->ports > s->scan_max_ports) s->scan_max_ports = hp->ports;
   }
 }
@@ -439,8 +457,12 @@ static void eval_src(emit_ctx *x, const skey *k, src *s) {
     refs_json(&x->j, s->lat_ev, s->n_lat_ev, k->l3, (const uint8_t (*)[16])s->lat_dst);
     send(x, &a);
   }
-  if (s->scan_targets && (s->scan_hosts >= o->scan_min_hosts || s->scan_max_ports >= o->scan_min_ports) &&
-      (double)s->scan_failed >= o->scan_min_failed * (double)s->scan_targets) {
+  /* a sweep: many targets, most of all this source's attempts failed; or
+  ** a port scan of one host, most of the attempts on that host failed --
+  ** a busy host's ordinary connections do not hide a scan of one server */
+  if (s->scan_targets && (((s->scan_hosts >= o->scan_min_hosts || s->scan_max_ports >= o->scan_min_ports) &&
+                           (double)s->scan_failed >= o->scan_min_failed * (double)s->scan_targets) ||
+                          s->scan_vert_ports)) {
     int inside = tells_detect_internal(o, k->l3, k->a);
     memset(&a, 0, sizeof a);
     a.rule = "net.scan";
@@ -462,6 +484,10 @@ static void eval_src(emit_ctx *x, const skey *k, src *s) {
     tells_json_ku64(&x->j, "hosts", s->scan_hosts);
     tells_json_ku64(&x->j, "max_ports_per_host", s->scan_max_ports);
     tells_json_ku64(&x->j, "failed", s->scan_failed);
+    if (s->scan_vert_ports) {
+      tells_json_ku64(&x->j, "port_scan_ports", s->scan_vert_ports);
+      tells_json_ku64(&x->j, "port_scan_failed", s->scan_vert_failed);
+    }
     tells_json_obj_end(&x->j);
     refs_json(&x->j, s->scan_ev, s->n_scan_ev, k->l3, NULL);
     send(x, &a);
@@ -479,11 +505,23 @@ uint32_t tells_detect_finish(tells_detect *d, tells_detect_fn fn, void *ud) {
     pair *p = tells__dtab_val(&d->pairs, i);
     if (p) eval_pair(&x, tells__dtab_key(&d->pairs, i), p);
   }
+  for (i = 0; i < d->hosts.cap; i++) {    /* port scans of one host */
+    hostp *h = tells__dtab_val(&d->hosts, i);
+    const pkey *k = tells__dtab_key(&d->hosts, i);
+    src *s;
+    if (!h || h->ports < d->o.scan_min_ports ||
+        (double)h->failed < d->o.scan_min_failed * (double)h->ports) continue;
+    if ((s = get_src(d, k->l3, k->a)) && h->ports > s->scan_vert_ports) {
+      s->scan_vert_ports = h->ports;
+      s->scan_vert_failed = h->failed;
+    }
+  }
   for (i = 0; i < d->srcs.cap; i++) {
     src *s = tells__dtab_val(&d->srcs, i);
     if (s) eval_src(&x, tells__dtab_key(&d->srcs, i), s);
   }
   tells_buf_free(&x.sum);
   tells_buf_free(&x.det);
-  return x.n + tells__ddns_finish(d->dns, fn, ud);
+  x.n += tells__ddns_finish(d->dns, fn, ud);
+  return x.n + tells__dhttp_finish(d->http, fn, ud);
 }

@@ -16,6 +16,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "app.h"
 #include "flow.h"
 #include "geo.h"
 #include "tells.h"
@@ -103,6 +104,10 @@ void tells_detect_flow(tells_detect *d, const tells_flow *f);
 ** dot-separated), its type (16 TXT, 10 NULL, ...) and time. */
 void tells_detect_dns(tells_detect *d, uint8_t l3, const uint8_t client[16], const char *qname,
                       uint16_t qtype, int64_t ts_ns);
+/* Folds one HTTP body in (an executable downloaded over plain HTTP from an
+** external server to an internal client is a detection, detect_http.c). */
+void tells_detect_http_file(tells_detect *d, const tells_flow *f, const tells_app_file *file,
+                            int64_t ts_ns);
 /* Evaluates the tables and calls fn once per detection; returns how many. */
 uint32_t tells_detect_finish(tells_detect *d, tells_detect_fn fn, void *ud);
 /* Keys not tracked because a table was full. */
@@ -137,5 +142,16 @@ uint64_t tells__ddns_dropped(const tells__ddns *x);
 ** (the last two labels, three under a ccTLD's co/com/net/org/... ). */
 double tells__ddns_entropy(const char *s, size_t n);
 size_t tells__ddns_base(const char *name, size_t n);   /* offset of the base */
+
+/* ---- internal: the HTTP downloads half (detect_http.c) ---- */
+typedef struct tells__dhttp tells__dhttp;
+tells__dhttp *tells__dhttp_new(const tells_detect_opts *o);
+void tells__dhttp_free(tells__dhttp *x);
+void tells__dhttp_file(tells__dhttp *x, const tells_flow *f, const tells_app_file *file,
+                       int64_t ts_ns);
+uint32_t tells__dhttp_finish(tells__dhttp *x, tells_detect_fn fn, void *ud);
+uint64_t tells__dhttp_dropped(const tells__dhttp *x);
+/* Whether a body's kind (app_http.c's magic) or Content-Type is an executable. */
+int tells__dhttp_is_exe(const char *magic, const char *ctype);
 
 #endif

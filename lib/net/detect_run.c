@@ -65,6 +65,11 @@ void tells_detect_run_dns(tells_detect_run *r, const tells_flow *f, const char *
     tells_detect_dns(r->det, f->key.l3, f->client_is_a ? f->key.a : f->key.b, qname, qtype, ts_ns);
 }
 
+void tells_detect_run_app(tells_detect_run *r, const tells_flow *f, const tells_app_rec *rec) {
+  tells_app_file file;
+  if (r->det && tells_app_http_file(rec, &file)) tells_detect_http_file(r->det, f, &file, rec->ts_ns);
+}
+
 void tells_detect_run_geo_json(tells_detect_run *r, tells_json *j, const tells_flow *f) {
   const uint8_t *c = f->client_is_a ? f->key.a : f->key.b;
   const uint8_t *s = f->client_is_a ? f->key.b : f->key.a;
@@ -75,9 +80,9 @@ void tells_detect_run_geo_json(tells_detect_run *r, tells_json *j, const tells_f
 
 static int sid_of(const char *rule) {
   static const char *const R[] = {"net.exfil", "net.beacon", "net.lateral", "net.scan",
-                                  "net.dns_tunnel"};
+                                  "net.dns_tunnel", "net.http_exe"};
   int i;
-  for (i = 0; i < 5; i++) if (strcmp(R[i], rule) == 0) return 9300001 + i;
+  for (i = 0; i < 6; i++) if (strcmp(R[i], rule) == 0) return 9300001 + i;
   return 9300000;
 }
 

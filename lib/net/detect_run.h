@@ -30,6 +30,8 @@ void tells_detect_run_flow(tells_detect_run *r, const tells_flow *f);
 /* Feeds the query name of a DNS record of flow f (qtype 0 when unknown). */
 void tells_detect_run_dns(tells_detect_run *r, const tells_flow *f, const char *qname,
                           uint16_t qtype, int64_t ts_ns);
+/* Feeds an application record: HTTP bodies ("fileinfo") go to the detectors. */
+void tells_detect_run_app(tells_detect_run *r, const tells_flow *f, const tells_app_rec *rec);
 /* Writes "src_geo" and "dest_geo" members for f into an open object. */
 void tells_detect_run_geo_json(tells_detect_run *r, tells_json *j, const tells_flow *f);
 /* One complete EVE "alert" record (object closed, no newline). */

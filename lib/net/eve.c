@@ -54,6 +54,18 @@ void tells_eve_head(tells_json *j, const tells_flow *f, int64_t ts_ns, const cha
 
 void tells_eve_head_dir(tells_json *j, const tells_flow *f, int64_t ts_ns,
                         const char *event_type, int from_server) {
+  tells_eve_head_cfg(j, f, ts_ns, event_type, from_server, NULL);
+}
+
+/* An address as the writer options say. */
+static void eve_addr(const tells_flow *f, const uint8_t *ip, const tells_eve_cfg *cfg,
+                     char out[46]) {
+  if (cfg && cfg->ipv6_compress) tells_ip_str(f->key.l3, ip, out);
+  else tells_eve_ip(f->key.l3, ip, out);
+}
+
+void tells_eve_head_cfg(tells_json *j, const tells_flow *f, int64_t ts_ns,
+                        const char *event_type, int from_server, const tells_eve_cfg *cfg) {
   char t[64], a[46], tmp[8];
   const uint8_t *cip, *sip;
   uint16_t cport, sport;
@@ -69,16 +81,21 @@ void tells_eve_head_dir(tells_json *j, const tells_flow *f, int64_t ts_ns,
     tells_json_key(j, "vlan");
     tells_json_arr(j); tells_json_u64(j, f->key.vlan); tells_json_arr_end(j);
   }
-  tells_eve_ip(f->key.l3, cip, a);
+  eve_addr(f, cip, cfg, a);
   tells_json_kstr(j, "src_ip", a);
   if (!icmp) tells_json_ku64(j, "src_port", cport);
-  tells_eve_ip(f->key.l3, sip, a);
+  eve_addr(f, sip, cfg, a);
   tells_json_kstr(j, "dest_ip", a);
   if (!icmp) tells_json_ku64(j, "dest_port", sport);
   tells_json_kstr(j, "proto", tells_eve_proto(f->key.proto, tmp));
   if (icmp) {
     tells_json_ku64(j, "icmp_type", (uint64_t)(f->key.pa >> 8));
     tells_json_ku64(j, "icmp_code", (uint64_t)(f->key.pa & 0xff));
+  }
+  if (cfg && cfg->community_id) {
+    char cid[TELLS_COMMID_LEN];
+    tells_commid_flow(f, cfg->community_id_seed, cid);
+    if (cid[0]) tells_json_kstr(j, "community_id", cid);
   }
   if (f->app_proto[0]) tells_json_kstr(j, "app_proto", f->app_proto);
 }
@@ -106,9 +123,14 @@ void tells_eve_flow(tells_json *j, const tells_flow *f, tells_flow_end why) {
 
 void tells_eve_flow_geo(tells_json *j, const tells_flow *f, tells_flow_end why,
                         struct tells_detect_run *geo) {
+  tells_eve_flow_cfg(j, f, why, geo, NULL);
+}
+
+void tells_eve_flow_cfg(tells_json *j, const tells_flow *f, tells_flow_end why,
+                        struct tells_detect_run *geo, const tells_eve_cfg *cfg) {
   char t[64];
   static const char *const reasons[] = {"", "timeout", "timeout", "forced", "shutdown"};
-  tells_eve_head(j, f, f->first_ns, "flow");
+  tells_eve_head_cfg(j, f, f->first_ns, "flow", 0, cfg);
   tells_json_key(j, "flow");
   tells_json_obj(j);
   tells_json_ku64(j, "pkts_toserver", f->pkts_ts);

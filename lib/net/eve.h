@@ -12,6 +12,21 @@
 #include "flow.h"
 #include "json.h"
 
+/* Options of the EVE writer (Suricata's eve-log settings of the same names). */
+typedef struct tells_eve_cfg {
+  int community_id;            /* write "community_id" on every record */
+  uint16_t community_id_seed;
+  int ipv6_compress;           /* IPv6 addresses in RFC 5952 form, not padded */
+} tells_eve_cfg;
+
+/* Community ID v1 (commid.c): "1:" and 28 base64 characters; "" on failure.
+** Ports are those of endpoints a and b (ignored for port-less protocols). */
+#define TELLS_COMMID_LEN 32
+void tells_commid(uint8_t l3, uint8_t proto, const uint8_t a[16], uint16_t pa,
+                  const uint8_t b[16], uint16_t pb, uint16_t seed, char out[TELLS_COMMID_LEN]);
+/* The Community ID of a flow (ICMP type/code mapped as the spec says). */
+void tells_commid_flow(const tells_flow *f, uint16_t seed, char out[TELLS_COMMID_LEN]);
+
 /* EVE's time format: 2014-11-24T09:00:00.000000+0000 (microseconds, UTC). */
 void tells_eve_time(int64_t ns, char out[64]);
 /* Name of an IP protocol as EVE writes it ("TCP", "UDP", "ICMP", "IPV6-ICMP"
@@ -30,6 +45,9 @@ void tells_eve_head(tells_json *j, const tells_flow *f, int64_t ts_ns, const cha
 ** packet's direction, such as DNS version 3 responses). */
 void tells_eve_head_dir(tells_json *j, const tells_flow *f, int64_t ts_ns,
                         const char *event_type, int from_server);
+/* The same under the writer options `cfg` (NULL: defaults). */
+void tells_eve_head_cfg(tells_json *j, const tells_flow *f, int64_t ts_ns,
+                        const char *event_type, int from_server, const tells_eve_cfg *cfg);
 /* One complete "flow" record (object closed, no newline). */
 void tells_eve_flow(tells_json *j, const tells_flow *f, tells_flow_end why);
 /* The same with "src_geo"/"dest_geo" members from a run's GeoIP (detect_run.h;
@@ -37,6 +55,9 @@ void tells_eve_flow(tells_json *j, const tells_flow *f, tells_flow_end why);
 struct tells_detect_run;
 void tells_eve_flow_geo(tells_json *j, const tells_flow *f, tells_flow_end why,
                         struct tells_detect_run *geo);
+/* The same under the writer options `cfg` (NULL: defaults). */
+void tells_eve_flow_cfg(tells_json *j, const tells_flow *f, tells_flow_end why,
+                        struct tells_detect_run *geo, const tells_eve_cfg *cfg);
 /* The TCP state EVE reports for a flow ("new", "established", "closed"...). */
 const char *tells_flow_state(const tells_flow *f);
 

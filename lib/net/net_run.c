@@ -23,6 +23,7 @@ typedef struct run_ctx {
   uint64_t n;
   tells_app_ctx *app;
   tells_detect_run dr;        /* GeoIP and detections */
+  tells_eve_cfg cfg;          /* community_id, address form */
   const tells_flow *dns_flow; /* flow of the DNS record being read */
   int64_t dns_ts;
 } run_ctx;
@@ -44,12 +45,13 @@ static void on_alert(void *ud, const tells_detect_alert *a) {
 /* An application record (dns, http, tls, ssh) of flow f. */
 static void on_app(void *ud, const tells_flow *f, const tells_app_rec *r) {
   run_ctx *x = ud;
-  tells_eve_head_dir(&x->j, f, r->ts_ns, r->event_type, r->from_server);
+  tells_eve_head_cfg(&x->j, f, r->ts_ns, r->event_type, r->from_server, &x->cfg);
   tells_app_rec_head(&x->j, r);
   r->parser->eve(&x->j, r->data);
   tells_json_obj_end(&x->j);
   tells_json_nl(&x->j);
   x->n++;
+  tells_detect_run_app(&x->dr, f, r);
   if (r->parser == &tells_app_dns && r->parser->indicators && x->dr.det) {
     x->dns_flow = f; x->dns_ts = r->ts_ns;
     r->parser->indicators(r->data, on_dns_name, x);
@@ -61,7 +63,7 @@ static void emit(void *ud, const tells_flow *f, tells_flow_end why) {
   /* the slab entry is not const: the table hands it out read-only */
   if (x->app) tells_app_flow_end(x->app, (tells_flow *)(uintptr_t)f);
   tells_detect_run_flow(&x->dr, f);
-  tells_eve_flow_geo(&x->j, f, why, &x->dr);
+  tells_eve_flow_cfg(&x->j, f, why, &x->dr, &x->cfg);
   tells_json_nl(&x->j);
   x->n++;
 }
@@ -101,6 +103,11 @@ tells_err tells_net_eve(const char *const *paths, size_t n_paths, const tells_ne
   memset(&x, 0, sizeof x);
   if (o) { fo.max_flows = o->max_flows; w.diag = o->diag; w.diag_ud = o->diag_ud; }
   tells_json_init_file(&x.j, out, 0);
+  if (o) {
+    x.cfg.community_id = o->community_id;
+    x.cfg.community_id_seed = o->community_id_seed;
+    x.cfg.ipv6_compress = o->ipv6_compress;
+  }
   {
     char err[700];
     if ((e = tells_detect_run_open(&x.dr, o, err, sizeof err))) {
@@ -113,6 +120,7 @@ tells_err tells_net_eve(const char *const *paths, size_t n_paths, const tells_ne
     tells_app_opts ao;
     memset(&ao, 0, sizeof ao);
     ao.dns_version = o ? o->dns_version : 0;
+    ao.http_headers = o ? o->http_headers : 0;
     if ((e = tells_app_create(&ao, on_app, &x, &x.app))) goto done;
   }
   if ((e = tells_flow_table_create(&fo, emit, &x, &ft))) goto done;

@@ -25,6 +25,7 @@ typedef struct net_ctx {
   const tells_app_rec *rec;   /* record whose indicators are being added */
   const tells_flow *rec_flow; /* its flow */
   tells_detect_run dr;        /* GeoIP and detections of this capture */
+  const char *cc_ctx[26 * 26];/* "country XX" contexts, in the file's arena */
 } net_ctx;
 
 /* A detection becomes a finding of this evidence file. */
@@ -40,15 +41,25 @@ static void on_alert(void *ud, const tells_detect_alert *a) {
   tells_ingest_finding(x->ig, &fd);
 }
 
-/* The country of an external peer, as an "ip" indicator ("country XX"). */
+/* The country of an external peer, as an "ip" indicator ("country XX").
+** A sighting's context must outlive the file's sightings (ingest.c keeps
+** the pointer): one interned string per country code. */
 static void peer_country(net_ctx *x, const tells_flow *f, const uint8_t *ip, const char *txt) {
   const tells_geo_info *gi;
-  char ctx[16];
+  const char *cc;
+  unsigned k;
   if (!x->dr.gc || tells_geo_scope(f->key.l3, ip)) return;
   gi = tells_geo_cached(x->dr.gc, f->key.l3, ip);
-  if (!gi->country[0]) return;
-  snprintf(ctx, sizeof ctx, "country %s", gi->country);
-  tells_ingest_indicator(x->ig, "ip", txt, f->first_ns, ctx, TELLS_NO_REF);
+  cc = gi->country;
+  if (!(cc[0] >= 'A' && cc[0] <= 'Z' && cc[1] >= 'A' && cc[1] <= 'Z' && !cc[2])) return;
+  k = (unsigned)(cc[0] - 'A') * 26 + (unsigned)(cc[1] - 'A');
+  if (!x->cc_ctx[k]) {
+    char ctx[16];
+    snprintf(ctx, sizeof ctx, "country %s", cc);
+    x->cc_ctx[k] = tells_arena_strndup(&x->ig->arena, ctx, strlen(ctx));
+    if (!x->cc_ctx[k]) return;
+  }
+  tells_ingest_indicator(x->ig, "ip", txt, f->first_ns, x->cc_ctx[k], TELLS_NO_REF);
 }
 
 static void on_ind(void *ud, const char *type, const char *value, const char *context) {
@@ -65,6 +76,7 @@ static void on_app(void *ud, const tells_flow *f, const tells_app_rec *r) {
   net_ctx *x = ud;
   (void)f;
   x->n_app++;
+  tells_detect_run_app(&x->dr, f, r);
   if (!r->parser->indicators) return;
   x->rec = r;
   x->rec_flow = f;
@@ -127,7 +139,12 @@ tells_err tells_net_scan_capture(tells_ingest *ig) {
     char err[200];
     if ((e = tells_detect_run_open(&x.dr, NULL, err, sizeof err))) goto done;
   }
-  if ((e = tells_app_create(NULL, on_app, &x, &x.app))) goto done;
+  {
+    tells_app_opts ao;         /* parsers' anomalies are anomalies of this file */
+    memset(&ao, 0, sizeof ao);
+    ao.anoms = &ig->anoms;
+    if ((e = tells_app_create(&ao, on_app, &x, &x.app))) goto done;
+  }
   if ((e = tells_flow_table_create(NULL, on_flow, &x, &ft))) goto done;
   while (tells_cap_next(&c, &p) > 0 && !ig->sink_err) {
     st.pkts++; st.bytes += p.origlen; st.cap_bytes += p.caplen;
