@@ -19,6 +19,9 @@ PKGS="$PKGS gcc-mingw-w64-x86-64 chromium sqlite3 python3"
 PKGS="$PKGS yara libevtx-utils python3-pefile python3-yaml"
 # the network anchors of bench/bench_net.sh: nfpcapd and ndpiReader
 PKGS="$PKGS nfdump libndpi-bin"
+# real clients and servers of the network-namespace lab (scenarios/realtraffic.sh,
+# tests/cli/test_netns_breach.sh): capture, web, TLS, SMB, DNS
+PKGS="$PKGS iproute2 tcpdump curl openssl samba smbclient dnsmasq-base bind9-dnsutils"
 
 missing=""
 for p in $PKGS; do
@@ -35,6 +38,25 @@ if [ "$(id -u)" != 0 ]; then
   SUDO=sudo
 fi
 export DEBIAN_FRONTEND=noninteractive
+# The lab starts its own smbd and dnsmasq inside network namespaces; the
+# system services the samba package would start on the host are not wanted.
+# A temporary policy-rc.d stops package scripts from starting any service
+# during this install, and samba's services are left disabled.
+norc=""
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+  printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+  $SUDO chmod 755 /usr/sbin/policy-rc.d
+  norc=1
+  trap '$SUDO rm -f /usr/sbin/policy-rc.d' EXIT
+fi
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+case " $missing " in
+  *" samba "*)
+    if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+      $SUDO systemctl disable --now smbd nmbd samba-ad-dc >/dev/null 2>&1 || true
+    fi ;;
+esac
+[ -n "$norc" ] && $SUDO rm -f /usr/sbin/policy-rc.d
+exit 0
