@@ -191,6 +191,42 @@ MAL = [  # name, file name, epoch offset (days before the first day), hour, minu
 BENIGN = [("renderq", "renderq.exe", "Render queue client"),
           ("timesheet", "timesheet.exe", "Timesheet entry tool")]
 
+# ---- planted contradiction (for the attribution answer; tests/cli/test_answers.sh) ----
+# The wiper also carries a string table in Russian (LANGUAGE 0x19, Cyrillic text), a
+# second language on one build next to its Korean resources: the kind of clue a group
+# plants as a false flag.  Its build hours still fit UTC+9 (Korea), not Moscow's UTC+3,
+# so the honest reading stays Korean with the Russian strings the odd one out.
+PLANT = {"binary": "wiper", "lang_id": 0x0419, "language": "ru-RU Russian", "script": "Cyrillic",
+         "strings": ["Ошибка: диск не найден", "Операция завершена"]}
+
+
+def planted_objs(name, wr, tmp, env):
+    """Extra resource objects linked into `name` (only the wiper gets one)."""
+    if name != PLANT["binary"]:
+        return []
+    rc = os.path.join(tmp, "planted_ru.rc")
+    with open(rc, "w", encoding="utf-8") as f:
+        f.write("/* planted_ru.rc -- written by scenarios/gen.py (planted contradiction) */\n")
+        f.write("LANGUAGE 0x%02x, 0x01\nSTRINGTABLE\nBEGIN\n" % (PLANT["lang_id"] & 0x3ff))
+        for i, text in enumerate(PLANT["strings"]):
+            f.write('  %d, "%s"\n' % (32 + i, text))
+        f.write("END\n")
+    sh([wr, "-c", "65001", "-O", "coff", "-o", "planted_ru.o", rc], tmp, env)
+    return ["planted_ru.o"]
+
+
+def planted_truth(bins, geo_countries):
+    """What the attribution answer should report (truth.json "attribution")."""
+    b = bins[PLANT["binary"]]
+    return {"language": "ko-KR", "lang_id": "0x0412", "utc_offset_hours": 9,
+            "toolchain": "GNU ld (MinGW-w64)", "pdb_user": "jhpark",
+            "infrastructure_countries": sorted(set(geo_countries)),
+            "contradictions": [{"kind": "second-language", "binary": PLANT["binary"], "file": b["file"],
+                                "sha256": b["sha256"], "language": PLANT["language"],
+                                "lang_id": "0x%04x" % PLANT["lang_id"], "script": PLANT["script"],
+                                "planted_as": "a Russian string table in the wiper's resources"}]}
+# ---- end of planted contradiction ----
+
 
 def sh(cmd, cwd, env=None):
     p = subprocess.run(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -242,7 +278,7 @@ def build_binaries(a, P, tmp, attack):
                 os.path.join(SRC, name + ".rc")], tmp, base)
             libs = {"dropper": ["-lurlmon", "-ladvapi32"], "implant": ["-lwininet", "-lmpr", "-lnetapi32"],
                     "wiper": ["-ladvapi32"]}[name]
-            p = link(name + ".exe", [os.path.join(SRC, name + ".c"), name + "_res.o"], stamps[name],
+            p = link(name + ".exe", [os.path.join(SRC, name + ".c"), name + "_res.o"] + planted_objs(name, wr, tmp, base), stamps[name],
                      pdb, libs)
             out[name] = {"path": p, "file": fname, "build_time": stamps[name], "pdb": pdb,
                          "caps": caps}
@@ -896,6 +932,8 @@ def make_truth(a, P, att, bins, placed, caps, nlogs, geo):
     t["binaries"] = {"malicious": mal,
                      "benign": [{"name": n, "file": f, "sha256": bins[n]["sha256"], "paths": placed.get(n, []),
                                  "build_time": iso(bins[n]["build_time"])} for n, f, _ in BENIGN]}
+    if att:
+        t["attribution"] = planted_truth(bins, [e["country"] for e in att.exfil] + [c["country"] for c in att.c2] + [t["initial_download"]["country"]])
     t["evidence"] = {"event_log_files": nlogs, "captures": caps}
     return t
 

@@ -145,7 +145,9 @@ def main():
     st = {s["stage"]: s for s in truth["stages"]}
 
     def hosts(rule, sev=None):
-        return {host_of(f["evidence"]) for f in by_rule.get(rule, []) if sev is None or f["severity"] in sev}
+        # the severity the detection gave, before correlation raised it
+        return {host_of(f["evidence"]) for f in by_rule.get(rule, [])
+                if sev is None or (f.get("base_severity") or f["severity"]) in sev}
 
     res["brute force"] = score(set(["DC01"]) if "credential-access" in st else set(), hosts("evtx-brute-force"))
     res["service installs (suspicious image)"] = score(aff, hosts("evtx-new-service", ("high",)))

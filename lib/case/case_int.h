@@ -41,5 +41,10 @@ void tells__case_bind_i64(sqlite3_stmt *s, int i, int64_t v, int64_t none);
 void tells__case_bind_str(sqlite3_stmt *s, int i, const char *v);
 /* Steps a write statement once and resets it; TELLS_EDB with `what`. */
 tells_err tells__case_step(tells_case *c, sqlite3_stmt *s, const char *what);
+/* Steps a read statement to its end, giving each row to fn as text (an
+** alias "x@t" turns integer nanoseconds into RFC 3339 UTC), and finalizes
+** it; TELLS_EDB with `what` on errors. */
+tells_err tells__case_step_rows(tells_case *c, sqlite3_stmt *s, tells_row_fn fn, void *ud,
+                                const char *what);
 
 #endif

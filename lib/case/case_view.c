@@ -23,35 +23,45 @@ static const char *const VIEW_SQL[] = {
     " f.tactic AS \"tactic@h\", f.author AS \"author@h\", f.first_ns AS \"first_time@t\","
     " f.last_ns AS \"last_time@th\", f.summary, e.path AS evidence, f.evidence_id AS \"evidence_id@h\","
     " f.ref_offset AS \"offset@h\", f.ref_record AS \"record@h\", f.ref_flow AS \"flow@h\","
-    " f.details AS \"details@j\""
+    " f.chain, f.base_severity AS \"base_severity@h\", f.details AS \"details@j\""
     " FROM findings f LEFT JOIN evidence e ON e.id = f.evidence_id"
     " ORDER BY CASE f.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2"
     " WHEN 'low' THEN 3 ELSE 4 END, f.first_ns, f.id"),
   [TELLS_VIEW_TIMELINE] =
+    /* lane: the ATT&CK tactic of a finding (initial-access, execution,
+    ** ..., impact; other tactics are lanes of their own) or of a notable
+    ** event (TELLS_EVENT_LANE_SQL); evidence times have none.  Each row carries its evidence reference:
+    ** file, record, offset, flow (the case's flow id when the finding names
+    ** one; a network detection names its first flow by the EVE flow_id of
+    ** its capture, eve_flow_id); findings their chain. */
     ("SELECT t AS \"time@t\", type, lane, source, what, summary, evidence,"
-    " evidence_id AS \"evidence_id@h\", ref_offset AS \"offset@h\", ref_record AS \"record@h\""
+    " evidence_id AS \"evidence_id@h\", ref_offset AS \"offset@h\", ref_record AS \"record@h\","
+    " ref_flow AS \"flow@h\", eve_flow AS \"eve_flow_id@h\", chain AS \"chain@h\""
     " FROM ("
-    "  SELECT f.first_ns AS t, 'finding' AS type, coalesce(f.tactic, '') AS lane, f.source,"
+    "  SELECT f.first_ns AS t, 'finding' AS type,"
+    "   lower(replace(coalesce(f.tactic, ''), '_', '-')) AS lane, f.source,"
     "   f.title AS what, f.summary, e.path AS evidence, f.evidence_id, f.ref_offset, f.ref_record,"
+    "   f.ref_flow, CASE WHEN f.details LIKE '{\"%' AND json_valid(f.details)"
+    "    THEN json_extract(f.details, '$.flows[0].flow_id') END AS eve_flow, f.chain,"
     "   f.id AS k FROM findings f LEFT JOIN evidence e ON e.id = f.evidence_id"
     "   WHERE f.first_ns IS NOT NULL"
     "  UNION ALL"
-    "  SELECT v.time_ns, 'event', '', v.source, v.kind, v.summary, e.path, v.evidence_id,"
-    "   v.ref_offset, v.ref_record, v.id FROM events v JOIN evidence e ON e.id = v.evidence_id"
+    "  SELECT v.time_ns, 'event', " TELLS_EVENT_LANE_SQL("v.kind") ", v.source, v.kind, v.summary, e.path, v.evidence_id,"
+    "   v.ref_offset, v.ref_record, NULL, NULL, NULL, v.id FROM events v JOIN evidence e ON e.id = v.evidence_id"
     "   WHERE v.time_ns IS NOT NULL"
     "  UNION ALL"
     "  SELECT e.first_ns, 'file', '', e.pillar, 'content.first',"
     "   'first ' || CASE e.pillar WHEN 'net' THEN 'packet' WHEN 'logs' THEN 'record' ELSE 'entry' END"
-    "   || ' of the ' || e.kind || ' evidence', e.path, e.id, NULL, NULL, e.id"
+    "   || ' of the ' || e.kind || ' evidence', e.path, e.id, NULL, NULL, NULL, NULL, NULL, e.id"
     "   FROM evidence e WHERE e.first_ns IS NOT NULL AND e.status = 'analysed'"
     "  UNION ALL"
     "  SELECT e.last_ns, 'file', '', e.pillar, 'content.last',"
     "   'last ' || CASE e.pillar WHEN 'net' THEN 'packet' WHEN 'logs' THEN 'record' ELSE 'entry' END"
-    "   || ' of the ' || e.kind || ' evidence', e.path, e.id, NULL, NULL, e.id"
+    "   || ' of the ' || e.kind || ' evidence', e.path, e.id, NULL, NULL, NULL, NULL, NULL, e.id"
     "   FROM evidence e WHERE e.last_ns IS NOT NULL AND e.status = 'analysed'"
     "  UNION ALL"
     "  SELECT e.mtime_ns, 'file', '', 'intake', 'file.modified',"
-    "   e.kind || ' evidence last modified', e.path, e.id, NULL, NULL, e.id"
+    "   e.kind || ' evidence last modified', e.path, e.id, NULL, NULL, NULL, NULL, NULL, e.id"
     "   FROM evidence e WHERE e.mtime_ns IS NOT NULL AND e.status <> 'ingesting'"
     " ) ORDER BY t, type, what, evidence, k"),
   [TELLS_VIEW_INDICATORS] =
@@ -71,6 +81,12 @@ static const char *const VIEW_SQL[] = {
     " f.details AS \"eve@j\""
     " FROM flows f JOIN evidence e ON e.id = f.evidence_id"
     " ORDER BY f.bytes_toserver + f.bytes_toclient DESC, f.first_ns, f.id"),
+  [TELLS_VIEW_ANSWERS] =
+    ("SELECT question, ordinal, title, answer, confidence, details AS \"details@j\","
+    " evidence AS \"evidence@j\" FROM answers"
+    " ORDER BY CASE question WHEN 'what' THEN 0 WHEN 'hosts' THEN 1 WHEN 'entry' THEN 2"
+    " WHEN 'movement' THEN 3 WHEN 'exfil' THEN 4 WHEN 'destruction' THEN 5"
+    " WHEN 'attribution' THEN 6 ELSE 7 END, question, ordinal, id"),
   [TELLS_VIEW_ANOMALIES] =
     ("SELECT e.path AS evidence, a.offset, a.code, a.detail, a.source AS \"source@h\""
     " FROM anomalies a JOIN evidence e ON e.id = a.evidence_id ORDER BY e.path, a.offset, a.id"),
@@ -92,41 +108,12 @@ void tells_time_fmt(int64_t ns, char out[40]) {
   snprintf(out + n, 40 - n, "Z");
 }
 
-#define MAX_COLS 32
-
 tells_err tells_case_rows(tells_case *c, tells_view view, tells_row_fn fn, void *ud) {
   sqlite3_stmt *s;
-  const char *names[MAX_COLS], *texts[MAX_COLS];
-  int is_num[MAX_COLS];
-  char tbuf[MAX_COLS][40];
-  tells_row row;
-  int rc, i, n;
   if ((unsigned)view >= sizeof VIEW_SQL / sizeof VIEW_SQL[0]) return TELLS_EARG;
   if (sqlite3_prepare_v2(c->db, VIEW_SQL[view], -1, &s, NULL) != SQLITE_OK)
     return tells__case_dberr(c, "view");
-  n = sqlite3_column_count(s);
-  if (n > MAX_COLS) n = MAX_COLS;
-  for (i = 0; i < n; i++) names[i] = sqlite3_column_name(s, i);
-  row.n = n; row.name = names; row.text = texts; row.is_num = is_num;
-  while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
-    for (i = 0; i < n; i++) {
-      int type = sqlite3_column_type(s, i);
-      const char *at = strchr(names[i], '@');
-      is_num[i] = type == SQLITE_INTEGER || type == SQLITE_FLOAT;
-      if (type == SQLITE_NULL) { texts[i] = NULL; continue; }
-      if (at && at[1] == 't' && type == SQLITE_INTEGER) {
-        tells_time_fmt(sqlite3_column_int64(s, i), tbuf[i]);
-        texts[i] = tbuf[i];
-        is_num[i] = 0;
-        continue;
-      }
-      texts[i] = (const char *)sqlite3_column_text(s, i);
-    }
-    if (fn(ud, &row)) break;
-  }
-  sqlite3_finalize(s);
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE) return tells__case_dberr(c, "view");
-  return TELLS_OK;
+  return tells__case_step_rows(c, s, fn, ud, "view");
 }
 
 /* ---- rendering for `tells show` ---- */

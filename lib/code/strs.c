@@ -13,6 +13,7 @@
 */
 #include <pthread.h>
 #include <string.h>
+#include <strings.h>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -156,7 +157,7 @@ static int ext_tld(const char *t, size_t n) {
 static int bare_tld(const char *t, size_t n) {
   static const char *const g[] = {
     "accountant", "arpa", "asia", "bid", "biz", "click", "cloud", "club", "com",
-    "cricket", "dev", "edu", "faith", "gdn", "gov", "icu", "info", "ink", "int",
+    "cricket", "dev", "edu", "example", "faith", "gdn", "gov", "icu", "info", "ink", "int",
     "life", "live", "loan", "men", "mil", "mobi", "net", "online", "org", "party",
     "pro", "racing", "review", "science", "shop", "site", "space", "store",
     "stream", "tech", "tel", "today", "top", "trade", "vip", "website", "work",
@@ -197,7 +198,10 @@ static int valid_domain(const char *s, size_t a, size_t b, int bare) {
   }
   if (nlab < 2) return 0;
   for (i = last; i < b; i++) if (!is_alpha((unsigned char)s[i])) return 0;
-  if (!tells__strs_is_tld(s + last, b - last)) return 0;
+  /* "example" is reserved for documentation and tests (RFC 2606), never
+  ** delegated: a binary that names host.example names a host all the same */
+  if (!tells__strs_is_tld(s + last, b - last) &&
+      !(b - last == 7 && strncasecmp(s + last, "example", 7) == 0)) return 0;
   if (bare) {
     if (ext_tld(s + last, b - last) || !bare_tld(s + last, b - last)) return 0;
     if (up && lo) return 0;        /* System.Net, Foo.Bar.Com: identifiers */

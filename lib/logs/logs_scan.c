@@ -18,6 +18,7 @@
 */
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include "evtx.h"
 #include "ingest.h"
 #include "json.h"
@@ -44,6 +45,34 @@ static int is_channel(const tells_evtx_event *ev, const char *c) {
 static int useful_ip(const char *ip) {
   return ip && strcmp(ip, "127.0.0.1") != 0 && strcmp(ip, "::1") != 0 &&
          strcmp(ip, "0.0.0.0") != 0 && strcmp(ip, "::") != 0 && strchr(ip, ' ') == NULL;
+}
+
+/* The hashes of a Sysmon "Hashes" field ("SHA1=..,MD5=..,SHA256=..,
+** IMPHASH=..") become indicators of the hash's type, lower-case, so the
+** correlation finds the binaries of the case that were run. */
+static void hash_indicators(tells_ingest *ig, const char *v, int64_t t, const char *ctx, int64_t off) {
+  static const struct { const char *key, *type; size_t hex; } H[] = {
+    {"SHA256", "sha256", 64}, {"SHA1", "sha1", 40}, {"MD5", "md5", 32}, {"IMPHASH", "imphash", 32}};
+  while (v && *v) {
+    const char *end = strchr(v, ','), *eq = strchr(v, '=');
+    size_t n = end ? (size_t)(end - v) : strlen(v), i, k;
+    if (eq && eq < v + n) {
+      size_t kl = (size_t)(eq - v), hl = n - kl - 1;
+      for (i = 0; i < sizeof H / sizeof H[0]; i++) {
+        char hex[65];
+        if (strlen(H[i].key) != kl || strncasecmp(v, H[i].key, kl) != 0 || hl != H[i].hex) continue;
+        for (k = 0; k < hl; k++) {
+          char c = eq[1 + k];
+          if (c >= 'A' && c <= 'F') c = (char)(c + 32);
+          if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) break;
+          hex[k] = c;
+        }
+        hex[k] = 0;
+        if (k == hl && strspn(hex, "0") != hl) tells_ingest_indicator(ig, H[i].type, hex, t, ctx, off);
+      }
+    }
+    v = end ? end + 1 : NULL;
+  }
 }
 
 /* Builds the summary of a notable record; returns its kind or NULL. */
@@ -152,6 +181,7 @@ static const char *describe(tells_ingest *ig, const tells_evtx_event *ev, int64_
       snprintf(s, n, "Process %s: %s (parent %s)", fld(ev, "Image") ? fld(ev, "Image") : "?",
                fld(ev, "CommandLine") ? fld(ev, "CommandLine") : "",
                fld(ev, "ParentImage") ? fld(ev, "ParentImage") : "?");
+      hash_indicators(ig, fld(ev, "Hashes"), t, kind, off);
       break;
     case 3: {
       const char *dip = fld(ev, "DestinationIp");

@@ -7,9 +7,12 @@
 # flagged with its tells (Korean language and translation, build time, PDB
 # path, capabilities with ATT&CK ids), the exfiltration destinations with
 # country and bytes, beaconing, lateral movement, brute force, suspicious
-# service installs, log clearing and mass deletion on every affected host;
-# on the benign-only variant no finding at all.  Precision and recall of
-# every category are printed.
+# service installs, log clearing and mass deletion on every affected host,
+# and every attacker stage placed in time by a finding (initial access and
+# execution come from the correlate stage); the correlation links the C2
+# address across the implant's strings and the beacon flows and chains the
+# download, the executions and the beacon; on the benign-only variant no
+# finding at all.  Precision and recall of every category are printed.
 . "$(dirname "$0")/lib.sh"
 if ! command -v x86_64-w64-mingw32-gcc >/dev/null 2>&1 ||
    ! command -v x86_64-w64-mingw32-windres >/dev/null 2>&1; then
@@ -51,12 +54,28 @@ python3 "$TELLS_SRC/scenarios/score.py" "$TELLS_BIN" "$T/a.tells" "$T/a" --json 
 sed 's/^/    /' "$T/a.txt"
 for c in "malicious binaries flagged" "binary tells" "exfiltration destinations" "exfiltration countries" \
          "exfiltration bytes (within 10%)" "beaconing" "lateral movement" "brute force" \
-         "service installs (suspicious image)" "log clearing" "mass deletion" "dns tunnel" "affected hosts"; do
+         "service installs (suspicious image)" "log clearing" "mass deletion" "dns tunnel" "affected hosts" \
+         "attacker stages (time-placed finding)"; do
   check "scenario: $c (precision and recall 1.0)" py '
 import json, sys
 r = json.load(open("'"$T"'/a.json"))["'"$c"'"]
 sys.exit(0 if r["expected"] > 0 and r["recall"] == 1.0 and r["precision"] == 1.0 else 1)'
 done
+
+check "correlation: the C2 address links the implant and the beacon; download, executions and beacon are one chain" py '
+import json, sqlite3, sys
+t = json.load(open("'"$T"'/a/truth.json"))
+db = sqlite3.connect("'"$T"'/a.tells")
+c2 = t["c2"][0]["dest_ip"]
+link = db.execute("SELECT l.kinds, l.summary FROM links l JOIN indicators i ON i.id = l.indicator_id"
+                  " WHERE i.value = ?", (c2,)).fetchone()
+ch = lambda rule: {r[0] for r in db.execute("SELECT chain FROM findings WHERE rule = ?", (rule,))}
+dl, ex, bc = ch("correlate.initial_access"), ch("correlate.execution"), ch("net.beacon")
+raised = db.execute("SELECT count(*) FROM findings WHERE base_severity IS NOT NULL").fetchone()[0]
+print("    ", link, dl, ex, bc, raised)
+ok = (link and "code" in link[0] and "net" in link[0] and len(dl) == 1 and None not in dl
+      and dl <= ex and bc == dl and raised > 0)
+sys.exit(0 if ok else 1)'
 
 gen "$T/n" --benign-only
 "$TELLS_BIN" investigate -q "$T/n/evidence" -o "$T/n.tells" > /dev/null 2>&1; rc=$?
