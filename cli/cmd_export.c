@@ -4,6 +4,7 @@
 */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cli.h"
 
 static const char HELP[] =
@@ -36,7 +37,7 @@ int cmd_export(int argc, char **argv) {
     {"eve", TELLS_EXPORT_EVE}, {"csv", TELLS_EXPORT_CSV}};
   const char *casepath = NULL, *fmt = NULL, *out = NULL, *what = NULL;
   tells_export_what w = TELLS_EXPORT_FINDINGS;
-  int i, found = -1;
+  int i, found = -1, direct = 0;
   char tmp[4200];
   FILE *f = stdout;
   tells_case *c;
@@ -78,7 +79,12 @@ int cmd_export(int argc, char **argv) {
   }
   if (!(c = cli_open_case(casepath, 1))) return EXIT_CASE;
   if (out && strcmp(out, "-") != 0) {
-    snprintf(tmp, sizeof tmp, "%s.tmp", out);
+    /* Beside the target, then renamed, so an export is never half-written;
+    ** but straight into an existing target that is not a regular file (a
+    ** device such as /dev/null, a pipe), which a rename would replace. */
+    struct stat sb;
+    direct = stat(out, &sb) == 0 && !S_ISREG(sb.st_mode);
+    snprintf(tmp, sizeof tmp, "%s%s", out, direct ? "" : ".tmp");
     if (!(f = fopen(tmp, "wb"))) {
       cli_error(out, "cannot create file");
       tells_case_close(c);
@@ -90,8 +96,8 @@ int cmd_export(int argc, char **argv) {
   e = tells_export_case(c, fmts[found].f, w, f, NULL);
   if (out) {
     if (fclose(f) != 0 && !e) e = TELLS_EIO;
-    if (e || rename(tmp, out) != 0) {
-      remove(tmp);
+    if (e || (!direct && rename(tmp, out) != 0)) {
+      if (!direct) remove(tmp);
       if (!e) e = TELLS_EIO;
     }
   }

@@ -3,6 +3,7 @@
 */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include "cli.h"
 
 static const char SHOW_HELP[] =
@@ -18,13 +19,20 @@ static const char SHOW_HELP[] =
   "  indicators   IPs, domains, hashes, accounts... with their sightings\n"
   "  anomalies    malformed structures found in evidence, with offsets\n"
   "  flows        network flows, largest first, with their EVE record\n"
+  "  answers      what happened, hosts, entry, movement, exfiltration, destruction\n"
+  "               and attribution, each with its evidence (docs/answers.md)\n"
   "\n"
   "exit codes: 0 ok, 2 usage error, 3 case file error, 4 output error\n";
 
 static const char REPORT_HELP[] =
   "usage: tells report CASE -o REPORT.html\n"
   "\n"
-  "Writes the case as one self-contained HTML file (no network fetches).\n"
+  "Writes the case as one self-contained HTML file (no network fetches,\n"
+  "printable): executive summary, the answers with their evidence, charts\n"
+  "(timeline in ATT&CK lanes, exfiltration volume, external peers by country,\n"
+  "lateral movement graph) and filterable, sortable tables of findings,\n"
+  "timeline, flows, indicators, evidence and anomalies (docs/report.md).\n"
+  "Big tables are capped; the report says how many rows it left out.\n"
   "\n"
   "exit codes: 0 ok, 2 usage error, 3 case file error, 4 output error\n";
 
@@ -32,7 +40,8 @@ int cmd_show(int argc, char **argv) {
   static const struct { const char *name; tells_view v; } views[] = {
     {"evidence", TELLS_VIEW_EVIDENCE}, {"findings", TELLS_VIEW_FINDINGS},
     {"timeline", TELLS_VIEW_TIMELINE}, {"indicators", TELLS_VIEW_INDICATORS},
-    {"anomalies", TELLS_VIEW_ANOMALIES}, {"flows", TELLS_VIEW_FLOWS}};
+    {"anomalies", TELLS_VIEW_ANOMALIES}, {"flows", TELLS_VIEW_FLOWS},
+    {"answers", TELLS_VIEW_ANSWERS}};
   const char *casepath = NULL, *view = NULL;
   int i, jsonl = 0, found = -1;
   tells_case *c;
@@ -51,7 +60,7 @@ int cmd_show(int argc, char **argv) {
     if (strcmp(view, views[i].name) == 0) found = i;
   if (found < 0) {
     char msg[300];
-    snprintf(msg, sizeof msg, "unknown view '%s' (evidence, findings, timeline, indicators, anomalies, flows)", view);
+    snprintf(msg, sizeof msg, "unknown view '%s' (evidence, findings, timeline, indicators, anomalies, flows, answers)", view);
     cli_error("show", msg);
     return EXIT_USAGE;
   }
@@ -69,7 +78,8 @@ int cmd_show(int argc, char **argv) {
 int cmd_report(int argc, char **argv) {
   const char *casepath = NULL, *out = NULL;
   char tmp[4200];
-  int i;
+  struct stat st;
+  int i, direct;
   FILE *f;
   tells_case *c;
   tells_err e;
@@ -84,16 +94,31 @@ int cmd_report(int argc, char **argv) {
     else { cli_error("report", "too many arguments (see tells report --help)"); return EXIT_USAGE; }
   }
   if (!casepath || !out) { fputs(REPORT_HELP, stderr); return EXIT_USAGE; }
-  if (!(c = cli_open_case(casepath, 1))) return EXIT_CASE;
-  /* Write beside the target and rename, so a report is never half-written. */
-  snprintf(tmp, sizeof tmp, "%s.tmp", out);
+  /* A case from an older tells is brought to the current schema (its new
+  ** tables stay empty until the next investigate) rather than refused. */
+  e = tells_case_open(casepath, 1, &c);
+  if (e == TELLS_EOLDCASE && (f = fopen(casepath, "rb")) != NULL) {
+    int nonempty = fgetc(f) != EOF;
+    fclose(f);
+    if (nonempty && tells_case_open(casepath, 0, &c) == TELLS_OK) {
+      tells_case_close(c);
+      e = tells_case_open(casepath, 1, &c);
+      if (!e) fprintf(stderr, "tells: %s: case upgraded to schema %d\n", casepath, TELLS_SCHEMA_VERSION);
+    }
+  }
+  if (e && !(c = cli_open_case(casepath, 1))) return EXIT_CASE;   /* names the problem */
+  /* Write beside the target and rename, so a report is never half-written;
+  ** but straight into an existing target that is not a regular file (a
+  ** device such as /dev/null, a pipe), which a rename would replace. */
+  direct = stat(out, &st) == 0 && !S_ISREG(st.st_mode);
+  snprintf(tmp, sizeof tmp, "%s%s", out, direct ? "" : ".tmp");
   f = fopen(tmp, "wb");
   if (!f) { cli_error(out, "cannot create file"); tells_case_close(c); return EXIT_OUTPUT; }
   e = tells_report_html(c, f);
   if (fclose(f) != 0 && !e) e = TELLS_EIO;
   tells_case_close(c);
-  if (e || rename(tmp, out) != 0) {
-    remove(tmp);
+  if (e || (!direct && rename(tmp, out) != 0)) {
+    if (!direct) remove(tmp);
     cli_error(out, e == TELLS_EDB ? "case store error" : "cannot write report");
     return e == TELLS_EDB ? EXIT_CASE : EXIT_OUTPUT;
   }

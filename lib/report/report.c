@@ -1,19 +1,23 @@
 /*
-** report.c -- the self-contained HTML report of a case.
+** report.c -- the self-contained HTML report of a case: the page around the
+** sections (report_answers.c, report_timeline.c, report_charts.c,
+** report_graph.c, report_tables.c).
 **
-** One file, no external fetches: styles and the small table script are
-** inline, and a Content-Security-Policy allows no source but that one
-** script (pinned by its SHA-256) and inline styles.  Every string that comes
-** from the case -- and so possibly from evidence -- is HTML-escaped; bytes
-** that are not valid UTF-8 are shown as \xNN.  The CSP is a second wall:
-** even a string that escaped escaping could not run.
+** One file, no external fetches: styles, charts (inline SVG) and the small
+** table script are inline, and a Content-Security-Policy allows no source
+** but that one script (pinned by its SHA-256) and inline styles.  Every
+** string that comes from the case -- and so possibly from evidence -- is
+** HTML-escaped (tells__report_esc), in text, attributes and SVG alike.  The CSP is a
+** second wall: even a string that escaped escaping could not run.  The
+** output is deterministic apart from the one "generated" stamp.
 */
 #include <openssl/evp.h>
 #include <string.h>
 #include <time.h>
-#include "case_api.h"
-#include "json.h"
+#include "alloc.h"
+#include "report_int.h"
 
+/* Filter boxes and sortable headers of the tables. */
 static const char SCRIPT[] =
   "document.querySelectorAll('table.t').forEach(function(t){"
   "var f=t.previousElementSibling;"
@@ -28,127 +32,25 @@ static const char SCRIPT[] =
   "return a<c?-d:a>c?d:0;});rs.forEach(function(r){b.appendChild(r);});});});});";
 
 static const char STYLE[] =
-  "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#111}"
-  "h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ccc}"
+  "body{font:14px/1.4 system-ui,sans-serif;margin:2em;color:#111;max-width:1400px}"
+  "h1{font-size:1.6em}h2{margin-top:2em;border-bottom:1px solid #ccc}h3{margin:1.2em 0 .3em}"
+  "nav a{margin-right:1em}"
   "table{border-collapse:collapse;width:100%;font-size:12px}"
   "th,td{border:1px solid #ddd;padding:3px 6px;text-align:left;vertical-align:top;"
-  "overflow-wrap:break-word}th{background:#f2f2f2;cursor:pointer;white-space:nowrap}"
+  "overflow-wrap:anywhere}th{background:#f2f2f2;cursor:pointer;white-space:nowrap}"
+  "tr:target{background:#ffefb3}"
   ".filter{margin:.5em 0;padding:3px;width:20em}"
   ".sev-critical,.sev-high{color:#b00;font-weight:bold}.sev-medium{color:#b60}"
   ".kv td:first-child{font-weight:bold;width:14em}"
-  "@media print{.filter{display:none}th{cursor:auto}}";
-
-/* Writes s HTML-escaped; invalid UTF-8 bytes as \xNN. */
-static void esc(FILE *o, const char *s) {
-  const unsigned char *p = (const unsigned char *)s;
-  size_t n = strlen(s), i = 0;
-  while (i < n) {
-    unsigned char c = p[i];
-    size_t k;
-    switch (c) {
-    case '&': fputs("&amp;", o); i++; continue;
-    case '<': fputs("&lt;", o); i++; continue;
-    case '>': fputs("&gt;", o); i++; continue;
-    case '"': fputs("&quot;", o); i++; continue;
-    case '\'': fputs("&#39;", o); i++; continue;
-    default: break;
-    }
-    if (c < 0x20 && c != '\n' && c != '\t') { fprintf(o, "\\x%02x", c); i++; continue; }
-    if (c < 0x80) { fputc(c, o); i++; continue; }
-    k = tells_utf8_seq(p + i, n - i);
-    if (!k) { fprintf(o, "\\x%02x", c); i++; continue; }
-    fwrite(p + i, 1, k, o);
-    i += k;
-  }
-}
-
-static size_t base_len(const char *name) {
-  const char *at = strchr(name, '@');
-  return at ? (size_t)(at - name) : strlen(name);
-}
-static int hidden(const char *name) {
-  const char *at = strchr(name, '@');
-  return at && (strchr(at, 'h') || strchr(at, 'j'));
-}
-
-typedef struct tctx { FILE *o; int head; uint64_t rows, max; const char *id; } tctx;
-
-static int table_row(void *ud, const tells_row *r) {
-  tctx *t = ud;
-  int i;
-  if (!t->head) {
-    fprintf(t->o, "<input class=\"filter\" placeholder=\"filter\" aria-label=\"filter %s\">"
-            "<table class=\"t\" id=\"%s\"><thead><tr>", t->id, t->id);
-    for (i = 0; i < r->n; i++) {
-      char name[64];
-      size_t k = base_len(r->name[i]);
-      if (hidden(r->name[i])) continue;
-      if (k >= sizeof name) k = sizeof name - 1;
-      memcpy(name, r->name[i], k); name[k] = 0;
-      fputs("<th>", t->o); esc(t->o, name); fputs("</th>", t->o);
-    }
-    fputs("</tr></thead><tbody>\n", t->o);
-    t->head = 1;
-  }
-  if (t->max && t->rows >= t->max) { t->rows++; return 0; }   /* counted, not shown */
-  fputs("<tr>", t->o);
-  for (i = 0; i < r->n; i++) {
-    if (hidden(r->name[i])) continue;
-    if (strncmp(r->name[i], "severity", 8) == 0 && r->text[i]) {
-      fputs("<td class=\"sev-", t->o); esc(t->o, r->text[i]); fputs("\">", t->o);
-    } else {
-      fputs("<td>", t->o);
-    }
-    if (r->text[i]) esc(t->o, r->text[i]);
-    fputs("</td>", t->o);
-  }
-  fputs("</tr>\n", t->o);
-  t->rows++;
-  return ferror(t->o) != 0;
-}
-
-/* A table of one view; at most `max` rows are shown (0 = all), the rest
-** are counted so the reader knows `tells show` has them. */
-static tells_err section(tells_case *c, FILE *o, tells_view v, const char *id,
-                         const char *title, uint64_t max) {
-  tctx t;
-  tells_err e;
-  memset(&t, 0, sizeof t);
-  t.o = o; t.id = id; t.max = max;
-  fprintf(o, "<section id=\"sec-%s\"><h2>", id);
-  esc(o, title);
-  fputs("</h2>\n", o);
-  e = tells_case_rows(c, v, table_row, &t);
-  if (t.head) fputs("</tbody></table>\n", o);
-  else fputs("<p class=\"empty\">None.</p>\n", o);
-  if (max && t.rows > max)
-    fprintf(o, "<p class=\"more\">%llu more rows not shown: <code>tells show CASE %s</code> lists them all.</p>\n",
-            (unsigned long long)(t.rows - max), id);
-  fputs("</section>\n", o);
-  return e;
-}
-
-typedef struct cnt { uint64_t n; uint64_t by[8]; } cnt;
-
-static int count_rows(void *ud, const tells_row *r) {
-  cnt *k = ud;
-  int i;
-  k->n++;
-  for (i = 0; i < r->n; i++) {
-    if (strcmp(r->name[i], "status") == 0 && r->text[i]) {
-      if (strcmp(r->text[i], "analysed") == 0) k->by[0]++;
-      else if (strcmp(r->text[i], "not_analysed") == 0) k->by[1]++;
-      else if (strcmp(r->text[i], "failed") == 0) k->by[2]++;
-      else if (strcmp(r->text[i], "duplicate") == 0) k->by[3]++;
-    }
-    if (strcmp(r->name[i], "severity") == 0 && r->text[i]) {
-      if (strcmp(r->text[i], "critical") == 0 || strcmp(r->text[i], "high") == 0) k->by[4]++;
-      else if (strcmp(r->text[i], "medium") == 0) k->by[5]++;
-      else k->by[6]++;
-    }
-  }
-  return 0;
-}
+  ".ans{border-left:4px solid #888;padding:.2em .8em;margin:.6em 0}"
+  ".ans .conf{color:#555;font-size:12px}.ans .refs a{margin-right:.5em;font-size:12px}"
+  ".ans pre{white-space:pre-wrap;font-size:11px;background:#f7f7f7;padding:.4em}"
+  ".more,.note{color:#555;font-size:12px}"
+  "svg.chart{width:100%;height:auto;border:1px solid #eee;background:#fff}"
+  "svg.chart text{font:11px system-ui,sans-serif;fill:#333}"
+  "svg.chart .node text{paint-order:stroke;stroke:#fff;stroke-width:3px;font-weight:bold}"
+  "@media print{body{margin:0;max-width:none}.filter,nav{display:none}th{cursor:auto}"
+  "section{break-inside:auto}svg.chart,.ans{break-inside:avoid}a{color:inherit;text-decoration:none}}";
 
 static void script_hash(char out[64]) {
   unsigned char d[EVP_MAX_MD_SIZE];
@@ -157,43 +59,64 @@ static void script_hash(char out[64]) {
   EVP_EncodeBlock((unsigned char *)out, d, (int)n);
 }
 
+/* The charts' time axis: the span of observed activity -- findings and
+** events from captures and logs.  Build times of binaries (code events) can
+** lie years before and would flatten the axis; they are plotted only when
+** inside it. */
+static void axis(rep *r) {
+  int64_t f0 = tells__report_query_i64(r, "SELECT min(first_ns) FROM findings WHERE source <> 'code'", INT64_MAX);
+  int64_t f1 = tells__report_query_i64(r, "SELECT max(coalesce(last_ns, first_ns)) FROM findings"
+                                          " WHERE source <> 'code'", INT64_MIN);
+  int64_t e0 = tells__report_query_i64(r, "SELECT min(time_ns) FROM events WHERE source <> 'code'", INT64_MAX);
+  int64_t e1 = tells__report_query_i64(r, "SELECT max(time_ns) FROM events WHERE source <> 'code'", INT64_MIN);
+  int64_t lo = f0 < e0 ? f0 : e0, hi = f1 > e1 ? f1 : e1;
+  if (lo == INT64_MAX) {      /* nothing but code: use what there is */
+    lo = tells__report_query_i64(r, "SELECT min(t) FROM (SELECT min(first_ns) t FROM findings"
+                                    " UNION ALL SELECT min(time_ns) FROM events)", INT64_MAX);
+    hi = tells__report_query_i64(r, "SELECT max(t) FROM (SELECT max(first_ns) t FROM findings"
+                                    " UNION ALL SELECT max(time_ns) FROM events)", INT64_MIN);
+  }
+  if (lo == INT64_MAX || hi == INT64_MIN) return;
+  if (hi <= lo) { lo -= 1800000000000LL; hi += 1800000000000LL; }   /* one instant: +-30 min */
+  r->t0 = lo; r->t1 = hi; r->has_axis = 1;
+}
+
 tells_err tells_report_html(tells_case *c, FILE *o) {
-  cnt ev, fi, in;
+  rep r;
   char hash[64], now[40];
   tells_err e;
   struct timespec ts;
-  memset(&ev, 0, sizeof ev); memset(&fi, 0, sizeof fi); memset(&in, 0, sizeof in);
-  if ((e = tells_case_rows(c, TELLS_VIEW_EVIDENCE, count_rows, &ev)) ||
-      (e = tells_case_rows(c, TELLS_VIEW_FINDINGS, count_rows, &fi)) ||
-      (e = tells_case_rows(c, TELLS_VIEW_INDICATORS, count_rows, &in)))
-    return e;
+  memset(&r, 0, sizeof r);
+  r.c = c; r.o = o;
+  r.has_answers = tells_case_has_table(c, "answers");
+  axis(&r);
+  if ((e = tells__report_refs_load(&r))) goto out;
   script_hash(hash);
   clock_gettime(CLOCK_REALTIME, &ts);
   tells_time_fmt((int64_t)ts.tv_sec * 1000000000, now);
   fprintf(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
           "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
           "style-src 'unsafe-inline'; script-src 'sha256-%s'; img-src data:\">\n"
+          "<meta name=\"viewport\" content=\"width=device-width\">\n"
           "<title>tells report</title><style>%s</style></head><body>\n", hash, STYLE);
   fputs("<header><h1>tells report</h1><table class=\"kv\" id=\"meta\">", o);
-  fputs("<tr><td>case</td><td>", o); esc(o, tells_case_path(c)); fputs("</td></tr>", o);
+  fputs("<tr><td>case</td><td>", o); tells__report_esc(o, tells_case_path(c)); fputs("</td></tr>", o);
   fprintf(o, "<tr><td>generated</td><td id=\"generated\">%s</td></tr>"
-          "<tr><td>tells</td><td>%s</td></tr></table></header>\n", now, TELLS_VERSION);
-  fprintf(o, "<section id=\"sec-summary\"><h2>Summary</h2><table class=\"kv\" id=\"summary\">"
-          "<tr><td>evidence files</td><td id=\"n-evidence\">%llu</td></tr>"
-          "<tr><td>analysed</td><td>%llu</td></tr><tr><td>not analysed</td><td>%llu</td></tr>"
-          "<tr><td>duplicates</td><td>%llu</td></tr><tr><td>failed</td><td>%llu</td></tr>"
-          "<tr><td>findings</td><td id=\"n-findings\">%llu (high or critical: %llu, medium: %llu)</td></tr>"
-          "<tr><td>indicators</td><td id=\"n-indicators\">%llu</td></tr></table></section>\n",
-          (unsigned long long)ev.n, (unsigned long long)ev.by[0], (unsigned long long)ev.by[1],
-          (unsigned long long)ev.by[3], (unsigned long long)ev.by[2], (unsigned long long)fi.n,
-          (unsigned long long)fi.by[4], (unsigned long long)fi.by[5], (unsigned long long)in.n);
-  if ((e = section(c, o, TELLS_VIEW_FINDINGS, "findings", "Findings", 0)) ||
-      (e = section(c, o, TELLS_VIEW_TIMELINE, "timeline", "Timeline (UTC)", 20000)) ||
-      (e = section(c, o, TELLS_VIEW_FLOWS, "flows", "Network flows, largest first", 2000)) ||
-      (e = section(c, o, TELLS_VIEW_EVIDENCE, "evidence", "Evidence and chain of custody", 0)) ||
-      (e = section(c, o, TELLS_VIEW_INDICATORS, "indicators", "Indicators", 20000)) ||
-      (e = section(c, o, TELLS_VIEW_ANOMALIES, "anomalies", "Anomalies in evidence", 5000)))
-    return e;
+          "<tr><td>tells</td><td>%s</td></tr></table>\n", now, TELLS_VERSION);
+  fputs("<nav><a href=\"#sec-summary\">Summary</a><a href=\"#sec-answers\">Answers</a>"
+        "<a href=\"#sec-chart-timeline\">Timeline chart</a><a href=\"#sec-chart-exfil\">Exfiltration</a>"
+        "<a href=\"#sec-chart-countries\">Countries</a><a href=\"#sec-graph\">Lateral movement</a>"
+        "<a href=\"#sec-findings\">Findings</a><a href=\"#sec-timeline\">Timeline</a>"
+        "<a href=\"#sec-flows\">Flows</a><a href=\"#sec-indicators\">Indicators</a>"
+        "<a href=\"#sec-evidence\">Evidence</a><a href=\"#sec-anomalies\">Anomalies</a></nav>"
+        "</header>\n", o);
+  if ((e = tells__report_summary(&r)) || (e = tells__report_answers(&r)) || (e = tells__report_chart_timeline(&r)) ||
+      (e = tells__report_chart_exfil(&r)) || (e = tells__report_chart_countries(&r)) || (e = tells__report_graph(&r)) ||
+      (e = tells__report_tables(&r)))
+    goto out;
   fprintf(o, "<script>%s</script>\n</body></html>\n", SCRIPT);
-  return fflush(o) == 0 && !ferror(o) ? TELLS_OK : TELLS_EIO;
+  e = fflush(o) == 0 && !ferror(o) ? TELLS_OK : TELLS_EIO;
+out:
+  tells_free(r.refs);
+  return e;
 }
