@@ -8,9 +8,9 @@
 # implant and wiper stand-ins built with mingw-w64, event logs of 16 hosts,
 # two days of captures -- with its ground truth (truth.json).  Then `tells
 # investigate` runs on it, a short summary of what tells found is printed
-# (findings by technique, hosts, top external destinations by bytes, and
-# the score against the ground truth), and `tells report` writes the HTML
-# report.  Nothing is fetched.
+# (the answers, findings by technique, hosts, top external destinations by
+# bytes, and the score against the ground truth), and `tells report` writes
+# the HTML report.  Nothing is fetched.
 set -eu
 BUILD=${1:-build}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +27,27 @@ echo "== tells investigate $OUT/evidence -o $CASE"
 "$TELLS" investigate "$OUT/evidence" -o "$CASE"
 "$TELLS" show "$CASE" findings --jsonl > "$OUT/findings.jsonl"
 "$TELLS" show "$CASE" flows --jsonl > "$OUT/flows.jsonl"
+"$TELLS" show "$CASE" answers --jsonl > "$OUT/answers.jsonl"
+echo
+python3 - "$OUT" <<'PY'
+import json, sys, textwrap
+ans = [json.loads(l) for l in open(sys.argv[1] + "/answers.jsonl")]
+print("== the answers (tells show CASE answers; each row cites its evidence)")
+for q in ("what", "hosts", "entry", "movement", "exfil", "destruction", "attribution"):
+    rows = [a for a in ans if a["question"] == q]
+    if not rows:
+        continue
+    top = rows[0]
+    print("  %s" % top["title"])
+    print(textwrap.fill(top["answer"], 96, initial_indent="    ", subsequent_indent="    ",
+                        max_lines=4, placeholder=" ..."))
+    if q == "attribution":
+        for a in rows[1:]:
+            first = a["answer"].split(". ")[0]
+            print(textwrap.fill("- %s (confidence %s)" % (first, a["confidence"]), 96,
+                                initial_indent="    ", subsequent_indent="      ", max_lines=2,
+                                placeholder=" ..."))
+PY
 echo
 python3 - "$OUT" <<'PY'
 import collections, json, re, sys

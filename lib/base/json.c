@@ -3,6 +3,7 @@
 */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "json.h"
 
@@ -208,7 +209,14 @@ void tells_json_dbl(tells_json *j, double v) {
   char t[40];
   if (!isfinite(v)) { tells_json_null(j); return; }
   pre_value(j);
-  put(j, t, (size_t)snprintf(t, sizeof t, "%.17g", v));
+  {   /* the shortest of 15, 16 or 17 digits that reads back as v */
+    int prec, n = 0;
+    for (prec = 15; prec <= 17; prec++) {
+      n = snprintf(t, sizeof t, "%.*g", prec, v);
+      if (strtod(t, NULL) == v) break;
+    }
+    put(j, t, (size_t)n);
+  }
 }
 void tells_json_bool(tells_json *j, int v) {
   pre_value(j);
