@@ -44,7 +44,9 @@ for q in ("what", "hosts", "entry", "movement", "exfil", "destruction", "attribu
     if q == "attribution":
         for a in rows[1:]:
             first = a["answer"].split(". ")[0]
-            print(textwrap.fill("- %s (confidence %s)" % (first, a["confidence"]), 96,
+            if a["confidence"] is not None and "confidence" not in first:
+                first += " (confidence %.2f)" % a["confidence"]
+            print(textwrap.fill("- " + first, 96,
                                 initial_indent="    ", subsequent_indent="      ", max_lines=2,
                                 placeholder=" ..."))
 PY
