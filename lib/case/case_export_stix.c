@@ -149,18 +149,24 @@ static const char MALF_SQL[] =
   "SELECT title, tactic FROM findings WHERE evidence_id = ?1 ORDER BY CASE severity"
   " WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2 WHEN 'low' THEN 3 ELSE 4 END,"
   " rule, id LIMIT 256";
+/* "ip", "ipv4" and "ipv6" indicators of one address share one STIX pattern, hence one
+** indicator id: they are grouped into a single indicator (two objects with the same id
+** and different content would break the bundle). */
+#define IND_KIND(t) "CASE WHEN " t " IN ('ip', 'ipv4', 'ipv6') THEN 'ip' ELSE " t " END"
 static const char IND_SQL[] =
   "WITH mal AS (SELECT e.id FROM evidence e WHERE " MAL_COND ")"
-  " SELECT i.id, i.type, i.value, min(s.time_ns), max(coalesce(s.last_ns, s.time_ns)),"
+  " SELECT min(i.id), " IND_KIND("i.type") ", i.value, min(s.time_ns), max(coalesce(s.last_ns, s.time_ns)),"
   " coalesce(min(e.mtime_ns), 0), sum(s.count), count(DISTINCT s.evidence_id),"
   " max(s.evidence_id IN (SELECT id FROM mal))"
   " FROM indicators i JOIN sightings s ON s.indicator_id = i.id"
   " JOIN evidence e ON e.id = s.evidence_id"
   " WHERE i.type IN ('ip', 'ipv4', 'ipv6', 'domain', 'url', 'md5', 'sha1', 'sha256')"
-  " GROUP BY i.id ORDER BY i.type, i.value";
+  " GROUP BY 2, i.value ORDER BY 2, i.value";
 static const char INDMAL_SQL[] =
   "SELECT DISTINCT e.sha256 FROM sightings s JOIN evidence e ON e.id = s.evidence_id"
-  " WHERE s.indicator_id = ?1 AND " MAL_COND " ORDER BY 1";
+  " WHERE s.indicator_id IN (SELECT j.id FROM indicators j JOIN indicators k"
+  " ON k.id = ?1 AND j.value = k.value AND " IND_KIND("j.type") " = " IND_KIND("k.type") ")"
+  " AND " MAL_COND " ORDER BY 1";
 static const char FLOWS_SQL[] =
   "SELECT f.first_ns, f.last_ns, f.proto, f.src_ip, f.src_port, f.dest_ip, f.dest_port,"
   " f.bytes_toserver, f.bytes_toclient, f.pkts_toserver, f.pkts_toclient, e.sha256, f.id"

@@ -140,21 +140,53 @@ if have_malware:
     if not any("SHA-256" in by_id[i]["pattern"] for i in ind): bad.append("hash indicator indicates the malware")
 
 if len(sys.argv) > 3:
-    from jsonschema import Draft202012Validator, validators
-    from referencing import Registry, Resource
+    # Every schema under SCHEMA_DIR/schemas is registered under its file URI and under its
+    # declared $id (2.1: raw.githubusercontent.com URLs; 2.0 drafts: a relative "id"), so
+    # relative $refs resolve inside the checkout; any other $ref is an error, never fetched.
     import glob, os
-    root = sys.argv[3]
-    reg, by_name = Registry(), {}
-    for p in glob.glob(os.path.join(root, "schemas", "**", "*.json"), recursive=True):
+    from jsonschema import validators
+    from referencing import Registry, Resource
+    from referencing.exceptions import NoSuchResource
+    import referencing.jsonschema as rj
+    root = os.path.abspath(sys.argv[3])
+
+    def no_network(uri): raise NoSuchResource(ref=uri)
+
+    res, by_type = {}, {}
+    for p in sorted(glob.glob(os.path.join(root, "schemas", "**", "*.json"), recursive=True)):
         s = json.load(open(p))
-        uri = "file://" + os.path.abspath(p)
-        reg = reg.with_resource(uri, Resource.from_contents(s, default_specification=__import__("referencing.jsonschema").jsonschema.DRAFT202012))
-        by_name[os.path.basename(p)[:-5]] = (uri, s)
-    for o in objs:
-        uri, s = by_name[o["type"]]
+        r = Resource.from_contents(s, default_specification=rj.DRAFT202012)
+        uri = "file://" + p
+        res[uri] = r
+        sid = s.get("$id") or s.get("id")
+        if isinstance(sid, str) and "://" in sid: res[sid] = r
+        kind = os.path.basename(os.path.dirname(p))
+        if kind in ("sdos", "sros", "observables") or p.endswith("/common/bundle.json"):
+            by_type[os.path.basename(p)[:-5]] = (uri, s)
+    reg = Registry(retrieve=no_network).with_resources(res.items()).crawl()
+
+    def validator(uri, s):
         cls = validators.validator_for(s)
-        for e in cls(s, registry=reg, _resolver=reg.resolver(uri)).iter_errors(o):
-            err(o, "schema: " + e.message[:120])
+        return cls({"$ref": uri}, registry=reg, format_checker=cls.FORMAT_CHECKER)
+
+    def run(v, o, what):
+        try:
+            for e in v.iter_errors(o):
+                err(o, "schema %s: %s at %s" % (what, e.message[:120], "/".join(map(str, e.absolute_path))))
+        except Exception as e:   # an unresolvable $ref: the checkout is incomplete
+            err(o, "schema %s: %s: %s" % (what, type(e).__name__, str(e)[:160]))
+
+    if "bundle" not in by_type: bad.append("no schemas/common/bundle.json under " + root)
+    else:   # the envelope, with a few objects (each object is checked on its own below)
+        run(validator(*by_type["bundle"]), dict(bundle, objects=objs[:20]), "bundle")
+    vs, per = {}, {}
+    for o in objs:
+        t = o.get("type")
+        if t not in by_type or t == "bundle": err(o, "no schema for type %r under %s" % (t, root)); continue
+        if t not in vs: vs[t] = validator(*by_type[t])
+        per[t] = per.get(t, 0) + 1
+        run(vs[t], o, t)
+    print("    schema-validated: " + ", ".join("%s %d" % kv for kv in sorted(per.items())))
 
 for b in bad[:12]: print("    " + b)
 print("    %d objects, %d problems" % (len(objs), len(bad)))

@@ -29,6 +29,11 @@ rows = [("=HYPERLINK(\"http://x.example/\",\"a,b\")", "+1+2 plain", "low", 14167
 for t, s, sev, ns in rows:
     db.execute("INSERT INTO findings(source, rule, title, severity, first_ns, summary) VALUES (?,?,?,?,?,?)",
                ("intake", "test.planted", t, sev, ns, s))
+# an "ipv4" twin of an "ip" indicator: one STIX pattern, so one indicator object in the bundle
+v, ev = db.execute("SELECT i.value, s.evidence_id FROM indicators i JOIN sightings s ON s.indicator_id = i.id"
+                   " WHERE i.type = ? AND instr(i.value, ?) = 0 ORDER BY i.value LIMIT 1", ("ip", ":")).fetchone()
+db.execute("INSERT INTO indicators(type, value) VALUES (?, ?)", ("ipv4", v))
+db.execute("INSERT INTO sightings(indicator_id, evidence_id, time_ns) VALUES (last_insert_rowid(), ?, 1416787100000000000)", (ev,))
 db.commit()'
 
 X() { "$TELLS_BIN" export "$T/c.tells" "$@"; }
