@@ -700,6 +700,30 @@ static int rec_plausible(const tells_evtx *x, uint32_t p) {
   return c[p + 24] == 0x0f && c[p + 25] == 0x01 && c[p + 26] == 0x01;
 }
 
+/* The first chunk offset q = p + 8k holding a plausible record, or one
+** past the last place a record could start.  A signature starts with byte
+** 0x2a, so memchr skips the slack between candidates (zeros or old record
+** data) many bytes at a time; the result is the one the plain 8-byte walk
+** from p would find. */
+static uint32_t next_plausible(const tells_evtx *x, uint32_t p) {
+  const uint8_t *c = x->ck.p, *q;
+  uint32_t p0 = p;
+  size_t lim;
+  if (x->ck.len < EVTX_REC_MIN + 4) return p;
+  lim = x->ck.len - (EVTX_REC_MIN + 4);   /* last offset a candidate can start at */
+  while (p <= lim) {
+    uint32_t f;
+    q = memchr(c + p, 0x2a, lim + 1 - p);
+    if (!q) return (uint32_t)lim + 1;
+    f = (uint32_t)(q - c);
+    p = f + ((8 - ((f - p0) & 7)) & 7);  /* the next step of the walk at or after f */
+    if (p != f) continue;
+    if (rec_plausible(x, p)) return p;
+    p += 8;
+  }
+  return p;
+}
+
 /* Written times a real record can carry: 2000-01-01 to 2100-01-01 (EVTX
 ** exists since 2006), FILETIME ticks. */
 #define EVTX_FT_MIN UINT64_C(125911584000000000)
@@ -887,7 +911,7 @@ int tells_evtx_next(tells_evtx *x, tells_evtx_rec *out) {
       ** written time is plausible, it is not a byte copy of a live record,
       ** and its Binary XML decodes fully into an Event (decoded quietly). */
       uint64_t wt;
-      while (p + EVTX_REC_MIN + 4 <= x->ck.len && !rec_plausible(x, p)) p += 8;
+      p = next_plausible(x, p);
       if (p + EVTX_REC_MIN + 4 > x->ck.len) { close_chunk(x); continue; }
       sz = tells_ld32le(c + p + 4);
       wt = ld64(c + p + 16);

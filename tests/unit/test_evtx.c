@@ -1133,6 +1133,27 @@ static void test_carve_validation(void) {
   CHECK(has_anom(&an, "evtx.record_recovered"));
   CHECK(!has_anom(&an, "evtx.carve_rejected"));
   tells_anoms_free(&an);
+  /* the slack scan skips to signature bytes (memchr) but still steps by 8
+  ** from the end of the record list: stray 0x2a bytes off the steps and a
+  ** signature with a bad size on one are passed over, a record on a step is
+  ** found, one off the steps is not */
+  memset(ch + at, 0, 65536 - at);
+  memcpy(ch + at + 3, "\x2a\x2a\0\0\x2a", 5);
+  memcpy(ch + at + 8, "\x2a\x2a\0\0\xff\xff\0\0", 8);
+  carve_rec(ch, at + 24, 2, 0x03020100u, ft);
+  tells_anoms_init(&an);
+  CHECK_EQ_INT(run_carve(f, n, &an, &carved, &st, js, sizeof js), 2);
+  CHECK_EQ_INT(carved, 1);
+  CHECK_EQ_STR(js, "{\"Event\":{\"X\":\"hi\"}}");
+  tells_anoms_free(&an);
+  memset(ch + at, 0, 65536 - at);
+  memcpy(ch + at + 1, "\x2a", 1);
+  carve_rec(ch, at + 20, 2, 0x03020100u, ft);
+  tells_anoms_init(&an);
+  CHECK_EQ_INT(run_carve(f, n, &an, &carved, &st, js, sizeof js), 1);
+  CHECK_EQ_INT(carved, 0);
+  tells_anoms_free(&an);
+  memset(ch + at, 0, 65536 - at);
   /* the same with a written time of 0 */
   carve_rec(ch, at, 2, 0x03020100u, 0);
   tells_anoms_init(&an);
