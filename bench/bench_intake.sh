@@ -50,6 +50,7 @@ rm -f "$TMP/c.tells"*
 peak=$( { /usr/bin/time -f %M "$TELLS" investigate -q "$DIR" -o "$TMP/c.tells" > /dev/null; } 2>&1 | tail -n 1)
 
 echo "input: $DIR ($files files, $bytes bytes), median of $REPS runs each"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf 'sha256sum  wall %7.3f s  %7.1f MB/s   cpu %7.3f s\n' "$ms" "$(echo "$bytes / $ms / 1000000" | bc -l)" "$cs"
 printf 'tells      wall %7.3f s  %7.1f MB/s   cpu %7.3f s   peak RSS %s KiB\n' "$mt" "$(echo "$bytes / $mt / 1000000" | bc -l)" "$ct" "$peak"
 printf 'tells re-run (all files already in the case): %.3f s\n' "$rerun"

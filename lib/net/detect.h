@@ -117,9 +117,12 @@ int tells_detect_internal(const tells_detect_opts *o, uint8_t l3, const uint8_t 
 
 /* ---- internal: bounded open-addressing table (detect_tab.c) ---- */
 typedef struct tells__dtab {
-  uint8_t *slots;               /* cap slots of ssize bytes (owned) */
+  uint8_t *slots;               /* cap slots of ssize bytes: used flag, key,
+                                   pointer to the value (owned) */
+  uint8_t **blk;                /* values, in blocks allocated as entries
+                                   arrive, so an empty table costs little */
   size_t ksize, vsize, ssize;
-  uint32_t cap, n, max;
+  uint32_t cap, n, max, nblk, cblk;
 } tells__dtab;
 void tells__dtab_init(tells__dtab *t, size_t ksize, size_t vsize, uint32_t max);
 void tells__dtab_free(tells__dtab *t);

@@ -37,10 +37,13 @@ tells_err tells_detect_run_open(tells_detect_run *r, const tells_net_opts *o, ch
     if ((e = tells_geo_open(o->geoip_paths, o->n_geoip_paths, 0, &r->geo_owned, err, errlen)))
       return e;
     r->geo = r->geo_owned;
+    r->gc = tells_geo_cache_new(r->geo);
   } else if (!o || !o->no_geoip) {
-    r->geo = tells_detect_shared_geo();
+    r->gc = tells_geo_cache_lazy(tells_detect_shared_geo);   /* loaded at first lookup */
+  } else {
+    r->gc = tells_geo_cache_new(NULL);
   }
-  if (!(r->gc = tells_geo_cache_new(r->geo))) { tells_detect_run_close(r); return TELLS_ENOMEM; }
+  if (!r->gc) { tells_detect_run_close(r); return TELLS_ENOMEM; }
   if ((!o || !o->no_detect) && (e = tells_detect_new(&dopt, r->gc, &r->det))) {
     tells_detect_run_close(r);
     return e;

@@ -13,7 +13,8 @@
 
 typedef struct tells_detect_run {
   tells_geo *geo_owned;       /* opened for this run, or NULL */
-  const tells_geo *geo;       /* geo_owned, the shared default, or NULL */
+  const tells_geo *geo;       /* geo_owned, or NULL (the shared default is
+                                 loaded by gc at its first lookup) */
   tells_geo_cache *gc;        /* owned */
   tells_detect *det;          /* owned; NULL with no_detect */
 } tells_detect_run;

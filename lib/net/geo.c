@@ -283,7 +283,7 @@ int tells_geo_lookup(const tells_geo *g, uint8_t l3, const uint8_t ip[16], int v
 
 /* ---- cache ----------------------------------------------------------- */
 
-#define GEO_CACHE 4096
+#define GEO_CACHE 1024          /* a memo only: its size changes no result */
 
 typedef struct geo_slot {
   uint8_t used, l3, ip[16];
@@ -292,7 +292,10 @@ typedef struct geo_slot {
 
 struct tells_geo_cache {
   const tells_geo *g;
-  geo_slot s[GEO_CACHE];
+  const tells_geo *(*get)(void);  /* gives g at the first lookup, or NULL */
+  geo_slot *s;                  /* GEO_CACHE slots, allocated at first use
+                                   (a cache is made per capture) */
+  tells_geo_info miss;          /* the answer when s could not be allocated */
 };
 
 tells_geo_cache *tells_geo_cache_new(const tells_geo *g) {
@@ -301,12 +304,26 @@ tells_geo_cache *tells_geo_cache_new(const tells_geo *g) {
   return c;
 }
 
-void tells_geo_cache_free(tells_geo_cache *c) { tells_free(c); }
+tells_geo_cache *tells_geo_cache_lazy(const tells_geo *(*get)(void)) {
+  tells_geo_cache *c = tells_calloc(1, sizeof *c);
+  if (c) c->get = get;
+  return c;
+}
+
+void tells_geo_cache_free(tells_geo_cache *c) {
+  if (c) tells_free(c->s);
+  tells_free(c);
+}
 
 const tells_geo_info *tells_geo_cached(tells_geo_cache *c, uint8_t l3, const uint8_t ip[16]) {
   uint32_t h = 2166136261u;
   int i, n = l3 == TELLS_L3_IPV4 ? 4 : 16;
   geo_slot *s;
+  if (c->get) { c->g = c->get(); c->get = NULL; }
+  if (!c->s && !(c->s = tells_calloc(GEO_CACHE, sizeof *c->s))) {
+    tells_geo_lookup(c->g, l3, ip, 0, &c->miss);       /* no memory: uncached */
+    return &c->miss;
+  }
   for (i = 0; i < n; i++) h = (h ^ ip[i]) * 16777619u;
   s = &c->s[h & (GEO_CACHE - 1)];
   if (s->used && s->l3 == l3 && memcmp(s->ip, ip, (size_t)n) == 0) return &s->info;

@@ -71,6 +71,9 @@ int tells_geo_lookup(const tells_geo *g, uint8_t l3, const uint8_t ip[16], int v
 /* A small direct-mapped cache of lookups, owned by one thread. */
 typedef struct tells_geo_cache tells_geo_cache;
 tells_geo_cache *tells_geo_cache_new(const tells_geo *g);   /* NULL: ENOMEM */
+/* A cache whose database comes from get() at its first lookup, so a run
+** that looks nothing up never loads one. */
+tells_geo_cache *tells_geo_cache_lazy(const tells_geo *(*get)(void));
 void tells_geo_cache_free(tells_geo_cache *c);
 const tells_geo_info *tells_geo_cached(tells_geo_cache *c, uint8_t l3, const uint8_t ip[16]);
 
