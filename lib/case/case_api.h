@@ -88,17 +88,17 @@ typedef int (*tells_row_fn)(void *ud, const tells_row *row); /* non-0 stops */
 tells_err tells_case_rows(tells_case *c, tells_view view, tells_row_fn fn, void *ud);
 
 /* The ATT&CK tactic lane of a notable event, an SQL expression over the
-** column holding its kind ('' for events of no particular tactic, such as
-** ordinary logons).  Shared by the timeline view and the report's chart. */
+** column holding its kind; '' for events too common to single out (process
+** starts, single file deletions, ordinary logons), which charts count apart.
+** Shared by the timeline view and the report's chart. */
 #define TELLS_EVENT_LANE_SQL(kind) \
-  "CASE WHEN " kind " IN ('process.created','powershell.scriptblock','summary.script_block')" \
-  " THEN 'execution'" \
+  "CASE WHEN " kind " = 'summary.script_block' THEN 'execution'" \
   " WHEN " kind " IN ('service.installed','task.created','task.updated','account.created'," \
   "'group.member_added') THEN 'persistence'" \
   " WHEN " kind " IN ('logon.failure','summary.logon_burst') THEN 'credential-access'" \
   " WHEN substr(" kind ", 1, 4) = 'rdp.' THEN 'lateral-movement'" \
   " WHEN " kind " = 'log.cleared' THEN 'defense-evasion'" \
-  " WHEN " kind " IN ('file.deleted','summary.mass_deletion') THEN 'impact'" \
+  " WHEN " kind " = 'summary.mass_deletion' THEN 'impact'" \
   " ELSE '' END"
 
 /* Formats ns since the epoch as RFC 3339 UTC ("2014-11-24T08:30:00.5Z"). */

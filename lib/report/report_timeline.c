@@ -1,9 +1,9 @@
 /*
 ** report_timeline.c -- the timeline chart: findings and events of all
 ** evidence on one UTC axis in ATT&CK tactic lanes: findings by their
-** tactic, notable events by their kind (TELLS_EVENT_LANE_SQL: process
-** starts in execution, service installs in persistence, failed logons in
-** credential access...), the other events as a density strip.  Time is cut
+** tactic, notable events by their kind (TELLS_EVENT_LANE_SQL: service
+** installs in persistence, failed logons in credential access, mass
+** deletions in impact...), the other events as a density strip.  Time is cut
 ** into TL_BUCKETS buckets, one mark per lane and bucket for findings and one
 ** for events, so a case of any size draws a bounded number of marks; each
 ** carries its count (data-n); finding marks link to their first finding.
@@ -253,8 +253,9 @@ tells_err tells__report_chart_timeline(rep *r) {
   }
   fprintf(o, "<p class=\"note\">One mark per lane and %s bucket; its size grows with the number of findings,"
           " its colour is the highest severity (dark red critical, red high, orange medium, blue low)."
-          " Small squares are notable events of the lane's tactic (process starts, service installs,"
-          " failed logons, log clearing, deletions...); the strip below counts the other events.",
+          " Small squares are notable events of the lane's tactic (service and task installs, failed"
+          " logons, log clearing, mass deletions, script blocks...); the strip below counts the other"
+          " events.",
           "time");
   if (outside) fprintf(o, " %lld findings have no time or lie outside the span of the captures and logs"
                        " (e.g. build times of binaries) and are not drawn.", (long long)outside);
