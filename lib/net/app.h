@@ -135,6 +135,10 @@ void tells_app_switch(tells_app_flow *af);
 typedef void (*tells_app_defer_fn)(tells_app_flow *af, void *st);
 void tells_app_defer(tells_app_flow *af, tells_app_defer_fn fn);
 int tells_app_dns_version(const tells_app_flow *af);
+/* The query type of the question named `name` in a DNS record (r->data of a
+** record of tells_app_dns; `name` as its indicator function gave it), 0 if
+** none: the tunnel detector weighs TXT and NULL queries. */
+uint16_t tells_app_dns_qtype(const void *rec, const char *name);
 int tells_app_http_headers(const tells_app_flow *af);
 uint64_t tells_app_off(const tells_app_flow *af);  /* current packet's offset */
 void tells_app_skip(tells_app_flow *af, int dir, uint64_t n); /* skip n stream bytes */

@@ -447,6 +447,14 @@ static void dns_indicators(const void *rec, tells_app_ind_fn fn, void *ud) {
     if (strcmp(m->q[i].name, "<root>") != 0) fn(ud, "domain", m->q[i].name, "DNS query name");
 }
 
+uint16_t tells_app_dns_qtype(const void *rec, const char *name) {
+  const dns_msg *m = rec;
+  int i;
+  for (i = 0; i < m->nq; i++)
+    if (m->q[i].name == name || strcmp(m->q[i].name, name) == 0) return m->q[i].type;
+  return 0;
+}
+
 const tells_app_parser tells_app_dns = {
   "dns", "dns", 53, 1, 1, sizeof(dns_state), 65537,
   dns_probe, dns_parse, NULL, NULL, NULL, dns_eve, dns_indicators,

@@ -25,6 +25,7 @@ typedef struct run_ctx {
   tells_detect_run dr;        /* GeoIP and detections */
   tells_eve_cfg cfg;          /* community_id, address form */
   const tells_flow *dns_flow; /* flow of the DNS record being read */
+  const void *dns_rec;        /* and the record */
   int64_t dns_ts;
 } run_ctx;
 
@@ -32,7 +33,8 @@ typedef struct run_ctx {
 static void on_dns_name(void *ud, const char *type, const char *value, const char *context) {
   run_ctx *x = ud;
   (void)context;
-  if (strcmp(type, "domain") == 0) tells_detect_run_dns(&x->dr, x->dns_flow, value, 0, x->dns_ts);
+  if (strcmp(type, "domain") == 0)
+    tells_detect_run_dns(&x->dr, x->dns_flow, value, tells_app_dns_qtype(x->dns_rec, value), x->dns_ts);
 }
 
 static void on_alert(void *ud, const tells_detect_alert *a) {
@@ -53,7 +55,7 @@ static void on_app(void *ud, const tells_flow *f, const tells_app_rec *r) {
   x->n++;
   tells_detect_run_app(&x->dr, f, r);
   if (r->parser == &tells_app_dns && r->parser->indicators && x->dr.det) {
-    x->dns_flow = f; x->dns_ts = r->ts_ns;
+    x->dns_flow = f; x->dns_ts = r->ts_ns; x->dns_rec = r->data;
     r->parser->indicators(r->data, on_dns_name, x);
   }
 }

@@ -66,7 +66,8 @@ static void on_ind(void *ud, const char *type, const char *value, const char *co
   net_ctx *x = ud;
   tells_ingest_indicator(x->ig, type, value, x->rec->ts_ns, context, (int64_t)x->rec->off);
   if (x->rec->parser == &tells_app_dns && strcmp(type, "domain") == 0)
-    tells_detect_run_dns(&x->dr, x->rec_flow, value, 0, x->rec->ts_ns);
+    tells_detect_run_dns(&x->dr, x->rec_flow, value, tells_app_dns_qtype(x->rec->data, value),
+                         x->rec->ts_ns);
 }
 
 /* An application record: its indicators (domains, URLs, user agents,

@@ -154,3 +154,12 @@ f=sc[0]["tells"]["details"]["figures"] if sc else {}
 print("   ", [a["tells"]["rule"] for a in al], f)
 sys.exit(0 if len(sc)==1 and sc[0]["src_ip"]=="10.0.0.20" and f.get("port_scan_ports")==120
          and f.get("port_scan_failed")==118 and len(al)==1 else 1)'
+
+# The tunnel's queries are TXT: the detector is told each query's type
+check "the DNS tunnel alert counts its TXT queries and is high severity" py '
+import json,sys
+al=[json.loads(l) for l in open("'"$T"'/breach.jsonl") if "\"event_type\":\"alert\"" in l]
+t=[a for a in al if a["tells"]["rule"]=="net.dns_tunnel"]
+f=t[0]["tells"]["details"]["figures"] if t else {}
+print("   ", f)
+sys.exit(0 if t and f.get("txt_null_queries")==80 and t[0]["alert"]["severity"]==1 else 1)'
