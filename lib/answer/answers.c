@@ -9,6 +9,7 @@
 #include "alloc.h"
 #include "answers.h"
 #include "ingest.h"
+#include "tstamp.h"
 
 #define ROW_LIMIT (4u << 20)   /* bytes of one row's details or references */
 
@@ -106,16 +107,6 @@ void tells_ans_time(int64_t ns, char out[40]) {
   strftime(out, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static int64_t days_from_civil(int64_t y, int m, int d) {  /* Howard Hinnant's formula */
-  int64_t era, yoe, doy, doe;
-  y -= m <= 2;
-  era = (y >= 0 ? y : y - 399) / 400;
-  yoe = y - era * 400;
-  doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 static int digits(const char *s, int n, int *v) {
   int i;
   *v = 0;
@@ -126,22 +117,14 @@ static int digits(const char *s, int n, int *v) {
   return 1;
 }
 
+/* A timestamp of the case's text, with its zone suffix ("Z", "+09:00")
+** applied. */
 int64_t tells_ans_parse_time(const char *s) {
-  int Y, M, D, h, m, sec, k;
-  int64_t ns = 0, scale = 100000000, t;
+  size_t end;
+  int64_t t;
   const char *p;
-  if (!s || strlen(s) < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') ||
-      s[13] != ':' || s[16] != ':')
-    return TELLS_NO_TIME;
-  if (!digits(s, 4, &Y) || !digits(s + 5, 2, &M) || !digits(s + 8, 2, &D) ||
-      !digits(s + 11, 2, &h) || !digits(s + 14, 2, &m) || !digits(s + 17, 2, &sec) ||
-      M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
-    return TELLS_NO_TIME;
-  p = s + 19;
-  if (*p == '.') for (p++; isdigit((unsigned char)*p); p++) {
-    if (scale) { ns += (*p - '0') * scale; scale /= 10; }
-  }
-  t = days_from_civil(Y, M, D) * 86400 + h * 3600 + m * 60 + sec;
+  if (!s || (t = tells_tstamp_parse(s, strlen(s), &end)) == INT64_MIN) return TELLS_NO_TIME;
+  p = s + end;
   if ((*p == '+' || *p == '-') && strlen(p) >= 5) {
     int oh, om;
     const char *q = p + 1;
@@ -149,10 +132,9 @@ int64_t tells_ans_parse_time(const char *s) {
     q += 2;
     if (*q == ':') q++;
     if (!digits(q, 2, &om)) return TELLS_NO_TIME;
-    k = (oh * 3600 + om * 60) * (*p == '+' ? 1 : -1);
-    t -= k;
+    t -= (int64_t)(oh * 3600 + om * 60) * (*p == '+' ? 1 : -1) * 1000000000;
   }
-  return t * 1000000000 + ns;
+  return t;
 }
 
 int64_t tells_ans_burst(int64_t *t, int n) {

@@ -16,6 +16,7 @@
 #include <string.h>
 #include "arena.h"
 #include "sigma.h"
+#include "tstamp.h"
 
 #define J_MAX_DEPTH 64
 #define J_MAX_FIELDS 4096
@@ -250,44 +251,6 @@ static int flatten(fl *F, const char *name, size_t nn, const jn *v, int depth) {
   return 0;
 }
 
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
-  int64_t era;
-  unsigned yoe, doy, doe;
-  y -= m <= 2;
-  era = (y >= 0 ? y : y - 399) / 400;
-  yoe = (unsigned)(y - era * 400);
-  doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + (int64_t)doe - 719468;
-}
-
-/* "2026-04-17T05:24:53.092051Z" -> ns since 1970, or INT64_MIN. */
-static int64_t parse_time(const char *s, size_t n) {
-  int Y, M, D, h, mi, sec, k;
-  int64_t ns = 0, scale = 100000000;
-  size_t i;
-  if (n < 19) return INT64_MIN;
-  for (k = 0; k < 19; k++) {
-    if (k == 4 || k == 7) { if (s[k] != '-') return INT64_MIN; }
-    else if (k == 10) { if (s[k] != 'T' && s[k] != ' ') return INT64_MIN; }
-    else if (k == 13 || k == 16) { if (s[k] != ':') return INT64_MIN; }
-    else if (s[k] < '0' || s[k] > '9') return INT64_MIN;
-  }
-  Y = atoi(s); M = atoi(s + 5); D = atoi(s + 8);
-  h = atoi(s + 11); mi = atoi(s + 14); sec = atoi(s + 17);
-  if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || mi > 59 || sec > 60)
-    return INT64_MIN;
-  if (Y < 1678 || Y > 2261) return INT64_MIN;   /* outside int64 nanoseconds */
-  i = 19;
-  if (i < n && s[i] == '.') {
-    for (i++; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
-      if (scale) { ns += (s[i] - '0') * scale; scale /= 10; }
-    }
-  }
-  return ((days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + mi * 60 + sec)
-          * 1000000000LL) + ns;
-}
-
 int tells_sigma_json_next(const char *buf, size_t len, size_t *off,
                           struct tells_arena *a, tells_sigma_event *ev) {
   jp j;
@@ -329,7 +292,7 @@ int tells_sigma_json_next(const char *buf, size_t len, size_t *off,
       ev->provider = pv->s;
       if (add_field(&F, "Provider_Name", 13, pv->s, pv->n)) return TELLS_ENOMEM;
     }
-    if (tc && tc->t == J_STR) ev->time_ns = parse_time(tc->s, tc->n);
+    if (tc && tc->t == J_STR) ev->time_ns = tells_tstamp_parse(tc->s, tc->n, NULL);
     for (i = 0; i < sys->nk; i++) {
       const jn *sv = scalar(&sys->k[i]);
       if (sv && add_field(&F, sys->key[i], sys->klen[i], sv->s, sv->n)) return TELLS_ENOMEM;
