@@ -3,13 +3,17 @@
 ** beaconing over (internal, external) host pairs, lateral movement and
 ** scanning over sources; DNS tunnelling is in detect_dns.c.
 **
-** Tables (all bounded, see tells_detect_opts caps):
+** Tables (all bounded, see tells_detect_opts caps; a full one evicts the
+** sampled entry furthest from a detection, see detect_tab.c):
 **   pairs   internal host x external host: bytes each way, flows, the
 **           start times of connections the internal host opened
 **   hosts   source x destination (any scope): distinct TCP ports tried,
 **           admin services answered
 **   srcs    source: lateral fan-out and scan counters, sample flows
-**   targets source x destination x port: whether any attempt succeeded
+**   targets source x destination x port (a 64-bit fingerprint): whether
+**           any attempt succeeded; least recently used evicted
+** Sample flows are in the evidence pool (ev), connection times in arrays
+** of at most max_times per pair and max_times_total in all.
 */
 #include <math.h>
 #include <stdio.h>
@@ -35,8 +39,7 @@ typedef struct pair {
   uint16_t dport; uint8_t many_ports, proto;
   int64_t first, last;
   ptime *times;                     /* owned; at most max_times */
-  tells_detect_ref ev[TELLS_DETECT_EVIDENCE];
-  uint32_t n_ev;
+  tells__devlist ev;
 } pair;
 
 typedef struct hostp { uint32_t ports, failed, svc; uint8_t lat; } hostp;
@@ -47,18 +50,19 @@ typedef struct src {
   uint32_t scan_vert_ports, scan_vert_failed; /* the host scanned port by port, if any */
   int64_t lat_first, lat_last, scan_first, scan_last;
   uint16_t last_port;
-  tells_detect_ref lat_ev[TELLS_DETECT_EVIDENCE], scan_ev[TELLS_DETECT_EVIDENCE];
-  uint8_t lat_dst[TELLS_DETECT_EVIDENCE][16];
-  uint32_t n_lat_ev, n_scan_ev;
+  tells__devlist lat_ev, scan_ev;   /* lateral ones with their destination */
 } src;
 
 struct tells_detect {
   tells_detect_opts o;
   tells_geo_cache *geo;             /* not owned, may be NULL */
   tells__dtab pairs, hosts, srcs, targets;
+  tells__dev ev;                    /* sample flows */
   tells__ddns *dns;
   tells__dhttp *http;
-  uint64_t dropped, times_total;
+  tells__dmem mem;                  /* what all of the above hold */
+  uint64_t dropped;                 /* out of memory */
+  uint64_t times_total, times_dropped;
 };
 
 /* admin services for lateral movement */
@@ -67,18 +71,70 @@ static const struct { uint16_t port; const char *name, *technique; } SVC[] = {
   {3389, "rdp", "T1021.001"}, {5985, "winrm", "T1021.006"}, {5986, "winrm", "T1021.006"}};
 #define N_SVC (sizeof SVC / sizeof *SVC)
 
+/* ---- eviction policies: the progress towards the nearest detection ---- */
+
+static double ratio(double v, double thr) { return thr > 0 ? v / thr : v; }
+
+static double pair_weight(void *ud, const void *key, const void *val) {
+  const tells_detect *d = ud;
+  const pair *p = val;
+  double a = ratio((double)p->out, (double)d->o.exfil_bytes);
+  double b = ratio(p->n_conn, d->o.beacon_min_conns);
+  (void)key;
+  return a > b ? a : b;
+}
+
+static void pair_evict(void *ud, const void *key, void *val) {
+  tells_detect *d = ud;
+  pair *p = val;
+  (void)key;
+  tells__dmem_free(&d->mem, p->times, (size_t)p->cap_times * sizeof *p->times);
+  d->times_total -= p->cap_times;
+  tells__dev_release(&d->ev, &p->ev);
+}
+
+static double src_weight(void *ud, const void *key, const void *val) {
+  const tells_detect *d = ud;
+  const src *s = val;
+  double a = ratio(s->lat_hosts, d->o.lateral_min_hosts);
+  double b = ratio(s->scan_hosts, d->o.scan_min_hosts);
+  double c = ratio(s->scan_max_ports, d->o.scan_min_ports);
+  (void)key;
+  return a > b ? (a > c ? a : c) : (b > c ? b : c);
+}
+
+static void src_evict(void *ud, const void *key, void *val) {
+  tells_detect *d = ud;
+  src *s = val;
+  (void)key;
+  tells__dev_release(&d->ev, &s->lat_ev);
+  tells__dev_release(&d->ev, &s->scan_ev);
+}
+
+static double host_weight(void *ud, const void *key, const void *val) {
+  const tells_detect *d = ud;
+  const hostp *h = val;
+  (void)key;
+  return ratio(h->ports, d->o.scan_min_ports) + (h->lat ? 1.0 : 0.0);
+}
+
 tells_err tells_detect_new(const tells_detect_opts *o, tells_geo_cache *geo, tells_detect **out) {
   tells_detect *d;
   *out = NULL;
   if (!(d = tells_calloc(1, sizeof *d))) return TELLS_ENOMEM;
   if (o) d->o = *o; else tells_detect_opts_default(&d->o);
   d->geo = geo;
-  tells__dtab_init(&d->pairs, sizeof(pkey), sizeof(pair), d->o.max_pairs);
-  tells__dtab_init(&d->hosts, sizeof(pkey), sizeof(hostp), d->o.max_targets);
-  tells__dtab_init(&d->srcs, sizeof(skey), sizeof(src), d->o.max_sources);
-  tells__dtab_init(&d->targets, sizeof(tkey), 1, d->o.max_targets);
-  if (!(d->dns = tells__ddns_new(&d->o))) { tells_free(d); return TELLS_ENOMEM; }
-  if (!(d->http = tells__dhttp_new(&d->o))) {
+  d->mem.cur = d->mem.peak = sizeof *d;
+  tells__dtab_init(&d->pairs, sizeof(pkey), sizeof(pair), d->o.max_pairs, &d->mem);
+  tells__dtab_policy(&d->pairs, pair_weight, pair_evict, d);
+  tells__dtab_init(&d->hosts, sizeof(pkey), sizeof(hostp), d->o.max_hosts, &d->mem);
+  tells__dtab_policy(&d->hosts, host_weight, NULL, d);
+  tells__dtab_init(&d->srcs, sizeof(skey), sizeof(src), d->o.max_sources, &d->mem);
+  tells__dtab_policy(&d->srcs, src_weight, src_evict, d);
+  tells__dtab_init(&d->targets, sizeof(uint64_t), 1, d->o.max_targets, &d->mem);
+  tells__dev_init(&d->ev, d->o.max_evidence, &d->mem);
+  if (!(d->dns = tells__ddns_new(&d->o, &d->mem))) { tells_free(d); return TELLS_ENOMEM; }
+  if (!(d->http = tells__dhttp_new(&d->o, &d->mem))) {
     tells__ddns_free(d->dns);
     tells_free(d);
     return TELLS_ENOMEM;
@@ -92,19 +148,88 @@ void tells_detect_free(tells_detect *d) {
   if (!d) return;
   for (i = 0; i < d->pairs.cap; i++) {
     pair *p = tells__dtab_val(&d->pairs, i);
-    if (p) tells_free(p->times);
+    if (p) tells__dmem_free(&d->mem, p->times, (size_t)p->cap_times * sizeof *p->times);
   }
   tells__dtab_free(&d->pairs);
   tells__dtab_free(&d->hosts);
   tells__dtab_free(&d->srcs);
   tells__dtab_free(&d->targets);
+  tells__dev_free(&d->ev);
   tells__ddns_free(d->dns);
   tells__dhttp_free(d->http);
   tells_free(d);
 }
 
 uint64_t tells_detect_dropped(const tells_detect *d) {
-  return d->dropped + tells__ddns_dropped(d->dns) + tells__dhttp_dropped(d->http);
+  uint64_t dn, nn;
+  tells__ddns_evicted(d->dns, &dn, &nn);
+  return d->dropped + d->pairs.evicted + d->hosts.evicted + d->srcs.evicted +
+         d->targets.evicted + d->times_dropped + d->ev.dropped + dn + nn +
+         tells__dhttp_dropped(d->http);
+}
+
+size_t tells_detect_mem_peak(const tells_detect *d) { return d->mem.peak; }
+
+size_t tells_detect_mem_bound(const tells_detect_opts *o) {
+  size_t b = sizeof(tells_detect);
+  b += tells__dtab_bound(sizeof(pkey), sizeof(pair), o->max_pairs);
+  b += tells__dtab_bound(sizeof(pkey), sizeof(hostp), o->max_hosts);
+  b += tells__dtab_bound(sizeof(skey), sizeof(src), o->max_sources);
+  b += tells__dtab_bound(sizeof(uint64_t), 1, o->max_targets);
+  b += tells__dev_bound(o->max_evidence);
+  /* connection times: the arrays, and while one grows its old copy */
+  b += ((size_t)o->max_times_total + o->max_times) * sizeof(ptime);
+  return b + tells__ddns_bound(o) + tells__dhttp_bound();
+}
+
+static void mb_str(char *out, size_t n, size_t bytes) {
+  snprintf(out, n, "%.1f MiB", (double)bytes / 1048576.0);
+}
+
+size_t tells_detect_note(const tells_detect *d, char *buf, size_t n) {
+  tells_buf b;
+  uint64_t dn, nn;
+  char peak[32], bound[32];
+  size_t len;
+  int k = 0;
+  if (n) buf[0] = 0;
+  tells__ddns_evicted(d->dns, &dn, &nn);
+  if (!tells_detect_dropped(d)) return 0;
+  tells_buf_init(&b, 4096);
+  tells_buf_addf(&b, "detector capacity reached, results may be partial:");
+#define EV(cnt, what, cap, how)                                                              \
+  if (cnt) tells_buf_addf(&b, "%s %llu %s evicted (%s, cap %u)", k++ ? ";" : "",              \
+                          (unsigned long long)(cnt), what, how, (unsigned)(cap))
+  EV(d->pairs.evicted, "host pairs", d->o.max_pairs, "least progress towards exfil/beacon");
+  EV(d->srcs.evicted, "sources", d->o.max_sources, "least progress towards lateral/scan");
+  EV(d->hosts.evicted, "source-host pairs", d->o.max_hosts, "fewest ports");
+  EV(d->targets.evicted, "host/port targets", d->o.max_targets, "least recently seen");
+  EV(dn, "DNS base domains", d->o.max_domains, "fewest queries");
+  EV(nn, "DNS names", d->o.max_names, "least recently seen");
+#undef EV
+  if (d->times_dropped)
+    tells_buf_addf(&b, "%s %llu connection times not kept (cap %u in all)", k++ ? ";" : "",
+                   (unsigned long long)d->times_dropped, (unsigned)d->o.max_times_total);
+  if (d->ev.dropped)
+    tells_buf_addf(&b, "%s %llu sample flow lists cut short (cap %u sample flows)", k++ ? ";" : "",
+                   (unsigned long long)d->ev.dropped, (unsigned)d->o.max_evidence);
+  if (tells__dhttp_dropped(d->http))
+    tells_buf_addf(&b, "%s %llu HTTP executable downloads not kept (cap 256)", k++ ? ";" : "",
+                   (unsigned long long)tells__dhttp_dropped(d->http));
+  if (d->dropped)
+    tells_buf_addf(&b, "%s %llu updates lost for lack of memory", k++ ? ";" : "",
+                   (unsigned long long)d->dropped);
+  mb_str(peak, sizeof peak, d->mem.peak);
+  mb_str(bound, sizeof bound, tells_detect_mem_bound(&d->o));
+  tells_buf_addf(&b, "; peak detector memory %s (bound %s)", peak, bound);
+  len = b.err ? 0 : strlen(tells_buf_str(&b));
+  if (n) {
+    if (len >= n) len = n - 1;
+    if (len) memcpy(buf, tells_buf_str(&b), len);
+    buf[len] = 0;
+  }
+  tells_buf_free(&b);
+  return len ? len : 1;
 }
 
 void tells_detect_dns(tells_detect *d, uint8_t l3, const uint8_t client[16], const char *qname,
@@ -118,13 +243,14 @@ void tells_detect_http_file(tells_detect *d, const tells_flow *f, const tells_ap
 }
 
 
-static void add_ref(tells_detect_ref *v, uint32_t *n, const tells_flow *f, uint16_t sport,
-                    uint16_t dport, uint64_t out, uint64_t in) {
-  tells_detect_ref *r;
-  if (*n >= TELLS_DETECT_EVIDENCE) return;
-  r = &v[(*n)++];
-  r->flow_id = f->id; r->sport = sport; r->dport = dport;
-  r->first_ns = f->first_ns; r->bytes_out = out; r->bytes_in = in;
+static void add_ref(tells_detect *d, tells__devlist *l, const tells_flow *f, uint16_t sport,
+                    uint16_t dport, uint64_t out, uint64_t in, const uint8_t *dst) {
+  tells_detect_ref r;
+  if (l->n >= TELLS_DETECT_EVIDENCE || l->capped) return;
+  memset(&r, 0, sizeof r);
+  r.flow_id = f->id; r.sport = sport; r.dport = dport;
+  r.first_ns = f->first_ns; r.bytes_out = out; r.bytes_in = in;
+  tells__dev_add(&d->ev, l, &r, dst);
 }
 
 static int is_external(const tells_detect *d, uint8_t l3, const uint8_t ip[16]) {
@@ -146,7 +272,7 @@ static void fold_pair(tells_detect *d, const tells_flow *f, const uint8_t *in_ip
   if (f->last_ns > p->last) p->last = f->last_ns;
   p->out += out; p->in += in; p->n_flows++;
   if (p->dport != dport) p->many_ports = 1;
-  add_ref(p->ev, &p->n_ev, f, sport, dport, out, in);
+  add_ref(d, &p->ev, f, sport, dport, out, in, NULL);
   if (!inside_is_client || (f->key.proto != 6 && f->key.proto != 17)) return;
   /* a connection the internal host opened: keep its start time */
   p->n_conn++;
@@ -155,8 +281,9 @@ static void fold_pair(tells_detect *d, const tells_flow *f, const uint8_t *in_ip
     uint32_t nc = p->cap_times ? p->cap_times * 2 : 8;
     ptime *nt;
     if (nc > d->o.max_times) nc = d->o.max_times;
-    if (d->times_total + (nc - p->cap_times) > 16u * 1024 * 1024) { d->dropped++; return; }
-    if (!(nt = tells_realloc(p->times, nc * sizeof *nt))) { d->dropped++; return; }
+    if (d->times_total + (nc - p->cap_times) > d->o.max_times_total) { d->times_dropped++; return; }
+    if (!(nt = tells__dmem_realloc(&d->mem, p->times, (size_t)p->cap_times * sizeof *nt,
+                                   (size_t)nc * sizeof *nt))) { d->dropped++; return; }
     d->times_total += nc - p->cap_times;
     p->times = nt; p->cap_times = nc;
   }
@@ -165,13 +292,25 @@ static void fold_pair(tells_detect *d, const tells_flow *f, const uint8_t *in_ip
   p->n_times++;
 }
 
-static src *get_src(tells_detect *d, uint8_t l3, const uint8_t *ip) {
+static src *get_src(tells_detect *d, uint8_t l3, const uint8_t *ip, int create) {
   skey k;
   src *s;
   memset(&k, 0, sizeof k);
   memcpy(k.a, ip, 16); k.l3 = l3;
-  if (!(s = tells__dtab_get(&d->srcs, &k, 1, NULL))) d->dropped++;
+  if (!(s = tells__dtab_get(&d->srcs, &k, create, NULL)) && create) d->dropped++;
   return s;
+}
+
+/* The targets table holds a 64-bit fingerprint of (source, host, port):
+** 16 bytes an entry instead of 48; it is never listed, only looked up. */
+static uint64_t target_fp(const tkey *k) {
+  const uint8_t *p = (const uint8_t *)k;
+  uint64_t h = 0x84222325cbf29ce4ull;
+  size_t i;
+  for (i = 0; i < sizeof *k; i++) h = (h ^ p[i]) * 0x100000001b3ull;
+  h ^= h >> 33; h *= 0xff51afd7ed558ccdull;   /* finaliser (MurmurHash3 fmix64) */
+  h ^= h >> 33; h *= 0xc4ceb9fe1a85ec53ull;
+  return h ^ (h >> 33);
 }
 
 static hostp *get_host(tells_detect *d, uint8_t l3, const uint8_t *a, const uint8_t *b,
@@ -198,13 +337,12 @@ static void fold_tcp(tells_detect *d, const tells_flow *f, const uint8_t *cip, c
   if (c_in && s_in && answered && !failed) {
     for (i = 0; i < N_SVC; i++) if (SVC[i].port == dport) break;
     if (i < N_SVC) {
-      if (!(s = get_src(d, f->key.l3, cip)) || !(hp = get_host(d, f->key.l3, cip, sip, NULL))) return;
+      if (!(s = get_src(d, f->key.l3, cip, 1)) || !(hp = get_host(d, f->key.l3, cip, sip, NULL))) return;
       hp->svc |= 1u << i;
       s->lat_svc |= 1u << i;
       if (!hp->lat) {
         hp->lat = 1;
-        if (s->n_lat_ev < TELLS_DETECT_EVIDENCE) memcpy(s->lat_dst[s->n_lat_ev], sip, 16);
-        add_ref(s->lat_ev, &s->n_lat_ev, f, sport, dport, f->bytes_ts, f->bytes_tc);
+        add_ref(d, &s->lat_ev, f, sport, dport, f->bytes_ts, f->bytes_tc, sip);
         if (!s->lat_hosts++ || f->first_ns < s->lat_first) s->lat_first = f->first_ns;
         if (f->last_ns > s->lat_last) s->lat_last = f->last_ns;
       }
@@ -213,11 +351,13 @@ static void fold_tcp(tells_detect *d, const tells_flow *f, const uint8_t *cip, c
   /* scanning: distinct (host, port) targets and their outcome */
   {
     tkey k;
+    uint64_t fp;
     uint8_t *v;
     memset(&k, 0, sizeof k);
     memcpy(k.a, cip, 16); memcpy(k.b, sip, 16); k.l3 = f->key.l3; k.port = dport;
-    if (!(v = tells__dtab_get(&d->targets, &k, 1, &created))) { d->dropped++; return; }
-    if (!(s = get_src(d, f->key.l3, cip))) return;
+    fp = target_fp(&k);
+    if (!(v = tells__dtab_get(&d->targets, &fp, 1, &created))) { d->dropped++; return; }
+    if (!(s = get_src(d, f->key.l3, cip, 1))) return;
     if (!created) {
       if (*v && !failed) {
         *v = 0; s->scan_failed--;
@@ -230,7 +370,7 @@ static void fold_tcp(tells_detect *d, const tells_flow *f, const uint8_t *cip, c
     if (failed) {   /* the scan's span is that of its failed attempts */
       if (!s->scan_failed++ || f->first_ns < s->scan_first) s->scan_first = f->first_ns;
       if (f->last_ns > s->scan_last) s->scan_last = f->last_ns;
-      add_ref(s->scan_ev, &s->n_scan_ev, f, sport, dport, f->bytes_ts, f->bytes_tc);
+      add_ref(d, &s->scan_ev, f, sport, dport, f->bytes_ts, f->bytes_tc, NULL);
     }
     if (!(hp = get_host(d, f->key.l3, cip, sip, &created))) return;
     if (created) s->scan_hosts++;
@@ -261,6 +401,9 @@ typedef struct emit_ctx {
   tells_buf sum, det;
   tells_json j;
   uint32_t n;
+  tells_detect_ref ev[TELLS_DETECT_EVIDENCE];   /* the aggregate's sample flows */
+  uint8_t ev_dst[TELLS_DETECT_EVIDENCE][16];
+  uint32_t n_ev;
 } emit_ctx;
 
 static const char *country(tells_detect *d, uint8_t l3, const uint8_t ip[16]) {
@@ -348,6 +491,7 @@ static void eval_pair(emit_ctx *x, const pkey *k, pair *p) {
   double mean = 0, sd = 0, size_cv = 0;
   tells_ip_str(k->l3, k->a, ia);
   tells_ip_str(k->l3, k->b, ea);
+  x->n_ev = tells__dev_get(&d->ev, &p->ev, x->ev, NULL);
   if (p->n_times >= o->beacon_min_conns && p->n_times >= 3) {
     regularity(p->times, p->n_times, &mean, &sd, &size_cv);
     beacon = mean >= o->beacon_min_period && mean > 0 && sd / mean <= o->beacon_max_cv;
@@ -365,7 +509,7 @@ static void eval_pair(emit_ctx *x, const pkey *k, pair *p) {
     memcpy(a.src, k->a, 16); memcpy(a.dst, k->b, 16); a.has_dst = 1;
     a.dport = p->many_ports ? 0 : p->dport;
     a.first_ns = p->first; a.last_ns = p->last;
-    a.flows = p->ev; a.n_flows = p->n_ev;
+    a.flows = x->ev; a.n_flows = x->n_ev;
     tells_buf_reset(&x->sum);
     tells_buf_addf(&x->sum, "%s connected to %s%s%s%s %u times every %.1f s (jitter %.1f s, "
                      "%.0f%%) between its first and last connection", ia, ea,
@@ -381,7 +525,7 @@ static void eval_pair(emit_ctx *x, const pkey *k, pair *p) {
     tells_json_ku64(&x->j, "bytes_in", p->in);
     if (cc[0]) tells_json_kstr(&x->j, "dest_country", cc);
     tells_json_obj_end(&x->j);
-    refs_json(&x->j, p->ev, p->n_ev, k->l3, NULL);
+    refs_json(&x->j, x->ev, x->n_ev, k->l3, NULL);
     send(x, &a);
   }
   if (p->out >= o->exfil_bytes && (double)p->out >= o->exfil_ratio * (double)p->in) {
@@ -396,7 +540,7 @@ static void eval_pair(emit_ctx *x, const pkey *k, pair *p) {
     memcpy(a.src, k->a, 16); memcpy(a.dst, k->b, 16); a.has_dst = 1;
     a.dport = p->many_ports ? 0 : p->dport;
     a.first_ns = p->first; a.last_ns = p->last;
-    a.flows = p->ev; a.n_flows = p->n_ev;
+    a.flows = x->ev; a.n_flows = x->n_ev;
     mb(vol, sizeof vol, p->out);
     tells_buf_reset(&x->sum);
     tells_buf_addf(&x->sum, "%s sent %s to %s%s%s%s in %u flows over %.0f s (%.1f MB back, "
@@ -413,7 +557,7 @@ static void eval_pair(emit_ctx *x, const pkey *k, pair *p) {
                                 ((double)p->out + (double)p->in) * 1000) / 1000);
     if (cc[0]) tells_json_kstr(&x->j, "dest_country", cc);
     tells_json_obj_end(&x->j);
-    refs_json(&x->j, p->ev, p->n_ev, k->l3, NULL);
+    refs_json(&x->j, x->ev, x->n_ev, k->l3, NULL);
     send(x, &a);
   }
 }
@@ -446,7 +590,8 @@ static void eval_src(emit_ctx *x, const skey *k, src *s) {
     a.l3 = k->l3; a.proto = 6;
     memcpy(a.src, k->a, 16);
     a.first_ns = s->lat_first; a.last_ns = s->lat_last;
-    a.flows = s->lat_ev; a.n_flows = s->n_lat_ev;
+    x->n_ev = tells__dev_get(&d->ev, &s->lat_ev, x->ev, x->ev_dst);
+    a.flows = x->ev; a.n_flows = x->n_ev;
     tells_buf_reset(&x->sum);
     tells_buf_addf(&x->sum, "%s opened %s sessions to %u internal hosts over %.0f s", ia, svcs,
                      s->lat_hosts, (double)(s->lat_last - s->lat_first) / 1e9);
@@ -454,7 +599,7 @@ static void eval_src(emit_ctx *x, const skey *k, src *s) {
     tells_json_ku64(&x->j, "hosts", s->lat_hosts);
     tells_json_kstr(&x->j, "services", svcs);
     tells_json_obj_end(&x->j);
-    refs_json(&x->j, s->lat_ev, s->n_lat_ev, k->l3, (const uint8_t (*)[16])s->lat_dst);
+    refs_json(&x->j, x->ev, x->n_ev, k->l3, (const uint8_t (*)[16])x->ev_dst);
     send(x, &a);
   }
   /* a sweep: many targets, most of all this source's attempts failed; or
@@ -473,7 +618,8 @@ static void eval_src(emit_ctx *x, const skey *k, src *s) {
     a.l3 = k->l3; a.proto = 6;
     memcpy(a.src, k->a, 16);
     a.first_ns = s->scan_first; a.last_ns = s->scan_last;
-    a.flows = s->scan_ev; a.n_flows = s->n_scan_ev;
+    x->n_ev = tells__dev_get(&d->ev, &s->scan_ev, x->ev, NULL);
+    a.flows = x->ev; a.n_flows = x->n_ev;
     tells_buf_reset(&x->sum);
     tells_buf_addf(&x->sum, "%s tried %u host/port targets on %u hosts (up to %u ports on one "
                      "host); %u (%.0f%%) failed", ia, s->scan_targets, s->scan_hosts,
@@ -489,7 +635,7 @@ static void eval_src(emit_ctx *x, const skey *k, src *s) {
       tells_json_ku64(&x->j, "port_scan_failed", s->scan_vert_failed);
     }
     tells_json_obj_end(&x->j);
-    refs_json(&x->j, s->scan_ev, s->n_scan_ev, k->l3, NULL);
+    refs_json(&x->j, x->ev, x->n_ev, k->l3, NULL);
     send(x, &a);
   }
 }
@@ -511,7 +657,7 @@ uint32_t tells_detect_finish(tells_detect *d, tells_detect_fn fn, void *ud) {
     src *s;
     if (!h || h->ports < d->o.scan_min_ports ||
         (double)h->failed < d->o.scan_min_failed * (double)h->ports) continue;
-    if ((s = get_src(d, k->l3, k->a)) && h->ports > s->scan_vert_ports) {
+    if ((s = get_src(d, k->l3, k->a, 0)) && h->ports > s->scan_vert_ports) {
       s->scan_vert_ports = h->ports;
       s->scan_vert_failed = h->failed;
     }

@@ -8,6 +8,10 @@
 ** whose second level is a generic one (co.uk, com.au, ...): an
 ** approximation of the Public Suffix List that errs towards grouping more.
 ** Reverse lookups (.arpa) and .local names are ignored.
+**
+** Both tables are bounded (max_domains, max_names): a full domains table
+** evicts the sampled domain with the fewest queries and names, a full names
+** table (64-bit hashes of the names) the least recently seen name.
 */
 #include <math.h>
 #include <stdio.h>
@@ -36,7 +40,8 @@ typedef struct nkey { uint64_t d, n; } nkey;
 struct tells__ddns {
   const tells_detect_opts *o;     /* the detector's (not owned) */
   tells__dtab doms, names;
-  uint64_t dropped;
+  tells__dmem *mem;               /* the detector's account (not owned) */
+  uint64_t dropped;               /* out of memory */
 };
 
 static uint64_t fnv(const char *s, size_t n) {
@@ -46,23 +51,43 @@ static uint64_t fnv(const char *s, size_t n) {
   return h;
 }
 
-tells__ddns *tells__ddns_new(const tells_detect_opts *o) {
-  tells__ddns *x = tells_calloc(1, sizeof *x);
+/* Eviction weight of a domain: its progress towards the thresholds. */
+static double dom_weight(void *ud, const void *key, const void *val) {
+  const tells_detect_opts *o = ud;
+  const dom *d = val;
+  double a = o->dns_min_queries ? (double)d->queries / o->dns_min_queries : d->queries;
+  double b = o->dns_min_unique ? (double)d->unique / o->dns_min_unique : d->unique;
+  (void)key;
+  return a > b ? a : b;
+}
+
+tells__ddns *tells__ddns_new(const tells_detect_opts *o, tells__dmem *mem) {
+  tells__ddns *x = tells__dmem_calloc(mem, 1, sizeof *x);
   if (!x) return NULL;
   x->o = o;
-  tells__dtab_init(&x->doms, sizeof(uint64_t), sizeof(dom), o->max_domains);
-  tells__dtab_init(&x->names, sizeof(nkey), 1, o->max_names);
+  x->mem = mem;
+  tells__dtab_init(&x->doms, sizeof(uint64_t), sizeof(dom), o->max_domains, mem);
+  tells__dtab_policy(&x->doms, dom_weight, NULL, (void *)(uintptr_t)o);
+  tells__dtab_init(&x->names, sizeof(nkey), 1, o->max_names, mem);
   return x;
+}
+
+size_t tells__ddns_bound(const tells_detect_opts *o) {
+  return sizeof(tells__ddns) + tells__dtab_bound(sizeof(uint64_t), sizeof(dom), o->max_domains) +
+         tells__dtab_bound(sizeof(nkey), 1, o->max_names);
 }
 
 void tells__ddns_free(tells__ddns *x) {
   if (!x) return;
   tells__dtab_free(&x->doms);
   tells__dtab_free(&x->names);
-  tells_free(x);
+  tells__dmem_free(x->mem, x, sizeof *x);
 }
 
-uint64_t tells__ddns_dropped(const tells__ddns *x) { return x->dropped; }
+void tells__ddns_evicted(const tells__ddns *x, uint64_t *domains, uint64_t *names) {
+  *domains = x->doms.evicted + x->dropped;
+  *names = x->names.evicted;
+}
 
 double tells__ddns_entropy(const char *s, size_t n) {
   uint32_t cnt[256];

@@ -28,22 +28,25 @@ typedef struct dexe {
 
 struct tells__dhttp {
   const tells_detect_opts *o;
+  tells__dmem *mem;               /* the detector's account (not owned) */
   dexe *v;
   uint32_t n;
   uint64_t dropped;
 };
 
-tells__dhttp *tells__dhttp_new(const tells_detect_opts *o) {
-  tells__dhttp *x = tells_calloc(1, sizeof *x);
-  if (x) x->o = o;
+tells__dhttp *tells__dhttp_new(const tells_detect_opts *o, tells__dmem *mem) {
+  tells__dhttp *x = tells__dmem_calloc(mem, 1, sizeof *x);
+  if (x) { x->o = o; x->mem = mem; }
   return x;
 }
 
 void tells__dhttp_free(tells__dhttp *x) {
   if (!x) return;
-  tells_free(x->v);
-  tells_free(x);
+  if (x->v) tells__dmem_free(x->mem, x->v, DHTTP_MAX * sizeof *x->v);
+  tells__dmem_free(x->mem, x, sizeof *x);
 }
+
+size_t tells__dhttp_bound(void) { return sizeof(tells__dhttp) + DHTTP_MAX * sizeof(dexe); }
 
 uint64_t tells__dhttp_dropped(const tells__dhttp *x) { return x->dropped; }
 
@@ -95,7 +98,7 @@ void tells__dhttp_file(tells__dhttp *x, const tells_flow *f, const tells_app_fil
     }
   }
   if (x->n == DHTTP_MAX) { x->dropped++; return; }
-  if (!x->v && !(x->v = tells_calloc(DHTTP_MAX, sizeof *x->v))) { x->dropped++; return; }
+  if (!x->v && !(x->v = tells__dmem_calloc(x->mem, DHTTP_MAX, sizeof *x->v))) { x->dropped++; return; }
   e = &x->v[x->n++];
   memset(e, 0, sizeof *e);
   e->l3 = f->key.l3;

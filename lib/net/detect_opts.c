@@ -16,6 +16,26 @@ static const tells_detect_net DEFAULT_NETS[] = {
   {TELLS_L3_IPV4, 8, {10}}, {TELLS_L3_IPV4, 12, {172, 16}}, {TELLS_L3_IPV4, 16, {192, 168}},
   {TELLS_L3_IPV6, 7, {0xfc}}};
 
+/* The caps for a budget of mb megabytes: the defaults below are sized for
+** 128 MB (docs/internals/net-detect.md has the table); each scales with
+** the budget, at least 64 entries. */
+static uint32_t scaled(uint32_t at128, uint32_t mb) {
+  uint64_t v = (uint64_t)at128 * mb / 128;
+  return v < 64 ? 64 : v > 0x7fffffffu ? 0x7fffffffu : (uint32_t)v;
+}
+
+static void set_memory(tells_detect_opts *o, uint32_t mb) {
+  o->memory_mb = mb;
+  o->max_pairs = scaled(65536, mb);
+  o->max_sources = scaled(32768, mb);
+  o->max_hosts = scaled(1u << 18, mb);
+  o->max_targets = scaled(1u << 19, mb);
+  o->max_domains = scaled(16384, mb);
+  o->max_names = scaled(1u << 18, mb);
+  o->max_times_total = scaled(1u << 20, mb);
+  o->max_evidence = scaled(1u << 18, mb);
+}
+
 void tells_detect_opts_default(tells_detect_opts *o) {
   memset(o, 0, sizeof *o);
   o->exfil_bytes = 100000000u;
@@ -32,11 +52,7 @@ void tells_detect_opts_default(tells_detect_opts *o) {
   o->dns_min_len = 24;
   o->dns_min_entropy = 3.3;
   o->dns_min_share = 0.5;
-  o->max_pairs = 65536;
-  o->max_sources = 32768;
-  o->max_targets = 1u << 20;
-  o->max_domains = 16384;
-  o->max_names = 1u << 18;
+  set_memory(o, 128);
   o->max_times = 256;
 }
 
@@ -86,7 +102,8 @@ tells_err tells_detect_opts_set(tells_detect_opts *o, const char *s, char *err, 
     DBL(beacon_min_period), U32(lateral_min_hosts), U32(scan_min_hosts),
     U32(scan_min_ports), DBL(scan_min_failed), U32(dns_min_queries), U32(dns_min_unique),
     U32(dns_min_len), DBL(dns_min_entropy), DBL(dns_min_share), U32(max_pairs),
-    U32(max_sources), U32(max_targets), U32(max_domains), U32(max_names), U32(max_times),
+    U32(max_sources), U32(max_hosts), U32(max_targets), U32(max_domains), U32(max_names),
+    U32(max_times), U32(max_times_total), U32(max_evidence),
 #undef U64
 #undef U32
 #undef DBL
@@ -101,6 +118,15 @@ tells_err tells_detect_opts_set(tells_detect_opts *o, const char *s, char *err, 
     if (!parse_cidr(eq + 1, &n)) { snprintf(err, errlen, "'%s': not an address/prefix", eq + 1); return TELLS_EARG; }
     if (o->n_nets >= TELLS_DETECT_MAX_NETS) { snprintf(err, errlen, "more than %d internal networks", TELLS_DETECT_MAX_NETS); return TELLS_EARG; }
     o->nets[o->n_nets++] = n;
+    return TELLS_OK;
+  }
+  if (nl == 9 && memcmp(s, "memory_mb", 9) == 0) {   /* scales every cap */
+    unsigned long v = strtoul(eq + 1, &end, 10);
+    if (eq[1] < '0' || eq[1] > '9' || *end || v < 4 || v > 1048576) {
+      snprintf(err, errlen, "'%s': memory_mb is 4..1048576", s);
+      return TELLS_EARG;
+    }
+    set_memory(o, (uint32_t)v);
     return TELLS_OK;
   }
   for (i = 0; i < sizeof F / sizeof *F; i++) {

@@ -173,7 +173,11 @@ tells_err tells_net_eve(const char *const *paths, size_t n_paths, const tells_ne
     if (x.j.err) break;
   }
   tells_flow_flush(ft);
-  if (x.dr.det) tells_detect_finish(x.dr.det, on_alert, &x);
+  if (x.dr.det) {
+    char cap[700];
+    tells_detect_finish(x.dr.det, on_alert, &x);
+    if (tells_detect_note(x.dr.det, cap, sizeof cap)) note(o, "net", cap);   /* a cap was reached */
+  }
   e = tells_json_flush(&x.j);
 done:
   tells_flow_table_destroy(ft);

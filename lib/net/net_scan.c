@@ -162,7 +162,12 @@ tells_err tells_net_scan_capture(tells_ingest *ig) {
     if ((++n & 4095) == 0) tells_ingest_advance(ig, (size_t)p.off);
   }
   tells_flow_flush(ft);
-  if (x.dr.det) tells_detect_finish(x.dr.det, on_alert, &x);
+  if (x.dr.det) {
+    char cap[700];
+    tells_detect_finish(x.dr.det, on_alert, &x);
+    if (tells_detect_note(x.dr.det, cap, sizeof cap))   /* a cap was reached */
+      tells_anom_add(&ig->anoms, 0, "net.detect_capacity", "%s", cap);
+  }
   st.first_ns = ig->first_ns == TELLS_NO_TIME ? INT64_MIN : ig->first_ns;
   st.last_ns = ig->last_ns == TELLS_NO_TIME ? INT64_MIN : ig->last_ns;
   tells_json_init_buf(&j, &ig->summary, 0);

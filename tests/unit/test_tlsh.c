@@ -49,7 +49,7 @@ static char *slurp(const char *path, size_t *len) {
 
 static char *slurp_rel(const char *rel, size_t *len) {
   char p[1400];
-  snprintf(p, sizeof p, "%s/%s", g_dir, rel);
+  snprintf(p, sizeof p, "%.990s/%.400s", g_dir, rel);
   return slurp(p, len);
 }
 
@@ -156,7 +156,7 @@ static void check_digest_text(const tells_tlsh *d, const char *want,
   char got[TELLS_TLSH_STRMAX], msg[512];
   int old = want[0] != 'T';
   tells_tlsh_format(d, old ? TELLS_TLSH_FMT_OLD : 0, got);
-  snprintf(msg, sizeof msg, "%s want %s got %s", what, want, got);
+  snprintf(msg, sizeof msg, "%.200s want %.140s got %.140s", what, want, got);
   tally(strcmp(got, want) == 0, "digest", msg);
 }
 
