@@ -11,6 +11,12 @@
 ** relationships "indicates" (to the malware it was found in) and
 ** "based-on"; the largest flows as network-traffic in observed-data.
 **
+** Every value is checked against the syntax the OASIS JSON schemas assert
+** (case_stix_syntax.c): addresses are written in their canonical text, a
+** "domain" that is an IP literal becomes an address, and names that are not
+** host names or URLs that are not RFC 3986 URIs are left out; an id is
+** written once (flows of two captures can be the same network-traffic).
+**
 ** Identifiers are deterministic UUIDv5: SCOs as the specification requires
 ** (namespace 00abedb4-aa42-466c-9c01-fed23315a9b7 over the canonical JSON
 ** of the ID-contributing properties), SDOs and SROs from a fixed tells
@@ -20,6 +26,7 @@
 #include <openssl/evp.h>
 #include <string.h>
 #include "case_export_int.h"
+#include "case_stix_syntax.h"
 
 /* Caps (in the SQL below): the 10,000 largest flows become network-traffic;
 ** 256 findings are read per malicious binary. */
@@ -39,6 +46,8 @@ typedef struct stix_ctx {
   uint64_t n;
   sid ident;
   tells_buf tmp;
+  tells__stix_idset ids;   /* every id written so far */
+  tells_err err;           /* sticky: out of memory in `ids` */
 } stix_ctx;
 
 static void uuid5(const uint8_t ns[16], const char *name, size_t len, char out[37]) {
@@ -106,11 +115,33 @@ static void sdo_head(stix_ctx *x, const char *type, const sid *id, int64_t t) {
 
 static void end_obj(stix_ctx *x) { tells_json_obj_end(&x->j); x->n++; }
 
+/* 1 the first time `id` is about to be written, 0 after (or out of memory). */
+static int fresh(stix_ctx *x, const sid *id) {
+  int r = tells__stix_idset_add(&x->ids, id->s);
+  if (r < 0) x->err = TELLS_ENOMEM;
+  return r > 0;
+}
+
+/* The SCO type of an indicator value of kind `kind` and its value (in `buf`
+** when rewritten): addresses in canonical text, a domain that is an IP literal
+** as an address; NULL for a value the type's syntax rejects (not exported). */
+static const char *sco_of(const char *kind, const char *v, char buf[48], const char **val) {
+  int ip = tells__stix_ip_literal(v, buf);
+  *val = buf;
+  if (!strcmp(kind, "ip") || !strcmp(kind, "ipv4") || !strcmp(kind, "ipv6") || !strcmp(kind, "domain"))
+    if (ip) return ip == 4 ? "ipv4-addr" : "ipv6-addr";
+  *val = v;
+  if (!strcmp(kind, "domain")) return tells__stix_hostname(v) ? "domain-name" : NULL;
+  if (!strcmp(kind, "url")) return tells__stix_uri(v) ? "url" : NULL;
+  return NULL;
+}
+
 static void relationship(stix_ctx *x, const char *rtype, const sid *src, const sid *dst, int64_t t) {
   sid id;
   char k[200];
   snprintf(k, sizeof k, "%s|%s", src->s, dst->s);
   key_id(&id, "relationship", rtype, k);
+  if (!fresh(x, &id)) return;
   sdo_head(x, "relationship", &id, t);
   tells_json_kstr(&x->j, "relationship_type", rtype);
   tells_json_kstr(&x->j, "source_ref", src->s);
@@ -120,6 +151,7 @@ static void relationship(stix_ctx *x, const char *rtype, const sid *src, const s
 
 static void observed(stix_ctx *x, const sid *id, int64_t first, int64_t last, int64_t count,
                      const sid *ref) {
+  if (!fresh(x, id)) return;
   sdo_head(x, "observed-data", id, first);
   kts(x, "first_observed", first);
   kts(x, "last_observed", last < first ? first : last);
@@ -183,33 +215,37 @@ static tells_err each(stix_ctx *x, const char *sql, int64_t p1,
   if (p1 >= 0) sqlite3_bind_int64(s, 1, p1);
   while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
     fn(x, s, ud);
-    if (x->j.err) break;
+    if (x->j.err || x->err) break;
   }
   sqlite3_finalize(s);
   if (x->j.err) return x->j.err;
+  if (x->err) return x->err;
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) return tells__case_dberr(x->c, "export");
   return x->tmp.err == TELLS_ENOMEM ? TELLS_ENOMEM : TELLS_OK;
 }
 
-static void ip_row(stix_ctx *x, sqlite3_stmt *s, void *ud) {
-  const char *v = tells__export_col(s, 0);
+/* One SCO {type, value} unless written already. */
+static void value_sco(stix_ctx *x, const char *type, const char *v) {
   sid id;
-  (void)ud;
-  value_id(x, &id, ip_type(v), v);
-  sco_head(x, ip_type(v), &id);
+  value_id(x, &id, type, v);
+  if (!fresh(x, &id)) return;
+  sco_head(x, type, &id);
   tells_json_kstr(&x->j, "value", v);
   end_obj(x);
 }
 
-static void val_row(stix_ctx *x, sqlite3_stmt *s, void *ud) {
-  const char *type = strcmp(tells__export_col(s, 0), "url") == 0 ? "url" : "domain-name";
-  const char *v = tells__export_col(s, 1);
-  sid id;
+static void ip_row(stix_ctx *x, sqlite3_stmt *s, void *ud) {
+  char buf[48];
+  const char *v, *type = sco_of("ip", tells__export_col(s, 0), buf, &v);
   (void)ud;
-  value_id(x, &id, type, v);
-  sco_head(x, type, &id);
-  tells_json_kstr(&x->j, "value", v);
-  end_obj(x);
+  if (type) value_sco(x, type, v);
+}
+
+static void val_row(stix_ctx *x, sqlite3_stmt *s, void *ud) {
+  char buf[48];
+  const char *v, *type = sco_of(tells__export_col(s, 0), tells__export_col(s, 1), buf, &v);
+  (void)ud;
+  if (type) value_sco(x, type, v);
 }
 
 static const char *base_name(const char *p) {
@@ -282,6 +318,8 @@ static void mal_row(stix_ctx *x, sqlite3_stmt *s, void *ud) {
   memset(&a, 0, sizeof a);
   tells_buf_init(&a.desc, 64 * 1024);
   file_id(x, &fid, md5, sha1, sha256, name);
+  key_id(&mid, "malware", sha256 ? sha256 : path, NULL);
+  if (!fresh(x, &fid)) goto malware;
   sco_head(x, "file", &fid);
   tells_json_key(&x->j, "hashes");
   tells_json_obj(&x->j);
@@ -292,8 +330,9 @@ static void mal_row(stix_ctx *x, sqlite3_stmt *s, void *ud) {
   if (sqlite3_column_type(s, 5) == SQLITE_INTEGER) tells_json_ki64(&x->j, "size", sqlite3_column_int64(s, 5));
   tells_json_kstr(&x->j, "name", name);
   end_obj(x);
+malware:
+  if (!fresh(x, &mid)) goto observed;
   if (each(x, MALF_SQL, sqlite3_column_int64(s, 0), malf_row, &a)) { tells_buf_free(&a.desc); return; }
-  key_id(&mid, "malware", sha256 ? sha256 : path, NULL);
   sdo_head(x, "malware", &mid, first);
   tells_json_kstr(&x->j, "name", name);
   if (a.desc.n) tells_json_kstr(&x->j, "description", tells_buf_str(&a.desc));
@@ -318,6 +357,7 @@ static void mal_row(stix_ctx *x, sqlite3_stmt *s, void *ud) {
   tells_json_key(&x->j, "sample_refs");
   tells_json_arr(&x->j); tells_json_str(&x->j, fid.s); tells_json_arr_end(&x->j);
   end_obj(x);
+observed:
   key_id(&oid, "observed-data", fid.s, NULL);
   observed(x, &oid, first, last, 1, &fid);
   tells_buf_free(&a.desc);
@@ -352,16 +392,15 @@ static void ind_row(stix_ctx *x, sqlite3_stmt *s, void *ud) {
   int64_t count = sqlite3_column_int64(s, 6), files = sqlite3_column_int64(s, 7);
   int mal = sqlite3_column_int(s, 8), is_hash = 0;
   const char *sco = NULL;
+  char buf[48];
   tells_buf pat, name;
   sid id, scoid, oid;
   ind_acc a;
   (void)ud;
   tells_buf_init(&pat, 1 << 16);
   tells_buf_init(&name, 1 << 16);
-  if (!strcmp(type, "ip") || !strcmp(type, "ipv4") || !strcmp(type, "ipv6")) sco = ip_type(v);
-  else if (!strcmp(type, "domain")) sco = "domain-name";
-  else if (!strcmp(type, "url")) sco = "url";
-  else is_hash = 1;
+  if (!strcmp(type, "md5") || !strcmp(type, "sha1") || !strcmp(type, "sha256")) is_hash = 1;
+  else if (!(sco = sco_of(type, v, buf, &v))) goto done;   /* not valid as its SCO type */
   if (is_hash && !mal) goto done;     /* hashes of files not flagged are not indicators */
   tells_buf_addc(&pat, '[');
   if (sco) {
@@ -373,8 +412,9 @@ static void ind_row(stix_ctx *x, sqlite3_stmt *s, void *ud) {
   pat_lit(&pat, v);
   tells_buf_addc(&pat, ']');
   if (pat.err) goto done;
-  tells_buf_addf(&name, "%s %s", type, v);
+  tells_buf_addf(&name, "%s %s", sco && strstr(sco, "-addr") ? "ip" : type, v);
   key_id(&id, "indicator", tells_buf_str(&pat), NULL);
+  if (!fresh(x, &id)) goto done;
   sdo_head(x, "indicator", &id, first);
   tells_json_kstr(&x->j, "name", tells_buf_str(&name));
   tells_buf_reset(&name);
@@ -408,12 +448,15 @@ static void flow_row(stix_ctx *x, sqlite3_stmt *s, void *ud) {
   const char *dst = tells__export_col(s, 5), *sha = tells__export_col(s, 11);
   int64_t start = sqlite3_column_int64(s, 0);
   int64_t end = sqlite3_column_type(s, 1) == SQLITE_INTEGER ? sqlite3_column_int64(s, 1) : start;
-  char l4[16], ts[48], te[48], key[160];
+  char l4[16], ts[48], te[48], key[160], bsrc[48], bdst[48];
   static const char *const CNT[] = {"src_byte_count", "dst_byte_count", "src_packets", "dst_packets"};
   sid sid_src, sid_dst, nt, oid;
   size_t i;
   (void)ud;
   if (end < start) end = start;
+  if (tells__stix_ip_literal(src, bsrc) == 0 || tells__stix_ip_literal(dst, bdst) == 0) return;
+  src = bsrc;
+  dst = bdst;
   snprintf(l4, sizeof l4, "%s", proto ? proto : "unknown");
   for (i = 0; l4[i]; i++) if (l4[i] >= 'A' && l4[i] <= 'Z') l4[i] = (char)(l4[i] + 32);
   value_id(x, &sid_src, ip_type(src), src);
@@ -433,6 +476,7 @@ static void flow_row(stix_ctx *x, sqlite3_stmt *s, void *ud) {
     tells_buf_addf(&x->tmp, "\"src_port\":%lld,", (long long)sqlite3_column_int64(s, 4));
   tells_buf_addf(&x->tmp, "\"src_ref\":\"%s\",\"start\":\"%s\"}", sid_src.s, ts);
   make_id(&nt, "network-traffic", NS_SCO, tells_buf_str(&x->tmp));
+  if (!fresh(x, &nt)) goto observed;   /* the same flow in another capture */
   sco_head(x, "network-traffic", &nt);
   tells_json_kstr(&x->j, "start", ts);
   tells_json_kstr(&x->j, "end", te);
@@ -449,6 +493,7 @@ static void flow_row(stix_ctx *x, sqlite3_stmt *s, void *ud) {
     if (sqlite3_column_type(s, 7 + (int)i) == SQLITE_INTEGER)
       tells_json_ki64(&x->j, CNT[i], sqlite3_column_int64(s, 7 + (int)i));
   end_obj(x);
+observed:
   snprintf(key, sizeof key, "%s|%lld", sha ? sha : "", (long long)sqlite3_column_int64(s, 12));
   key_id(&oid, "observed-data", nt.s, key);
   observed(x, &oid, start, end, 1, &nt);
@@ -463,16 +508,24 @@ tells_err tells__export_stix(tells_case *c, FILE *out, uint64_t *n) {
   memset(&x, 0, sizeof x);
   x.c = c;
   tells_buf_init(&x.tmp, 1 << 20);
+  tells__stix_idset_init(&x.ids);
   /* the default time and the bundle's identity come from the evidence */
-  if (!(s = tells__export_prep(c, "SELECT count(*), coalesce(sum(size), 0) FROM evidence")))
+  if (!(s = tells__export_prep(c, "SELECT count(*), coalesce(sum(size), 0) FROM evidence"))) {
+    tells__stix_idset_free(&x.ids);
+    tells_buf_free(&x.tmp);
     return TELLS_EDB;
+  }
   if (sqlite3_step(s) == SQLITE_ROW) {
     snprintf(bundle_key, sizeof bundle_key, "%lld|%lld", (long long)sqlite3_column_int64(s, 0),
              (long long)sqlite3_column_int64(s, 1));
   }
   sqlite3_finalize(s);
   if (!(s = tells__export_prep(c, "SELECT sha256 FROM evidence WHERE sha256 IS NOT NULL"
-                                  " ORDER BY sha256"))) return TELLS_EDB;
+                                  " ORDER BY sha256"))) {
+    tells__stix_idset_free(&x.ids);
+    tells_buf_free(&x.tmp);
+    return TELLS_EDB;
+  }
   {
     EVP_MD_CTX *m = EVP_MD_CTX_new();
     unsigned char d[EVP_MAX_MD_SIZE];
@@ -512,6 +565,7 @@ tells_err tells__export_stix(tells_case *c, FILE *out, uint64_t *n) {
   tells_json_nl(&x.j);
   if (!e) e = tells_json_flush(&x.j);
   tells_buf_free(&x.tmp);
+  tells__stix_idset_free(&x.ids);
   *n = x.n;
   return e;
 }
