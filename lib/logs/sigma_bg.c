@@ -5,8 +5,10 @@
 ** byte frequencies in Windows log text; the scan tests every two-byte
 ** window of the input against an 8 KiB bitmap of the anchors (independent
 ** loads from L1, no chain of dependent state reads as in an automaton) and
-** compares the literals of a set anchor in place.  Reports exact
-** occurrences in lowercased text.
+** compares the literals of a set anchor in place, folding ASCII case:
+** each anchor is entered in its case variants, so the text need not be
+** lowercased first.  Reports exact occurrences in the ASCII-lowercased
+** text.
 */
 #include <string.h>
 #include "alloc.h"
@@ -39,6 +41,17 @@ static unsigned byte_freq(uint8_t c) {
   return 1;
 }
 
+static uint8_t up(uint8_t c) { return (unsigned)(c - 'a') < 26u ? (uint8_t)(c - 32) : c; }
+
+/* The case variants of a lowercased bigram (1, 2 or 4). */
+static unsigned variants(const uint8_t *l, uint32_t *v) {
+  uint8_t a[2] = { l[0], up(l[0]) }, b[2] = { l[1], up(l[1]) };
+  unsigned n = 0, x, y;
+  for (x = 0; x < (a[1] != a[0] ? 2u : 1u); x++)
+    for (y = 0; y < (b[1] != b[0] ? 2u : 1u); y++) v[n++] = a[x] | (uint32_t)b[y] << 8;
+  return n;
+}
+
 static void ascii_lower(char *d, const char *s, size_t n) {
   size_t i;
   for (i = 0; i < n; i++) d[i] = (char)((unsigned)(s[i] - 'A') < 26u ? s[i] + 32 : s[i]);
@@ -58,7 +71,7 @@ sg_bg *tells__sigma_bg_build(const char *const *lits, const size_t *lens, size_t
   if (!g) return NULL;
   g->n = n;
   g->boff = tells_calloc(65537, sizeof *g->boff);
-  g->ents = tells_malloc(n * sizeof *g->ents);
+  g->ents = tells_malloc(4 * n * sizeof *g->ents);
   g->loff = tells_malloc(n * sizeof *g->loff);
   g->llen = tells_malloc(n * sizeof *g->llen);
   g->ids = tells_malloc(n * sizeof *g->ids);
@@ -81,7 +94,11 @@ sg_bg *tells__sigma_bg_build(const char *const *lits, const size_t *lens, size_t
       if (f < best) { best = f; bestj = j; }
     }
     anchor[i] = (uint32_t)bestj;
-    g->boff[(l[bestj] | (uint32_t)l[bestj + 1] << 8) + 1]++;
+    {
+      uint32_t v[4];
+      unsigned k, nv = variants(l + bestj, v);
+      for (k = 0; k < nv; k++) g->boff[v[k] + 1]++;
+    }
     total += lens[i];
   }
   for (i = 0; i < 65536; i++) {
@@ -91,9 +108,12 @@ sg_bg *tells__sigma_bg_build(const char *const *lits, const size_t *lens, size_t
   }
   for (i = 0; i < n; i++) {
     const uint8_t *l = (const uint8_t *)g->bytes + g->loff[i];
-    uint32_t b = l[anchor[i]] | (uint32_t)l[anchor[i] + 1] << 8;
-    g->ents[fill[b]].lit = (uint32_t)i;
-    g->ents[fill[b]++].off = anchor[i];
+    uint32_t v[4];
+    unsigned k, nv = variants(l + anchor[i], v);
+    for (k = 0; k < nv; k++) {
+      g->ents[fill[v[k]]].lit = (uint32_t)i;
+      g->ents[fill[v[k]]++].off = anchor[i];
+    }
   }
   tells_free(anchor);
   tells_free(fill);
@@ -112,6 +132,17 @@ void tells__sigma_bg_free(sg_bg *g) {
   tells_free(g);
 }
 
+/* p[0..n) ASCII-lowercased equals the lowercased literal l. */
+static int eq_fold(const uint8_t *p, const uint8_t *l, uint32_t n) {
+  uint32_t j;
+  for (j = 0; j < n; j++) {
+    uint8_t c = p[j];
+    if ((unsigned)(c - 'A') < 26u) c = (uint8_t)(c + 32);
+    if (c != l[j]) return 0;
+  }
+  return 1;
+}
+
 /* The literals anchored on the bigram at p[i], compared in place. */
 static void bg_verify(const sg_bg *g, const uint8_t *p, size_t n, size_t i, uint32_t b,
                       uint64_t *hits, uint32_t *list, uint32_t *n_list) {
@@ -122,7 +153,8 @@ static void bg_verify(const sg_bg *g, const uint8_t *p, size_t n, size_t i, uint
     size_t at;
     if (i < x->off) continue;
     at = i - x->off;
-    if (len > n - at || memcmp(p + at, g->bytes + g->loff[x->lit], len) != 0) continue;
+    if (len > n - at || !eq_fold(p + at, (const uint8_t *)g->bytes + g->loff[x->lit], len))
+      continue;
     id = g->ids[x->lit];
     if ((hits[id >> 6] >> (id & 63)) & 1) continue;
     hits[id >> 6] |= (uint64_t)1 << (id & 63);

@@ -22,9 +22,9 @@ sg_bg *tells__sigma_bg_build(const char *const *lits, const size_t *lens, size_t
                              const uint32_t *ids);
 void tells__sigma_bg_free(sg_bg *g);
 
-/* Scans p[0..n), text already ASCII-lowercased: sets bit `id` of `hits`
-** for every literal that occurs and appends it to list[*n_list] if its bit
-** was clear. */
+/* Scans p[0..n), as if ASCII-lowercased (the text may be either): sets bit
+** `id` of `hits` for every literal that occurs and appends it to
+** list[*n_list] if its bit was clear. */
 void tells__sigma_bg_scan(const sg_bg *g, const uint8_t *p, size_t n, uint64_t *hits,
                           uint32_t *list, uint32_t *n_list);
 

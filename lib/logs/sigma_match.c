@@ -581,6 +581,34 @@ static int det_lit_ids(ltab *lt, sg_det *d) {
   return 0;
 }
 
+/* Reorders the rule's clauses for the check at match time (clauses_hit):
+** the smaller clauses first, so that an unmet one is usually found after
+** a few bit tests, and the indexed clause last, where the check stops (a
+** rule is only met through a literal of its indexed clause). */
+static int order_clauses(tells_sigma_ruleset *s, sg_rule *r) {
+  uint32_t n = r->n_clauses, *off, *out, k, j, o = 0, at = 0;
+  if (n < 2) return 0;
+  off = tells_malloc(n * sizeof *off);
+  out = tells_arena_alloc(&s->a, r->n_lits * sizeof *out);
+  if (!off || !out) { tells_free(off); return -1; }
+  for (k = 0; k < n; k++) { off[k] = at; at += 1 + r->lits[at]; }
+  for (k = 1; k < n; k++) {             /* insertion sort by size, stable */
+    uint32_t v = off[k];
+    for (j = k; j && r->lits[off[j - 1]] > r->lits[v]; j--) off[j] = off[j - 1];
+    off[j] = v;
+  }
+  for (k = 0; k < n; k++) {
+    if (off[k] == r->trig) continue;
+    memcpy(out + o, r->lits + off[k], (1 + r->lits[off[k]]) * sizeof *out);
+    o += 1 + r->lits[off[k]];
+  }
+  memcpy(out + o, r->lits + r->trig, (1 + r->lits[r->trig]) * sizeof *out);
+  r->trig = o;
+  r->lits = out;
+  tells_free(off);
+  return 0;
+}
+
 /* Sets in[id] = v for every literal id of the rule's clauses. */
 static void clause_lits(const sg_rule *r, uint8_t *in, uint8_t v) {
   const uint32_t *l = r->lits, *e;
@@ -788,6 +816,11 @@ tells_err tells_sigma_compile(tells_sigma_ruleset *s, tells_sigma_report_fn rep,
         }
         r->n_lits = o;
         r->n_clauses = c.n;
+        if (order_clauses(s, r)) {
+          for (q = 0; q < c.n; q++) ls_free(&c.cl[q]);
+          ls_free(&eids);
+          goto nomem;
+        }
       }
       for (q = 0; q < c.n; q++) ls_free(&c.cl[q]);
     }
@@ -1116,10 +1149,10 @@ int tells__sigma_eval_det(tells_sigma_ruleset *s, const sg_det *d) {
 
 /* ---- matching -------------------------------------------------------------- */
 
-static int ev_add(tells_sigma_ruleset *s, const char *name, size_t nn, const char *v,
-                  size_t vn, uint32_t chan, uint32_t eid) {
+/* Adds a field by id (SG_ANY: a name no rule uses). */
+static int ev_add_fid(tells_sigma_ruleset *s, uint32_t fid, const char *v, size_t vn,
+                      uint32_t chan, uint32_t eid) {
   mstate *m = ms_of(s);
-  uint32_t fid = name ? nc_id(s, m->fc, NC_FIELDS, name, nn, 0) : SG_ANY;
   evf *f;
   if (fid != SG_ANY && m->alias_ev) {
     uint32_t to = tells__sigma_alias(s, chan, eid, fid);
@@ -1141,13 +1174,20 @@ static int ev_add(tells_sigma_ruleset *s, const char *name, size_t nn, const cha
   return 0;
 }
 
+static int ev_add(tells_sigma_ruleset *s, const char *name, size_t nn, const char *v,
+                  size_t vn, uint32_t chan, uint32_t eid) {
+  uint32_t fid = name ? nc_id(s, ms_of(s)->fc, NC_FIELDS, name, nn, 0) : SG_ANY;
+  return ev_add_fid(s, fid, v, vn, chan, eid);
+}
+
 static int has_field(tells_sigma_ruleset *s, uint32_t fid) {
   return fid < s->n_fields && s->fv[fid].stamp == s->gen;
 }
 
-/* Every clause of the rule has one of its literals in the event. */
+/* Every clause of the rule has one of its literals in the event; the
+** indexed clause, last (order_clauses), holds the literal that led here. */
 static int clauses_hit(const tells_sigma_ruleset *s, const sg_rule *r) {
-  const uint32_t *l = r->lits, *e = r->lits + r->n_lits;
+  const uint32_t *l = r->lits, *e = r->lits + r->trig;
   while (l < e) {
     uint32_t cn = *l++, z;
     int any = 0;
@@ -1252,16 +1292,17 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
     char *e = m->eidbuf + sizeof m->eidbuf, *d = e;
     uint32_t v = ev->event_id;
     do { *--d = (char)('0' + v % 10); v /= 10; } while (v);
-    if (ev_add(s, "EventID", 7, d, (size_t)(e - d), chan, ev->event_id)) return TELLS_ENOMEM;
+    if (ev_add_fid(s, s->f_eventid, d, (size_t)(e - d), chan, ev->event_id)) return TELLS_ENOMEM;
   }
+  /* the System fields by their interned ids: no name lookups per event */
   if (ev->channel && !has_field(s, s->f_channel) &&
-      ev_add(s, "Channel", 7, ev->channel, strlen(ev->channel), chan, ev->event_id))
+      ev_add_fid(s, s->f_channel, ev->channel, strlen(ev->channel), chan, ev->event_id))
     return TELLS_ENOMEM;
   if (ev->provider && !has_field(s, s->f_provider) &&
-      ev_add(s, "Provider_Name", 13, ev->provider, strlen(ev->provider), chan, ev->event_id))
+      ev_add_fid(s, s->f_provider, ev->provider, strlen(ev->provider), chan, ev->event_id))
     return TELLS_ENOMEM;
   if (ev->computer && !has_field(s, s->f_computer) &&
-      ev_add(s, "Computer", 8, ev->computer, strlen(ev->computer), chan, ev->event_id))
+      ev_add_fid(s, s->f_computer, ev->computer, strlen(ev->computer), chan, ev->event_id))
     return TELLS_ENOMEM;
   if (s->ref_mode) {
     match_reference(s, ev, chan, fn, ud);
@@ -1313,7 +1354,17 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
       s->stats.bytes_scanned += f->n;
     }
     kw_at = s->lbuf_n;
-    if (all_fields)
+    if (all_fields && s->kbg) {
+      /* the keyword scanner folds case itself: each value is scanned where
+      ** it is, and lowercased later only if a rule reads it */
+      for (i = 0; i < m->n; i++) {
+        const evf *f = &m->f[i];
+        if (f->fid != SG_ANY && s->fscan[f->fid] == s->gen) continue;
+        tells__sigma_bg_scan(s->kbg, (const uint8_t *)f->v, f->n, s->lit_hits, s->hit_list,
+                             &s->n_hit);
+        s->stats.bytes_scanned_kw += f->n;
+      }
+    } else if (all_fields)
       for (i = 0; i < m->n; i++) {
         evf *f = &m->f[i];
         if (f->fid != SG_ANY && s->fscan[f->fid] == s->gen) continue;

@@ -2,7 +2,8 @@
 ** test_sigma_bg.c -- the Sigma prefilter's literal scanners against a naive
 ** search: the two-byte-anchor scanner (sigma_bg.c) and the automaton
 ** (sigma_ac.c, 1 to 8 lanes) must find exactly the literals that occur in
-** random lowercase text, at the edges of the input, with ids remapped;
+** random lowercase text (the anchor scanner also in mixed-case text), at
+** the edges of the input, with ids remapped;
 ** keyword rules must still see keywords in fields no rule names; regexes
 ** decided by their glob must agree with PCRE2.
 */
@@ -43,7 +44,7 @@ static void naive(const char *const *lits, const size_t *lens, size_t n, const u
 }
 
 static void test_random_sets(void) {
-  int round, bad_bg = 0, bad_ac = 0, bad_list = 0;
+  int round, bad_bg = 0, bad_ac = 0, bad_list = 0, bad_mixed = 0;
   for (round = 0; round < 300; round++) {
     char store[NL][16];
     const char *lits[NL];
@@ -82,6 +83,15 @@ static void test_random_sets(void) {
     if (!g) return;
     tells__sigma_bg_scan(g, text, len, got, list, &nlist);
     if (memcmp(got, want, sizeof got)) bad_bg++;
+    {                                    /* the same text with upper case: */
+      uint8_t mixed[MAXT];               /* both scanners fold it */
+      uint64_t got2[4] = {0};
+      uint32_t list2[NL * 2], n2 = 0;
+      for (i = 0; i < len; i++)
+        mixed[i] = (uint8_t)(text[i] >= 'a' && text[i] <= 'z' && rnd() % 2 ? text[i] - 32 : text[i]);
+      tells__sigma_bg_scan(g, mixed, len, got2, list2, &n2);
+      if (memcmp(got2, want, sizeof got2)) bad_mixed++;
+    }
     for (i = 0; i < nlist; i++)          /* the list holds each set bit once */
       if (!((got[list[i] >> 6] >> (list[i] & 63)) & 1)) bad_list++;
     {
@@ -101,6 +111,7 @@ static void test_random_sets(void) {
     tells__sigma_ac_free(ac);
   }
   CHECK_EQ_INT(bad_bg, 0);
+  CHECK_EQ_INT(bad_mixed, 0);
   CHECK_EQ_INT(bad_ac, 0);
   CHECK_EQ_INT(bad_list, 0);
 }
