@@ -16,7 +16,8 @@
 # printed, with the peak RSS (/usr/bin/time %M, the largest of the runs).
 # tells also runs with --max-flows 1000 to show its memory is bounded by the
 # flow cap rather than by the capture.  The machine may be shared: CPU time
-# is the steadier figure.  Installs nothing (scripts/install-deps.sh does).
+# is the steadier figure, and the load average before and after is printed.
+# Installs nothing (scripts/install-deps.sh does).
 set -eu
 BUILD=${1:-build}
 GB=${2:-1}
@@ -32,6 +33,7 @@ python3 "$SRC/bench/mkbigcap.py" "$BIG" "$GB"
 bytes=$(stat -c %s "$BIG")
 cat "$BIG" > /dev/null
 mkdir "$TMP/nf"
+load0=$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)
 # prints "wall cpu peak_rss_kb"
 timed() { /usr/bin/time -f '%e %U %S %M' "$@" 2>&1 >/dev/null | tail -n 1 | awk '{printf "%s %.3f %s\n", $1, $2 + $3, $4}'; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -63,6 +65,7 @@ while True:
     f.seek(struct.unpack('<IIII',h)[2],1); n+=1
 print(n)" "$BIG")
 echo "input: $BIG ($bytes bytes, $pk packets; tells wrote $recs records)"
+echo "load average (1, 5, 15 min) before: $load0, after: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
 for x in "tells t" "nfpcapd n" "ndpiReader d" "tells-cap1000 c"; do
   set -- $x
   w=$(wall "$TMP/$2"); c=$(cpu "$TMP/$2")

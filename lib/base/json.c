@@ -5,6 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include "json.h"
 
 static int file_sink(void *ud, const char *p, size_t n) {
@@ -94,63 +97,66 @@ size_t tells_utf8_seq(const unsigned char *s, size_t n) {
   return 0;
 }
 
+/* A byte written as is, outside any escape or UTF-8 sequence. */
+static int plain_byte(unsigned c, int flags) {
+  if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') return 0;
+  return !(flags & TELLS_JSON_HTML) || (c != '<' && c != '>' && c != '&' && c != '\'');
+}
+
+/* The byte at s[0] (n >= 1 left) is not plain.  Either it starts a valid
+** UTF-8 sequence written as is (returns 0, *used = its length), or it is
+** escaped: the escape goes to e (at most 6 bytes), its length is returned
+** and *used says how many input bytes it stands for. */
+static size_t esc_at(const unsigned char *s, size_t n, int flags, char *e, size_t *used) {
+  static const char hex[] = "0123456789abcdef";
+  unsigned c = s[0];
+  *used = 1;
+  if (c >= 0x80) {
+    size_t k = tells_utf8_seq(s, n);
+    if (k == 3 && (flags & TELLS_JSON_HTML) && c == 0xe2 && s[1] == 0x80 &&
+        (s[2] == 0xa8 || s[2] == 0xa9)) {   /* U+2028 / U+2029 in HTML mode */
+      memcpy(e, s[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+      *used = 3;
+      return 6;
+    }
+    if (k) { *used = k; return 0; }
+    /* a byte outside valid UTF-8: surrogateescape */
+    e[0] = '\\'; e[1] = 'u'; e[2] = 'd'; e[3] = 'c';
+    e[4] = hex[c >> 4]; e[5] = hex[c & 15];
+    return 6;
+  }
+  e[0] = '\\';
+  switch (c) {
+  case '"': e[1] = '"'; return 2;
+  case '\\': e[1] = '\\'; return 2;
+  case '\n': e[1] = 'n'; return 2;
+  case '\r': e[1] = 'r'; return 2;
+  case '\t': e[1] = 't'; return 2;
+  case '\b': e[1] = 'b'; return 2;
+  case '\f': e[1] = 'f'; return 2;
+  default:
+    e[1] = 'u'; e[2] = '0'; e[3] = '0';
+    e[4] = hex[c >> 4]; e[5] = hex[c & 15];
+    return 6;
+  }
+}
+
 /* Escapes into an arbitrary appender: emit(ud, p, n). */
 typedef void (*emit_fn)(void *ud, const char *p, size_t n);
 
 static void escape_to(emit_fn emit, void *ud, const unsigned char *s, size_t n,
                       int flags) {
-  static const char hex[] = "0123456789abcdef";
   size_t i = 0, run = 0;
   while (i < n) {
-    unsigned char c = s[i];
-    size_t k;
     char e[8];
-    const char *esc = NULL;
-    size_t elen = 0;
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\' &&
-        !((flags & TELLS_JSON_HTML) && (c == '<' || c == '>' || c == '&' || c == '\''))) {
-      i++; run++;
-      continue;
-    }
-    if (c >= 0x80) {
-      k = tells_utf8_seq(s + i, n - i);
-      if (k && !((flags & TELLS_JSON_HTML) && k == 3 && c == 0xe2 &&
-                 s[i + 1] == 0x80 && (s[i + 2] == 0xa8 || s[i + 2] == 0xa9))) {
-        i += k; run += k;
-        continue;
-      }
-    }
+    size_t used, elen;
+    if (plain_byte(s[i], flags)) { i++; run++; continue; }
+    elen = esc_at(s + i, n - i, flags, e, &used);
+    if (!elen) { i += used; run += used; continue; }
     if (run) emit(ud, (const char *)s + i - run, run);
     run = 0;
-    if (c >= 0x80) {
-      k = tells_utf8_seq(s + i, n - i);
-      if (k == 3) {   /* U+2028 / U+2029 in HTML mode */
-        emit(ud, s[i + 2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
-        i += 3;
-        continue;
-      }
-      /* a byte outside valid UTF-8: surrogateescape */
-      e[0] = '\\'; e[1] = 'u'; e[2] = 'd'; e[3] = 'c';
-      e[4] = hex[c >> 4]; e[5] = hex[c & 15];
-      emit(ud, e, 6);
-      i++;
-      continue;
-    }
-    switch (c) {
-    case '"': esc = "\\\""; break;
-    case '\\': esc = "\\\\"; break;
-    case '\n': esc = "\\n"; break;
-    case '\r': esc = "\\r"; break;
-    case '\t': esc = "\\t"; break;
-    case '\b': esc = "\\b"; break;
-    case '\f': esc = "\\f"; break;
-    default:
-      e[0] = '\\'; e[1] = 'u'; e[2] = '0'; e[3] = '0';
-      e[4] = hex[c >> 4]; e[5] = hex[c & 15];
-      esc = e; elen = 6;
-    }
-    emit(ud, esc, elen ? elen : strlen(esc));
-    i++;
+    emit(ud, e, elen);
+    i += used;
   }
   if (run) emit(ud, (const char *)s + n - run, run);
 }
@@ -162,10 +168,74 @@ void tells_json_escape(tells_buf *b, const void *s, size_t n, int flags) {
   escape_to(emit_buf, b, s, n, flags);
 }
 
-static void qstr(tells_json *j, const void *s, size_t n) {
-  putc1(j, '"');
-  escape_to(emit_json, j, s, n, j->flags);
-  putc1(j, '"');
+/* True when one of the eight bytes at p is < 0x20, >= 0x80, '"' or '\\'. */
+static int swar_hit(const unsigned char *p) {
+  const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+  uint64_t x;
+  memcpy(&x, p, 8);
+  /* a borrow or a high bit only comes from such a byte (or spreads from one) */
+  return (((x - ones * 0x20) | ((x ^ (ones * '"')) - ones) | ((x ^ (ones * '\\')) - ones) | x) &
+          high) != 0;
+}
+
+/* Copies the plain bytes at the start of s[0..n) to o (room for n bytes)
+** and returns how many: no quote, backslash, control byte or byte >= 0x80
+** (plain outside HTML mode).  Sixteen at a time where SSE2 is there (a
+** block is stored whole, then only its plain part counted), eight at a
+** time otherwise; no call to memcpy for short runs. */
+static size_t plain_copy(char *o, const unsigned char *s, size_t n) {
+  size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
+  while (n - i >= 16) {
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+    unsigned m = (unsigned)_mm_movemask_epi8(
+        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
+                     _mm_cmplt_epi8(v, sp)));   /* signed: >= 0x80 is below 0x20 */
+    _mm_storeu_si128((__m128i *)(void *)(o + i), v);
+    if (m) return i + (size_t)__builtin_ctz(m);
+    i += 16;
+  }
+#endif
+  while (n - i >= 8 && !swar_hit(s + i)) {
+    memcpy(o + i, s + i, 8);
+    i += 8;
+  }
+  while (i < n && plain_byte(s[i], 0)) { o[i] = (char)s[i]; i++; }
+  return i;
+}
+
+/* A quoted string.  When the worst case (6 bytes out per byte in) fits in
+** what is left of out[], it is written straight into it, runs of plain
+** bytes in bulk; otherwise through put(), which flushes as it goes. */
+static void qstr(tells_json *j, const void *sv, size_t n) {
+  const unsigned char *s = sv;
+  size_t room = sizeof j->out - j->n, i = 0;
+  char *o;
+  if (room < 2 || n > (room - 2) / 6) {
+    putc1(j, '"');
+    escape_to(emit_json, j, s, n, j->flags);
+    putc1(j, '"');
+    return;
+  }
+  o = j->out + j->n;
+  *o++ = '"';
+  while (i < n) {
+    size_t k, used;
+    if (!(j->flags & TELLS_JSON_HTML)) {
+      k = plain_copy(o, s + i, n - i);
+      o += k; i += k;
+      if (i == n) break;
+    } else if (plain_byte(s[i], j->flags)) {
+      *o++ = (char)s[i++];
+      continue;
+    }
+    k = esc_at(s + i, n - i, j->flags, o, &used);
+    if (!k) { memcpy(o, s + i, used); k = used; }
+    o += k; i += used;
+  }
+  *o++ = '"';
+  j->n = (size_t)(o - j->out);
 }
 
 void tells_json_key(tells_json *j, const char *key) {

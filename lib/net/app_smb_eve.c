@@ -52,11 +52,28 @@ static const struct { uint32_t code; const char *name; } nt_status[] = {
   {0xc000035c, "STATUS_NETWORK_SESSION_EXPIRED"},
 };
 
+/* v in lower-case hex at o, at least `width` digits (no prefix); returns
+** the length.  By hand: these run for every SMB record. */
+static size_t smb_hex(char *o, uint32_t v, int width) {
+  static const char hex[] = "0123456789abcdef";
+  int n = 1, i;
+  while (n < 8 && v >> (4 * n)) n++;
+  if (n < width) n = width;
+  for (i = 0; i < n; i++) o[i] = hex[v >> (4 * (n - 1 - i)) & 15];
+  return (size_t)n;
+}
+
+/* "0x" and v in minimal hex, as printf's "0x%x". */
+static void smb_0x(char *o, uint32_t v) {
+  o[0] = '0'; o[1] = 'x';
+  o[2 + smb_hex(o + 2, v, 0)] = 0;
+}
+
 const char *tells_smb_status_name(uint32_t status, char tmp[24]) {
   size_t i;
   for (i = 0; i < sizeof nt_status / sizeof nt_status[0]; i++)
     if (nt_status[i].code == status) return nt_status[i].name;
-  snprintf(tmp, 24, "0x%x", status);
+  smb_0x(tmp, status);
   return tmp;
 }
 
@@ -65,8 +82,11 @@ const char *tells_smb2_command_name(uint16_t cmd, char tmp[40]) {
     "NEGOTIATE_PROTOCOL", "SESSION_SETUP", "SESSION_LOGOFF", "TREE_CONNECT", "TREE_DISCONNECT",
     "CREATE", "CLOSE", "FLUSH", "READ", "WRITE", "LOCK", "IOCTL", "CANCEL", "KEEPALIVE", "FIND",
     "CHANGE_NOTIFY", "GET_INFO", "SET_INFO", "OPLOCK_BREAK"};
-  if (cmd < sizeof n / sizeof n[0]) snprintf(tmp, 40, "SMB2_COMMAND_%s", n[cmd]);
-  else snprintf(tmp, 40, "SMB2_COMMAND_UNKNOWN_%u", cmd);
+  if (cmd < sizeof n / sizeof n[0]) {   /* 13 + at most 18 characters */
+    size_t l = strlen(n[cmd]);
+    memcpy(tmp, "SMB2_COMMAND_", 13);
+    memcpy(tmp + 13, n[cmd], l + 1);
+  } else snprintf(tmp, 40, "SMB2_COMMAND_UNKNOWN_%u", cmd);
   return tmp;
 }
 
@@ -92,15 +112,25 @@ const char *tells_smb1_command_name(uint8_t cmd, char tmp[40]) {
 const char *tells_smb2_dialect_name(uint16_t d, char tmp[16]) {
   if (!d) return "unknown";
   if (d == 0x02ff) return "2.??";
-  snprintf(tmp, 16, "%x.%02x", d >> 8, d & 0xff);
+  {
+    size_t o = smb_hex(tmp, (uint32_t)(d >> 8), 0);
+    tmp[o++] = '.';
+    o += smb_hex(tmp + o, d & 0xffu, 2);
+    tmp[o] = 0;
+  }
   return tmp;
 }
 
 void tells_smb_guid_str(const uint8_t g[16], char out[37]) {
   /* as Suricata writes SMB file ids: little-endian fields of 4, 2, 2, 2, 2
   ** and 4 bytes */
-  snprintf(out, 37, "%08x-%04x-%04x-%04x-%04x%08x", tells_ld32le(g), tells_ld16le(g + 4),
-           tells_ld16le(g + 6), tells_ld16le(g + 8), tells_ld16le(g + 10), tells_ld32le(g + 12));
+  size_t o = smb_hex(out, tells_ld32le(g), 8);
+  out[o++] = '-'; o += smb_hex(out + o, tells_ld16le(g + 4), 4);
+  out[o++] = '-'; o += smb_hex(out + o, tells_ld16le(g + 6), 4);
+  out[o++] = '-'; o += smb_hex(out + o, tells_ld16le(g + 8), 4);
+  out[o++] = '-'; o += smb_hex(out + o, tells_ld16le(g + 10), 4);
+  o += smb_hex(out + o, tells_ld32le(g + 12), 8);
+  out[o] = 0;
 }
 
 /* A DCE/RPC interface UUID in its usual text form. */
@@ -202,7 +232,7 @@ static void status(tells_json *j, const tells_smb_tx *t) {
     return;
   }
   tells_json_kstr(j, "status", tells_smb_status_name(t->status, tmp));
-  snprintf(code, sizeof code, "0x%x", t->status);
+  smb_0x(code, t->status);
   tells_json_kstr(j, "status_code", code);
 }
 

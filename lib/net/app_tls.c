@@ -31,6 +31,8 @@
 #define TLS_MAX_EXT 64
 #define TLS_MAX_LIST 64
 
+static const char tls_hex[] = "0123456789abcdef";
+
 typedef struct tls_state {
   uint8_t *hs[2];                /* gathered handshake bytes (owned) */
   uint32_t hs_len[2], hs_cap[2];
@@ -262,8 +264,12 @@ static void certificate(tls_state *s, tells_rd *r) {
   {
     size_t o = 0, i, n = tells_rd_left(&c);
     const uint8_t *sn = tells_rd_bytes(&c, n);
-    for (i = 0; sn && i < n && o + 4 < sizeof s->serial; i++)
-      o += (size_t)snprintf(s->serial + o, sizeof s->serial - o, "%s%02X", i ? ":" : "", sn[i]);
+    for (i = 0; sn && i < n && o + 4 < sizeof s->serial; i++) {
+      if (i) s->serial[o++] = ':';
+      s->serial[o++] = "0123456789ABCDEF"[sn[i] >> 4];
+      s->serial[o++] = "0123456789ABCDEF"[sn[i] & 15];
+      s->serial[o] = 0;
+    }
   }
   if (!der_tlv(&tbs, &tag, &c)) return;          /* signature algorithm */
   der_name(&tbs, s->issuer, sizeof s->issuer);
@@ -277,8 +283,12 @@ static void certificate(tls_state *s, tells_rd *r) {
     unsigned int mdn = 0, i;
     size_t o = 0;
     if (md_get(1) && EVP_Digest(der, len, md, &mdn, md_get(1), NULL) == 1)
-      for (i = 0; i < mdn && o + 4 < sizeof s->fingerprint; i++)
-        o += (size_t)snprintf(s->fingerprint + o, sizeof s->fingerprint - o, "%s%02x", i ? ":" : "", md[i]);
+      for (i = 0; i < mdn && o + 4 < sizeof s->fingerprint; i++) {
+        if (i) s->fingerprint[o++] = ':';
+        s->fingerprint[o++] = tls_hex[md[i] >> 4];
+        s->fingerprint[o++] = tls_hex[md[i] & 15];
+        s->fingerprint[o] = 0;
+      }
   }
   ERR_clear_error();
 }
@@ -382,6 +392,33 @@ static int tls_probe(const uint8_t *p, size_t n, int to_server, int tcp, int hin
 
 /* ---- fingerprints ---- */
 
+/* Fingerprint text by hand: these strings are built for every handshake,
+** and snprintf per number showed in profiles. */
+
+/* v in decimal at o (at most 5 digits); returns the length. */
+static size_t tls_dec(char *o, unsigned v) {
+  char t[8];
+  size_t n = 0, i;
+  do { t[n++] = (char)('0' + v % 10); v /= 10; } while (v);
+  for (i = 0; i < n; i++) o[i] = t[n - 1 - i];
+  return n;
+}
+
+/* sep (if not 0) then v as four hex digits at o; returns the length. */
+static size_t tls_hex4(char *o, char sep, unsigned v) {
+  size_t k = 0;
+  if (sep) o[k++] = sep;
+  o[k++] = tls_hex[v >> 12 & 15]; o[k++] = tls_hex[v >> 8 & 15];
+  o[k++] = tls_hex[v >> 4 & 15]; o[k++] = tls_hex[v & 15];
+  return k;
+}
+
+static void tls_hexbytes(const unsigned char *md, size_t n, char *out) {
+  size_t i;
+  for (i = 0; i < n; i++) { out[2 * i] = tls_hex[md[i] >> 4]; out[2 * i + 1] = tls_hex[md[i] & 15]; }
+  out[2 * n] = 0;
+}
+
 static size_t join_dec(char *o, size_t cap, const uint16_t *v, size_t n, int drop_grease) {
   size_t k = 0, i;
   int first = 1;
@@ -389,7 +426,9 @@ static size_t join_dec(char *o, size_t cap, const uint16_t *v, size_t n, int dro
   for (i = 0; i < n; i++) {
     if (drop_grease && grease(v[i])) continue;
     if (k + 8 >= cap) break;
-    k += (size_t)snprintf(o + k, cap - k, "%s%u", first ? "" : "-", v[i]);
+    if (!first) o[k++] = '-';
+    k += tls_dec(o + k, v[i]);
+    o[k] = 0;
     first = 0;
   }
   return k;
@@ -397,10 +436,10 @@ static size_t join_dec(char *o, size_t cap, const uint16_t *v, size_t n, int dro
 
 static void md5_hex(const char *s, char out[33]) {
   unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0, i;
+  unsigned int n = 0;
   out[0] = 0;
   if (!md_get(0) || EVP_Digest(s, strlen(s), md, &n, md_get(0), NULL) != 1 || n != 16) { ERR_clear_error(); return; }
-  for (i = 0; i < 16; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
+  tls_hexbytes(md, 16, out);
 }
 
 /* JA3 = SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats */
@@ -427,10 +466,10 @@ static int cmp_u16(const void *a, const void *b) {
 /* First 12 hex digits of SHA-256 of s, or twelve zeros when `empty`. */
 static void sha12(const char *s, int empty, char out[13]) {
   unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0, i;
+  unsigned int n = 0;
   memcpy(out, "000000000000", 13);
   if (empty || !md_get(2) || EVP_Digest(s, strlen(s), md, &n, md_get(2), NULL) != 1) { ERR_clear_error(); return; }
-  for (i = 0; i < 6; i++) snprintf(out + 2 * i, 3, "%02x", md[i]);
+  tls_hexbytes(md, 6, out);
 }
 
 /* The two hashed parts of JA4 from already GREASE-free lists: ciphers
@@ -441,17 +480,17 @@ void tells_app_tls_ja4_hashes(uint16_t *cs, size_t ncs, uint16_t *ext, size_t ne
   char s[TLS_MAX_CS * 5 + TLS_MAX_EXT * 5 + TLS_MAX_LIST * 5 + 4];
   size_t k = 0, i, ne = 0;
   qsort(cs, ncs, sizeof *cs, cmp_u16);
-  for (i = 0; i < ncs; i++) k += (size_t)snprintf(s + k, sizeof s - k, "%s%04x", i ? "," : "", cs[i]);
+  for (i = 0; i < ncs && k + 6 <= sizeof s; i++) k += tls_hex4(s + k, i ? ',' : 0, cs[i]);
+  s[k] = 0;
   sha12(s, ncs == 0, b);
   qsort(ext, next, sizeof *ext, cmp_u16);
   k = 0;
-  for (i = 0; i < next; i++) {
+  for (i = 0; i < next && k + 6 <= sizeof s; i++) {
     if (ext[i] == 0 || ext[i] == 16) continue;
-    k += (size_t)snprintf(s + k, sizeof s - k, "%s%04x", ne++ ? "," : "", ext[i]);
+    k += tls_hex4(s + k, ne++ ? ',' : 0, ext[i]);
   }
+  for (i = 0; i < nsig && k + 6 <= sizeof s; i++) k += tls_hex4(s + k, i ? ',' : '_', sig[i]);
   s[k] = 0;
-  for (i = 0; i < nsig; i++)
-    k += (size_t)snprintf(s + k, sizeof s - k, "%s%04x", i ? "," : "_", sig[i]);
   sha12(s, ne == 0, c);
 }
 

@@ -215,6 +215,14 @@ static int pcap_next(tells_cap *c, tells_pkt *o) {
         cl = (uint32_t)(q - pos - hl);
         next = q;
       }
+    } else if (c->len - next >= hl) {
+      /* The next header is in cache now (checked above unless cl is 0; its
+      ** caplen only aims a prefetch): the one after it is the cache miss
+      ** the next call would stall on, so ask for it (and the packet
+      ** headers behind it) while this packet is processed. */
+      size_t n2 = next + hl + ld32(c->p + next + 8, big);
+      if (n2 < c->len) __builtin_prefetch(c->p + n2);
+      if (n2 + 64 < c->len) __builtin_prefetch(c->p + n2 + 64);
     }
     if (cl > c->snaplen && c->snaplen)
       tells__cap_anom(c, pos, "pcap.caplen_over_snaplen", "caplen %u > snaplen %u",

@@ -2,18 +2,53 @@
 ** eve.c -- EVE-shaped JSON for flows (see eve.h).
 */
 #include <stdio.h>
-#include <time.h>
+#include <string.h>
 #include "detect_run.h"
 #include "eve.h"
 
+static const char eve_hex[] = "0123456789abcdef";
+
+/* v as exactly w decimal digits at p (v < 10^w). */
+static void eve_digits(char *p, unsigned v, int w) {
+  while (w--) { p[w] = (char)('0' + v % 10); v /= 10; }
+}
+
+/* The proleptic Gregorian date of day z since 1970-01-01 (the usual
+** era-of-400-years arithmetic, March-based years). */
+static void eve_civil(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+  int64_t era, doe, yoe, doy, mp;
+  z += 719468;                               /* days since 0000-03-01 */
+  era = (z >= 0 ? z : z - 146096) / 146097;
+  doe = z - era * 146097;                    /* [0, 146096] */
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+  *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+  *y = yoe + era * 400 + (*m <= 2);
+}
+
+/* Formatted by hand: this runs for every record, and snprintf was 8% of
+** `tells net`. */
 void tells_eve_time(int64_t ns, char out[64]) {
-  time_t s = (time_t)(ns / 1000000000);
-  int64_t us = (ns % 1000000000) / 1000;
-  struct tm tm;
+  int64_t s = ns / 1000000000, us = (ns % 1000000000) / 1000, days, sec, y;
+  unsigned m, d;
   if (us < 0) { us += 1000000; s--; }
-  if (!gmtime_r(&s, &tm)) { snprintf(out, 64, "1970-01-01T00:00:00.000000+0000"); return; }
-  snprintf(out, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%06lld+0000", tm.tm_year + 1900,
-           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (long long)us);
+  days = (s >= 0 ? s : s - 86399) / 86400;
+  sec = s - days * 86400;
+  eve_civil(days, &y, &m, &d);
+  if (y < 0 || y > 9999) {   /* not reachable from an int64 of nanoseconds */
+    memcpy(out, "1970-01-01T00:00:00.000000+0000", 32);
+    return;
+  }
+  eve_digits(out, (unsigned)y, 4);
+  out[4] = '-'; eve_digits(out + 5, m, 2);
+  out[7] = '-'; eve_digits(out + 8, d, 2);
+  out[10] = 'T'; eve_digits(out + 11, (unsigned)(sec / 3600), 2);
+  out[13] = ':'; eve_digits(out + 14, (unsigned)(sec / 60 % 60), 2);
+  out[16] = ':'; eve_digits(out + 17, (unsigned)(sec % 60), 2);
+  out[19] = '.'; eve_digits(out + 20, (unsigned)us, 6);
+  memcpy(out + 26, "+0000", 6);
 }
 
 const char *tells_eve_proto(uint8_t proto, char tmp[8]) {
@@ -30,8 +65,12 @@ const char *tells_eve_proto(uint8_t proto, char tmp[8]) {
 
 void tells_eve_ip6(const uint8_t ip[16], char out[46]) {
   size_t i, o = 0;
-  for (i = 0; i < 8; i++)       /* "xxxx" then ":xxxx" seven times: 39 characters */
-    o += (size_t)snprintf(out + o, 46 - o, "%s%02x%02x", i ? ":" : "", ip[2 * i], ip[2 * i + 1]);
+  for (i = 0; i < 16; i++) {     /* "xxxx" then ":xxxx" seven times: 39 characters */
+    if (i && !(i & 1)) out[o++] = ':';
+    out[o++] = eve_hex[ip[i] >> 4];
+    out[o++] = eve_hex[ip[i] & 15];
+  }
+  out[o] = 0;
 }
 
 void tells_eve_ip(uint8_t l3, const uint8_t ip[16], char out[46]) {
@@ -113,7 +152,7 @@ const char *tells_flow_state(const tells_flow *f) {
 
 static void tcp_flags(tells_json *j, const char *key, uint8_t fl) {
   char h[3];
-  snprintf(h, sizeof h, "%02x", fl);
+  h[0] = eve_hex[fl >> 4]; h[1] = eve_hex[fl & 15]; h[2] = 0;
   tells_json_kstr(j, key, h);
 }
 

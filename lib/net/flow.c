@@ -19,6 +19,7 @@ struct tells_flow_table {
   uint32_t free_head;       /* free slots, chained through hnext */
   uint32_t lru_head, lru_tail;  /* oldest ... newest */
   uint32_t live;
+  uint32_t last;            /* slot of the last packet's flow, or NIL */
   uint64_t next_id, evicted;
   int64_t last_expire_ns;
 };
@@ -101,7 +102,7 @@ tells_err tells_flow_table_create(const tells_flow_opts *o, tells_flow_emit_fn e
   if (!t->o.active_ns) t->o.active_ns = 1800 * 1000000000ll;
   t->emit = emit; t->ud = ud;
   t->free_head = NIL;
-  t->lru_head = t->lru_tail = NIL;
+  t->lru_head = t->lru_tail = t->last = NIL;
   if (grow(t) != TELLS_OK) { tells_flow_table_destroy(t); return TELLS_ENOMEM; }
   t->last_expire_ns = INT64_MIN;
   *out = t;
@@ -138,6 +139,7 @@ static void finish(tells_flow_table *t, uint32_t i, tells_flow_end why) {
   f->hnext = t->free_head;
   t->free_head = i;
   t->live--;
+  if (t->last == i) t->last = NIL;
 }
 
 /* True when `later` is more than d after `earlier`.  Capture timestamps can
@@ -212,9 +214,14 @@ tells_flow *tells_flow_packet(tells_flow_table *t, const tells_dec *d, uint32_t 
   if (t->last_expire_ns == INT64_MIN || after(ts_ns, t->last_expire_ns, 1000000000ll))
     tells_flow_expire(t, ts_ns);
   make_key(d, &k, &a_is_src);
-  h = hash_key(&k) & (t->n_bucket - 1);
-  for (i = t->bucket[h]; i != NIL; i = t->slab[i].hnext)
-    if (key_eq(&t->slab[i].key, &k)) break;
+  /* Packets come in runs of one flow (a transfer and its ACKs share the
+  ** key): try the last packet's flow before hashing. */
+  if (t->last != NIL && key_eq(&t->slab[t->last].key, &k)) i = t->last;
+  else {
+    h = hash_key(&k) & (t->n_bucket - 1);
+    for (i = t->bucket[h]; i != NIL; i = t->slab[i].hnext)
+      if (key_eq(&t->slab[i].key, &k)) break;
+  }
   if (i != NIL) {
     f = &t->slab[i];
     if (after(ts_ns, f->last_ns, timeout_of(t, f)) ||
@@ -242,11 +249,13 @@ tells_flow *tells_flow_packet(tells_flow_table *t, const tells_dec *d, uint32_t 
     f->hnext = t->bucket[h];
     t->bucket[h] = i;
     t->live++;
-  } else {
+    lru_append(t, i);
+  } else if (t->lru_tail != i) {  /* already the newest: nothing to move */
     f = &t->slab[i];
     lru_unlink(t, i);
-  }
-  lru_append(t, i);
+    lru_append(t, i);
+  } else f = &t->slab[i];
+  t->last = i;
   if (ts_ns > f->last_ns) f->last_ns = ts_ns;
   ts = a_is_src == f->client_is_a;
   if (ts) { f->pkts_ts++; f->bytes_ts += len; } else { f->pkts_tc++; f->bytes_tc += len; }
