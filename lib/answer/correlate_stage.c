@@ -32,15 +32,22 @@
   " ORDER BY CASE f.severity WHEN 'critical' THEN 0 WHEN 'high' THEN 1 WHEN 'medium' THEN 2" \
   " ELSE 3 END, f.id LIMIT 1)"
 
+/* The flagged binaries' hashes come first (hv), each looked up by (type,
+** value) in the indicators' unique index: an OR of three hash columns in the
+** join made SQLite scan every hash sighting against every binary.  Among
+** starts of one binary at one time, a SHA-256 sighting wins over MD5, SHA-1. */
 static const char EXEC_SQL[] =
-  "SELECT ce.id, ce.path, ce.sha256, s.evidence_id, s.time_ns, s.ref_offset, s.count,"
-  " s.last_ns, " TOP_TITLE " FROM evidence ce"
-  " JOIN indicators i ON (i.type='sha256' AND i.value=ce.sha256)"
-  "  OR (i.type='md5' AND i.value=ce.md5) OR (i.type='sha1' AND i.value=ce.sha1)"
+  "WITH fl AS MATERIALIZED (SELECT ce.id, ce.sha256, ce.md5, ce.sha1 FROM evidence ce"
+  "  WHERE ce.pillar='code' AND ce.status='analysed' AND " FLAGGED "),"
+  " hv(ce, t, v, o) AS MATERIALIZED (SELECT id, 'sha256', sha256, 0 FROM fl"
+  "  UNION ALL SELECT id, 'md5', md5, 1 FROM fl UNION ALL SELECT id, 'sha1', sha1, 2 FROM fl)"
+  " SELECT ce.id, ce.path, ce.sha256, s.evidence_id, s.time_ns, s.ref_offset, s.count,"
+  " s.last_ns, " TOP_TITLE " FROM hv"
+  " JOIN indicators i ON i.type=hv.t AND i.value=hv.v"
   " JOIN sightings s ON s.indicator_id=i.id AND s.context='process.created'"
   " JOIN evidence le ON le.id=s.evidence_id AND le.pillar='logs'"
-  " WHERE ce.pillar='code' AND ce.status='analysed' AND " FLAGGED
-  " ORDER BY s.evidence_id, ce.id, s.time_ns";
+  " JOIN evidence ce ON ce.id=hv.ce"
+  " ORDER BY s.evidence_id, ce.id, s.time_ns, hv.o";
 
 /* Security 4688 has no hash: its image path matched in C (correlate_path.c). */
 static const char EXEC_PATH_SQL[] =

@@ -6,11 +6,14 @@
 ** indicators and sightings appear together or not at all.  The savepoints
 ** of consecutive files are group-committed: the enclosing transaction
 ** commits every BATCH_FILES files or BATCH_NS nanoseconds, whichever comes
-** first, so ten thousand small files do not cost ten thousand commits.  The
+** first, so ten thousand small files do not cost ten thousand commits (each
+** commit writes every page the batch touched to the WAL again).  The
 ** database runs in WAL mode with synchronous=NORMAL: a process killed at any
 ** moment (SIGKILL included) leaves the last committed state, with every file
 ** in it complete, and the next run resumes from there, redoing at most the
-** last batch.
+** last batch.  From tells_case_run_begin to tells_case_flush the writes are
+** made by a writer thread, in the same order (case_async.c); the *_now
+** functions below are what it runs.
 */
 #include <stdio.h>
 #include <string.h>
@@ -20,7 +23,7 @@
 
 tells_err tells__case_migrate(tells_case *c);
 
-#define BATCH_FILES 256
+#define BATCH_FILES 4096   /* BATCH_NS is the bound that matters */
 #define BATCH_NS    250000000   /* 250 ms */
 
 static int64_t mono_ns(void) {
@@ -110,6 +113,7 @@ fail_keep_msg:
 void tells_case_close(tells_case *c) {
   int i;
   if (!c) return;
+  tells__case_async_stop(c);       /* runs what is queued; an open batch rolls back */
   for (i = 0; i < ST_COUNT; i++) sqlite3_finalize(c->st[i]);
   if (c->db) sqlite3_close(c->db);
   tells_free(c->path);
@@ -121,7 +125,9 @@ void tells_case_close(tells_case *c) {
 tells_err tells_case_run_begin(tells_case *c, const char *argv_text, int *interrupted) {
   sqlite3_stmt *s;
   int rc;
+  tells_err e;
   *interrupted = 0;
+  if ((e = tells__case_async_stop(c))) return e;   /* a run not ended: its writes first */
   if (sqlite3_prepare_v2(c->db, "SELECT max(id) FROM runs WHERE finished_ns IS NULL",
                          -1, &s, NULL)) return tells__case_dberr(c, "runs");
   if (sqlite3_step(s) == SQLITE_ROW) *interrupted = sqlite3_column_int(s, 0);
@@ -142,7 +148,9 @@ tells_err tells_case_run_begin(tells_case *c, const char *argv_text, int *interr
   sqlite3_finalize(s);
   if (rc != SQLITE_DONE) return tells__case_dberr(c, "runs");
   c->run_id = sqlite3_last_insert_rowid(c->db);
-  return TELLS_OK;
+  /* The writer thread only for a case without evidence: later runs look
+  ** each path up first, and every lookup would wait for the queue. */
+  return tells_case_is_empty(c) ? tells__case_async_start(c) : TELLS_OK;
 }
 
 tells_err tells_case_run_end(tells_case *c, const tells_investigate_stats *st) {
@@ -175,10 +183,13 @@ tells_err tells_case_run_end(tells_case *c, const tells_investigate_stats *st) {
 
 static tells_err find(tells_case *c, int which, const char *sql, const char *key,
                       tells_case_seen *out) {
-  sqlite3_stmt *s = tells__case_stmt(c, which, sql);
+  sqlite3_stmt *s;
+  tells_err e;
   int rc;
   memset(out, 0, sizeof *out);
-  if (!s) return TELLS_EDB;
+  if (which == ST_FIND_BY_SHA && tells__case_async_find_sha(c, key, out, &e)) return e;
+  if ((e = tells__case_async_drain(c))) return e;     /* the rows queued before */
+  if (!(s = tells__case_stmt(c, which, sql))) return TELLS_EDB;
   sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
   rc = sqlite3_step(s);
   if (rc == SQLITE_ROW) {
@@ -278,7 +289,7 @@ static tells_err file_tx_begin(tells_case *c) {
 }
 
 /* Commits the group transaction if it is open. */
-tells_err tells_case_flush(tells_case *c) {
+static tells_err flush_now(tells_case *c) {
   tells_err e;
   if (!c->in_batch) return TELLS_OK;
   c->in_batch = 0;
@@ -289,26 +300,42 @@ tells_err tells_case_flush(tells_case *c) {
   return TELLS_OK;
 }
 
+/* The end of intake: the writer thread finishes, then the batch commits. */
+tells_err tells_case_flush(tells_case *c) {
+  tells_err e;
+  if ((e = tells__case_async_stop(c))) return e;
+  return flush_now(c);
+}
+
 /* Releases the file's savepoint into the group, which commits when full. */
 static tells_err file_tx_commit(tells_case *c) {
   tells_err e;
   if ((e = run_stmt(c, ST_RELEASE, "RELEASE evidence_file"))) return e;
   c->cur_evidence = 0;
   if (++c->batch_files >= BATCH_FILES || mono_ns() - c->batch_started_ns >= BATCH_NS)
-    return tells_case_flush(c);
+    return flush_now(c);
   return TELLS_OK;
 }
 
-tells_err tells_case_file_begin(tells_case *c, const tells_case_file *f) {
+tells_err tells__case_file_begin_now(tells_case *c, const tells_case_file *f) {
   tells_err e;
   if ((e = file_tx_begin(c))) return e;
   /* A file that failed in an earlier run replaces its failure record. */
   if ((e = delete_failed(c, f->path)) || (e = insert_evidence(c, f, "ingesting", NULL)))
-    tells_case_file_rollback(c);
+    tells__case_file_rollback_now(c);
   return e;
 }
 
+tells_err tells_case_file_begin(tells_case *c, const tells_case_file *f) {
+  return c->q ? tells__case_q_begin(c, f) : tells__case_file_begin_now(c, f);
+}
+
 void tells_case_file_rollback(tells_case *c) {
+  if (c->q) tells__case_q_rollback(c);   /* a failure shows at the next call */
+  else tells__case_file_rollback_now(c);
+}
+
+void tells__case_file_rollback_now(tells_case *c) {
   if (run_stmt(c, ST_ROLLBACK_TO, "ROLLBACK TO evidence_file") == TELLS_OK)
     run_stmt(c, ST_RELEASE, "RELEASE evidence_file");
   c->cur_evidence = 0;
@@ -337,6 +364,10 @@ static tells_err insert_anoms(tells_case *c, const tells_anoms *l) {
 }
 
 tells_err tells_case_file_commit(tells_case *c, const tells_case_done *d) {
+  return c->q ? tells__case_q_commit(c, d) : tells__case_file_commit_now(c, d);
+}
+
+tells_err tells__case_file_commit_now(tells_case *c, const tells_case_done *d) {
   sqlite3_stmt *s;
   tells_err e;
   if ((e = insert_anoms(c, d->anoms))) goto fail;
@@ -359,12 +390,17 @@ tells_err tells_case_file_commit(tells_case *c, const tells_case_done *d) {
   if ((e = tells__case_step(c, s, "update evidence"))) goto fail;
   return file_tx_commit(c);
 fail:
-  tells_case_file_rollback(c);
+  tells__case_file_rollback_now(c);
   return e;
 }
 
 tells_err tells_case_file_record(tells_case *c, const tells_case_file *f,
                                  const tells_case_done *d) {
+  return c->q ? tells__case_q_record(c, f, d) : tells__case_file_record_now(c, f, d);
+}
+
+tells_err tells__case_file_record_now(tells_case *c, const tells_case_file *f,
+                                      const tells_case_done *d) {
   sqlite3_stmt *s;
   tells_err e;
   if (!c->in_batch) {
@@ -397,11 +433,16 @@ tells_err tells_case_file_record(tells_case *c, const tells_case_file *f,
   sqlite3_bind_int64(s, 16, now_ns());
   if ((e = tells__case_step(c, s, "insert evidence"))) return e;
   if (++c->batch_files >= BATCH_FILES || mono_ns() - c->batch_started_ns >= BATCH_NS)
-    return tells_case_flush(c);
+    return flush_now(c);
   return TELLS_OK;
 }
 
 tells_err tells_case_file_failed(tells_case *c, const tells_case_file *f, const char *reason) {
+  return c->q ? tells__case_q_failed(c, f, reason) : tells__case_file_failed_now(c, f, reason);
+}
+
+tells_err tells__case_file_failed_now(tells_case *c, const tells_case_file *f,
+                                      const char *reason) {
   tells_err e;
   if ((e = file_tx_begin(c))) return e;
   if ((e = delete_failed(c, f->path))) goto fail;
@@ -409,7 +450,7 @@ tells_err tells_case_file_failed(tells_case *c, const tells_case_file *f, const 
   c->has_failed = 1;
   return file_tx_commit(c);
 fail:
-  tells_case_file_rollback(c);
+  tells__case_file_rollback_now(c);
   return e;
 }
 
@@ -418,6 +459,7 @@ const char *tells_case_path(const tells_case *c) { return c->path; }
 int tells_case_is_empty(tells_case *c) {
   sqlite3_stmt *s;
   int empty = 0;
+  if (tells__case_async_drain(c)) return 0;
   if (sqlite3_prepare_v2(c->db, "SELECT NOT EXISTS(SELECT 1 FROM evidence)", -1, &s, NULL))
     return 0;
   if (sqlite3_step(s) == SQLITE_ROW) empty = sqlite3_column_int(s, 0);

@@ -28,6 +28,8 @@ struct tells_case {
   int has_failed;              /* the case may hold 'failed' evidence rows */
   int batch_files;             /* evidence files released into it */
   int64_t batch_started_ns;    /* monotonic time it was opened */
+  struct tells__case_q *q;     /* the writer thread while a run ingests
+                                  (case_async.c), or NULL */
   char errmsg[512];
 };
 
@@ -46,5 +48,43 @@ tells_err tells__case_step(tells_case *c, sqlite3_stmt *s, const char *what);
 ** it; TELLS_EDB with `what` on errors. */
 tells_err tells__case_step_rows(tells_case *c, sqlite3_stmt *s, tells_row_fn fn, void *ud,
                                 const char *what);
+
+/* case_async.c: the writer thread.  start (for a case without evidence),
+** drain (waits for the queued writes, returns the first failure), stop
+** (drains, then ends the thread); find_sha: 1 when it answered
+** tells_case_find_sha from the digests queued in this run (*err set), 0
+** when the case must be asked. */
+tells_err tells__case_async_start(tells_case *c);
+tells_err tells__case_async_drain(tells_case *c);
+tells_err tells__case_async_stop(tells_case *c);
+int tells__case_async_find_sha(tells_case *c, const char *sha256, tells_case_seen *out,
+                               tells_err *err);
+/* ... the queued forms of the write calls (case.c, case_sink.c use them
+** while c->q is set), and the direct forms the thread runs. */
+tells_err tells__case_q_begin(tells_case *c, const tells_case_file *f);
+tells_err tells__case_q_commit(tells_case *c, const tells_case_done *d);
+tells_err tells__case_q_rollback(tells_case *c);
+tells_err tells__case_q_record(tells_case *c, const tells_case_file *f, const tells_case_done *d);
+tells_err tells__case_q_failed(tells_case *c, const tells_case_file *f, const char *reason);
+tells_err tells__case_q_artifact(tells_case *c, const char *kind, const char *json);
+tells_err tells__case_q_indicator(tells_case *c, const char *type, const char *value,
+                                  int64_t time_ns, int64_t last_ns, uint64_t count,
+                                  const char *context, int64_t off);
+tells_err tells__case_q_finding(tells_case *c, const tells_finding *f);
+tells_err tells__case_q_event(tells_case *c, const tells_event *e);
+tells_err tells__case_q_flow(tells_case *c, const tells_flow_row *f);
+tells_err tells__case_file_begin_now(tells_case *c, const tells_case_file *f);
+tells_err tells__case_file_commit_now(tells_case *c, const tells_case_done *d);
+void tells__case_file_rollback_now(tells_case *c);
+tells_err tells__case_file_record_now(tells_case *c, const tells_case_file *f,
+                                      const tells_case_done *d);
+tells_err tells__case_file_failed_now(tells_case *c, const tells_case_file *f, const char *reason);
+tells_err tells__case_artifact_now(tells_case *c, const char *kind, const char *json);
+tells_err tells__case_indicator_now(tells_case *c, const char *type, const char *value,
+                                    int64_t time_ns, int64_t last_ns, uint64_t count,
+                                    const char *context, int64_t off);
+tells_err tells__case_finding_now(tells_case *c, const tells_finding *f);
+tells_err tells__case_event_now(tells_case *c, const tells_event *e);
+tells_err tells__case_flow_now(tells_case *c, const tells_flow_row *f);
 
 #endif

@@ -1,14 +1,15 @@
 /*
 ** case_sink.c -- the sink that writes a scanner's results into the evidence
 ** row being ingested (artifacts, indicators and sightings, findings, events).
-** Everything happens inside the file's transaction (see case.c).
+** Everything happens inside the file's transaction (see case.c).  While
+** the writer thread runs (case_async.c) a sink call queues its row, and the
+** thread runs the *_now function.
 */
 #include <string.h>
 #include "case_int.h"
 
 
-static tells_err sink_artifact(void *ud, const char *kind, const char *json) {
-  tells_case *c = ud;
+tells_err tells__case_artifact_now(tells_case *c, const char *kind, const char *json) {
   sqlite3_stmt *s = tells__case_stmt(c, ST_INS_ARTIFACT,
       "INSERT INTO artifacts(evidence_id, kind, details) VALUES(?,?,?)");
   if (!s) return TELLS_EDB;
@@ -18,10 +19,9 @@ static tells_err sink_artifact(void *ud, const char *kind, const char *json) {
   return tells__case_step(c, s, "insert artifact");
 }
 
-static tells_err sink_indicator(void *ud, const char *type, const char *value,
-                                int64_t time_ns, int64_t last_ns, uint64_t count,
-                                const char *context, int64_t off) {
-  tells_case *c = ud;
+tells_err tells__case_indicator_now(tells_case *c, const char *type, const char *value,
+                                    int64_t time_ns, int64_t last_ns, uint64_t count,
+                                    const char *context, int64_t off) {
   sqlite3_stmt *s = tells__case_stmt(c, ST_UPS_INDICATOR,
       "INSERT INTO indicators(type, value) VALUES(?,?)"
       " ON CONFLICT(type, value) DO UPDATE SET type=excluded.type RETURNING id");
@@ -48,8 +48,7 @@ static tells_err sink_indicator(void *ud, const char *type, const char *value,
   return tells__case_step(c, s, "insert sighting");
 }
 
-static tells_err sink_finding(void *ud, const tells_finding *f) {
-  tells_case *c = ud;
+tells_err tells__case_finding_now(tells_case *c, const tells_finding *f) {
   sqlite3_stmt *s = tells__case_stmt(c, ST_INS_FINDING,
       "INSERT INTO findings(evidence_id, source, rule, title, severity, technique, tactic,"
       " author, first_ns, last_ns, summary, ref_offset, ref_record, details)"
@@ -72,8 +71,7 @@ static tells_err sink_finding(void *ud, const tells_finding *f) {
   return tells__case_step(c, s, "insert finding");
 }
 
-static tells_err sink_event(void *ud, const tells_event *e) {
-  tells_case *c = ud;
+tells_err tells__case_event_now(tells_case *c, const tells_event *e) {
   sqlite3_stmt *s = tells__case_stmt(c, ST_INS_EVENT,
       "INSERT INTO events(evidence_id, time_ns, source, kind, summary, ref_offset,"
       " ref_record, details) VALUES(?,?,?,?,?,?,?,?)");
@@ -89,8 +87,7 @@ static tells_err sink_event(void *ud, const tells_event *e) {
   return tells__case_step(c, s, "insert event");
 }
 
-static tells_err sink_flow(void *ud, const tells_flow_row *f) {
-  tells_case *c = ud;
+tells_err tells__case_flow_now(tells_case *c, const tells_flow_row *f) {
   sqlite3_stmt *s = tells__case_stmt(c, ST_INS_FLOW,
       "INSERT INTO flows(evidence_id, first_ns, last_ns, proto, app_proto, src_ip, src_port,"
       " dest_ip, dest_port, pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient,"
@@ -112,6 +109,34 @@ static tells_err sink_flow(void *ud, const tells_flow_row *f) {
   tells__case_bind_str(s, 14, f->state);
   tells__case_bind_str(s, 15, f->eve_json);
   return tells__case_step(c, s, "insert flow");
+}
+
+static tells_err sink_artifact(void *ud, const char *kind, const char *json) {
+  tells_case *c = ud;
+  return c->q ? tells__case_q_artifact(c, kind, json) : tells__case_artifact_now(c, kind, json);
+}
+
+static tells_err sink_indicator(void *ud, const char *type, const char *value,
+                                int64_t time_ns, int64_t last_ns, uint64_t count,
+                                const char *context, int64_t off) {
+  tells_case *c = ud;
+  return c->q ? tells__case_q_indicator(c, type, value, time_ns, last_ns, count, context, off)
+              : tells__case_indicator_now(c, type, value, time_ns, last_ns, count, context, off);
+}
+
+static tells_err sink_finding(void *ud, const tells_finding *f) {
+  tells_case *c = ud;
+  return c->q ? tells__case_q_finding(c, f) : tells__case_finding_now(c, f);
+}
+
+static tells_err sink_event(void *ud, const tells_event *e) {
+  tells_case *c = ud;
+  return c->q ? tells__case_q_event(c, e) : tells__case_event_now(c, e);
+}
+
+static tells_err sink_flow(void *ud, const tells_flow_row *f) {
+  tells_case *c = ud;
+  return c->q ? tells__case_q_flow(c, f) : tells__case_flow_now(c, f);
 }
 
 void tells_case_sink(tells_case *c, tells_sink *s) {

@@ -291,6 +291,7 @@ typedef struct geo_slot {
 } geo_slot;
 
 struct tells_geo_cache {
+  tells_geo_info local;         /* the answer for an address with no country */
   const tells_geo *g;
   const tells_geo *(*get)(void);  /* gives g at the first lookup, or NULL */
   geo_slot *s;                  /* GEO_CACHE slots, allocated at first use
@@ -315,10 +316,31 @@ void tells_geo_cache_free(tells_geo_cache *c) {
   tells_free(c);
 }
 
+/* Scopes whose addresses no database places in a country: private (RFC
+** 1918, ULA), loopback, link-local, multicast, broadcast, unspecified.  The
+** cache (flow and alert records) answers them without a lookup, so a run
+** whose captures stay inside the network never loads a database.
+** tells_geo_lookup itself still asks (test databases hold such ranges). */
+static int no_country(const char *scope) {
+  static const char *const local[] = {"private", "loopback", "link-local", "multicast",
+                                      "broadcast", "unspecified"};
+  size_t i;
+  for (i = 0; scope && i < sizeof local / sizeof local[0]; i++)
+    if (strcmp(scope, local[i]) == 0) return 1;
+  return 0;
+}
+
 const tells_geo_info *tells_geo_cached(tells_geo_cache *c, uint8_t l3, const uint8_t ip[16]) {
   uint32_t h = 2166136261u;
   int i, n = l3 == TELLS_L3_IPV4 ? 4 : 16;
+  const char *scope = tells_geo_scope(l3, ip);
   geo_slot *s;
+  if (no_country(scope)) {
+    memset(&c->local, 0, sizeof c->local);
+    c->local.prefix_len = -1;
+    c->local.scope = scope;
+    return &c->local;
+  }
   if (c->get) { c->g = c->get(); c->get = NULL; }
   if (!c->s && !(c->s = tells_calloc(GEO_CACHE, sizeof *c->s))) {
     tells_geo_lookup(c->g, l3, ip, 0, &c->miss);       /* no memory: uncached */
