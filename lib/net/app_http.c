@@ -16,6 +16,7 @@
 ** whole.  CONNECT answered with 2xx hands the flow to a new parser
 ** (tells_app_switch): the tunnel carries TLS or another protocol.
 */
+#include <arpa/inet.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <stdio.h>
@@ -701,12 +702,32 @@ static void http_indicators(const void *vrec, tells_app_ind_fn fn, void *ud) {
     return;
   }
   host_of(t, host, sizeof host, &port);
-  if (host[0]) fn(ud, "domain", host, "HTTP host");
+  if (host[0]) {                                /* an IP literal is an address */
+    char ip[sizeof host];
+    uint8_t bin[16];
+    size_t n = strlen(host);
+    if (host[0] == '[' && n > 2 && host[n - 1] == ']' && n - 2 < sizeof ip) {
+      memcpy(ip, host + 1, n - 2);
+      ip[n - 2] = 0;
+    } else {
+      snprintf(ip, sizeof ip, "%s", host);
+    }
+    if (inet_pton(AF_INET, ip, bin) == 1 || inet_pton(AF_INET6, ip, bin) == 1)
+      fn(ud, "ip", ip, "HTTP host");
+    else
+      fn(ud, "domain", host, "HTTP host");
+  }
   if (t->ua[0]) fn(ud, "user_agent", t->ua, "HTTP user agent");
+  /* a URL only for the origin form ("/path") and the absolute form; the
+  ** authority form of CONNECT and the asterisk form name no resource */
   if (t->has_req && host[0]) {
-    if (strncmp(t->uri, "http://", 7) == 0) snprintf(url, sizeof url, "%s", t->uri);
-    else snprintf(url, sizeof url, "http://%s%s", t->host, t->uri);
-    fn(ud, "url", url, "HTTP request URL");
+    if (strncmp(t->uri, "http://", 7) == 0 || strncmp(t->uri, "https://", 8) == 0) {
+      snprintf(url, sizeof url, "%s", t->uri);
+      fn(ud, "url", url, "HTTP request URL");
+    } else if (t->uri[0] == '/') {
+      snprintf(url, sizeof url, "http://%s%s", t->host, t->uri);
+      fn(ud, "url", url, "HTTP request URL");
+    }
   }
 }
 

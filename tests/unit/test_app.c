@@ -149,7 +149,15 @@ typedef struct out {
   tells_buf b;
   tells_json j;
   int n;
+  char ind[1024];   /* the records' indicators, "type=value;" */
 } out;
+
+static void on_ind(void *ud, const char *type, const char *value, const char *ctx) {
+  out *o = ud;
+  size_t l = strlen(o->ind);
+  (void)ctx;
+  snprintf(o->ind + l, sizeof o->ind - l, "%s=%s;", type, value);
+}
 
 static void on_rec(void *ud, const tells_flow *f, const tells_app_rec *r) {
   out *o = ud;
@@ -160,6 +168,7 @@ static void on_rec(void *ud, const tells_flow *f, const tells_app_rec *r) {
   tells_json_obj_end(&o->j);
   tells_json_nl(&o->j);
   tells_json_flush(&o->j);
+  if (r->parser->indicators) r->parser->indicators(r->data, on_ind, o);
   o->n++;
 }
 
@@ -452,6 +461,24 @@ static void test_dns_suricata_forms(void) {
   CHECK(s && strstr(s, "\"answers\":[{\"rrname\":\"AAAAAO1kQA.=auth.srv.tunnel.com\",\"rrtype\":\"TXT\",\"ttl\":3,\"rdata\":\"AhvMAAO1kAFE5TE9QTjFFN09RN1lYSDk\"},{\"rrname\":\"AAAAAO1kQA.=auth.srv.tunnel.com\",\"rrtype\":\"TXT\",\"ttl\":3,\"rdata\":\"\"}") != NULL);
 }
 
+/* The HTTP host as an indicator: an IP literal (bracketed IPv6 too) is an
+** address, not a domain; URLs only for the origin and absolute forms, never
+** for CONNECT's authority form. */
+static void test_http_indicators(void) {
+  static const char req[] =
+    "GET /x HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n"
+    "GET /y HTTP/1.1\r\nHost: 10.1.2.3\r\n\r\n"
+    "GET http://a.example/z HTTP/1.1\r\nHost: a.example\r\n\r\n"
+    "CONNECT b.example:443 HTTP/1.1\r\nHost: b.example:443\r\n\r\n";
+  rig g;
+  rig_init(&g, 6, 40004, 80);
+  rig_pkt(&g, 1, req, sizeof req - 1);
+  rig_end(&g);
+  CHECK_EQ_STR(g.o.ind, "ip=::1;url=http://[::1]:8080/x;ip=10.1.2.3;url=http://10.1.2.3/y;"
+                        "domain=a.example;url=http://a.example/z;domain=b.example;");
+  tells_buf_free(&g.o.b);
+}
+
 int main(void) {
   T_RUN(test_reasm_in_order_and_syn);
   T_RUN(test_reasm_out_of_order);
@@ -461,6 +488,7 @@ int main(void) {
   T_RUN(test_dns_udp_compression);
   T_RUN(test_dns_reversed_and_tcp);
   T_RUN(test_http_pipelined_split);
+  T_RUN(test_http_indicators);
   T_RUN(test_ssh_banners);
   T_RUN(test_unknown_and_garbage);
   T_RUN(test_ja4_published_example);
