@@ -32,6 +32,7 @@ struct tells_app_ctx {
   int at_end;                  /* in tells_app_flow_end: no current packet */
   int cur_dir;                 /* the current TCP packet: direction, */
   uint32_t cur_end;            /*   sequence number past its payload */
+  tells_app_tls_memo *tls_memo;  /* app_tls.c's certificate names; NULL until used */
 };
 
 struct tells_app_flow {
@@ -78,7 +79,12 @@ tells_err tells_app_create(const tells_app_opts *o, tells_app_rec_fn fn, void *u
   return TELLS_OK;
 }
 
-void tells_app_destroy(tells_app_ctx *c) { tells_free(c); }
+void tells_app_destroy(tells_app_ctx *c) {
+  if (c) tells_app_tls_memo_free(c->tls_memo);
+  tells_free(c);
+}
+
+tells_app_tls_memo **tells_app_tls_memo_of(tells_app_flow *af) { return &af->ctx->tls_memo; }
 
 void tells_app_get_stats(const tells_app_ctx *c, tells_app_stats *st) { *st = c->st; }
 

@@ -167,6 +167,13 @@ void tells_app_tls_ja3(const uint16_t *cs, size_t ncs, const uint16_t *ext, size
 void tells_app_tls_ja4_hashes(uint16_t *cs, size_t ncs, uint16_t *ext, size_t next,
                               const uint16_t *sig, size_t nsig, char b[13], char c[13]);
 
+/* Decoded certificate names by certificate digest (app_tls.c): a small
+** bounded memo per context, freed with it.  _of gives the context's slot
+** (NULL until the TLS parser first fills it). */
+typedef struct tells_app_tls_memo tells_app_tls_memo;
+tells_app_tls_memo **tells_app_tls_memo_of(tells_app_flow *af);
+void tells_app_tls_memo_free(tells_app_tls_memo *m);
+
 /* An HTTP body of a "fileinfo" record (app_http.c), for the detectors. */
 typedef struct tells_app_file {
   char host[128], uri[512], ctype[96], filename[520];

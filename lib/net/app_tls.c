@@ -22,6 +22,7 @@
 #include <openssl/evp.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
+#include "alloc.h"
 #include "app.h"
 #include "rd.h"
 
@@ -242,16 +243,40 @@ static void der_name(tells_rd *r, char *out, size_t cap) {
   X509_NAME_free(nm);
 }
 
+/* Decoded names and times of the certificates already seen, by SHA-1 of
+** the DER and its length: a capture shows the same server certificate in
+** every handshake with that server, and libcrypto's name printing costs
+** more than the rest of the certificate.  Direct-mapped by the digest's
+** first byte; a memo only, its size changes no output. */
+#define TLS_MEMO 64
+typedef struct tls_memo_ent {
+  uint8_t used, md[20];
+  uint32_t len;
+  char subject[512], issuer[512], notbefore[24], notafter[24];
+} tls_memo_ent;
+struct tells_app_tls_memo { tls_memo_ent e[TLS_MEMO]; };
+
+void tells_app_tls_memo_free(tells_app_tls_memo *m) { tells_free(m); }
+
+static tls_memo_ent *memo_slot(tells_app_flow *af, const uint8_t md[20]) {
+  tells_app_tls_memo **m = tells_app_tls_memo_of(af);
+  if (!*m && !(*m = tells_calloc(1, sizeof **m))) return NULL;
+  return &(*m)->e[md[0] % TLS_MEMO];
+}
+
 /* The first (server) certificate of a Certificate message.  The DER is
 ** walked down to the TBSCertificate fields (RFC 5280 4.1) and libcrypto
 ** decodes the names and times: d2i_X509 would also decode the public key
 ** through the provider decoders, which costs more than the whole rest of
 ** the TLS parser. */
-static void certificate(tls_state *s, tells_rd *r) {
+static void certificate(tells_app_flow *af, tls_state *s, tells_rd *r) {
   uint32_t len;
   const uint8_t *der;
   tells_rd cert, tbs, c, f;
   uint8_t tag;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int mdn = 0;
+  tls_memo_ent *e = NULL;
   tells_rd_skip(r, 3);                           /* length of the list */
   len = (uint32_t)tells_rd_u8(r) << 16 | tells_rd_u16be(r);
   if (!(der = tells_rd_bytes(r, len)) || s->have_cert) return;
@@ -272,23 +297,39 @@ static void certificate(tls_state *s, tells_rd *r) {
     }
   }
   if (!der_tlv(&tbs, &tag, &c)) return;          /* signature algorithm */
+  if (md_get(1) && EVP_Digest(der, len, md, &mdn, md_get(1), NULL) == 1) {
+    unsigned int i;
+    size_t o = 0;
+    for (i = 0; i < mdn && o + 4 < sizeof s->fingerprint; i++) {
+      if (i) s->fingerprint[o++] = ':';
+      s->fingerprint[o++] = tls_hex[md[i] >> 4];
+      s->fingerprint[o++] = tls_hex[md[i] & 15];
+      s->fingerprint[o] = 0;
+    }
+    if (mdn == 20 && (e = memo_slot(af, md)) != NULL && e->used && e->len == len &&
+        memcmp(e->md, md, 20) == 0) {
+      memcpy(s->issuer, e->issuer, sizeof s->issuer);
+      memcpy(s->subject, e->subject, sizeof s->subject);
+      memcpy(s->notbefore, e->notbefore, sizeof s->notbefore);
+      memcpy(s->notafter, e->notafter, sizeof s->notafter);
+      ERR_clear_error();
+      return;
+    }
+  }
   der_name(&tbs, s->issuer, sizeof s->issuer);
   if (der_tlv(&tbs, &tag, &c) && tag == 0x30) {  /* validity */
     der_time(&c, s->notbefore);
     der_time(&c, s->notafter);
   }
   der_name(&tbs, s->subject, sizeof s->subject);
-  {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdn = 0, i;
-    size_t o = 0;
-    if (md_get(1) && EVP_Digest(der, len, md, &mdn, md_get(1), NULL) == 1)
-      for (i = 0; i < mdn && o + 4 < sizeof s->fingerprint; i++) {
-        if (i) s->fingerprint[o++] = ':';
-        s->fingerprint[o++] = tls_hex[md[i] >> 4];
-        s->fingerprint[o++] = tls_hex[md[i] & 15];
-        s->fingerprint[o] = 0;
-      }
+  if (e) {
+    e->used = 1;
+    e->len = len;
+    memcpy(e->md, md, 20);
+    memcpy(e->issuer, s->issuer, sizeof e->issuer);
+    memcpy(e->subject, s->subject, sizeof e->subject);
+    memcpy(e->notbefore, s->notbefore, sizeof e->notbefore);
+    memcpy(e->notafter, s->notafter, sizeof e->notafter);
   }
   ERR_clear_error();
 }
@@ -316,7 +357,7 @@ static size_t handshakes(tells_app_flow *af, tls_state *s, int dir, const uint8_
     m = tells_rd_take(&r, len);
     if (dir == 0 && type == 1 && !s->have_ch) client_hello(s, &m);
     else if (dir == 1 && type == 2 && !s->have_sh) server_hello(s, &m);
-    else if (dir == 1 && type == 11) certificate(s, &m);
+    else if (dir == 1 && type == 11) certificate(af, s, &m);
     else if (dir == 1 && type == 14) { s->done[1] = 1; emit(af, s); }   /* ServerHelloDone */
   }
   return r.off;

@@ -338,6 +338,87 @@ static void test_tor_debian(void) {
   tells_geo_close(g);
 }
 
+/* Lines in the files' exact form take a one-pass path in geo_tor.c and all
+** others the general line parser: the Debian files read as they are and
+** with CRLF line ends (every line through the general parser) must give
+** the same ranges -- checked by lookups at, around and between the ends of
+** every range of the file. */
+static void tor_agree_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  char *a = NULL, *b = NULL, err[200];
+  size_t n = 0, nb = 0, i, j, checked = 0, diff = 0;
+  long sz;
+  tells__geo_tor *ta = NULL, *tb = NULL;
+  if (!f) { T_SKIP("tor-geoipdb not installed"); }
+  if (fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
+      (a = malloc((size_t)sz + 1)) && (b = malloc(2 * (size_t)sz + 1)))
+    n = fread(a, 1, (size_t)sz, f);
+  fclose(f);
+  CHECK(n > 0);
+  if (n == 0) { free(a); free(b); return; }
+  a[n] = 0;
+  for (i = 0; i < n; i++) {            /* CRLF copy */
+    if (a[i] == '\n') b[nb++] = '\r';
+    b[nb++] = a[i];
+  }
+  CHECK_EQ_INT(tells__geo_tor_parse((const uint8_t *)a, n, &ta, err, sizeof err), TELLS_OK);
+  CHECK_EQ_INT(tells__geo_tor_parse((const uint8_t *)b, nb, &tb, err, sizeof err), TELLS_OK);
+  if (ta && tb) {
+    CHECK_EQ_INT(tells__geo_tor_ranges(ta, 0), tells__geo_tor_ranges(tb, 0));
+    CHECK_EQ_INT(tells__geo_tor_ranges(ta, 1), tells__geo_tor_ranges(tb, 1));
+    for (i = 0; i < n; i = j + 1) {    /* each range's ends and their neighbours */
+      char fld[2][64];
+      size_t k = 0, m = 0;
+      for (j = i; j < n && a[j] != '\n'; j++) {
+        if (a[j] == ',') { if (k < 2) fld[k][m] = 0; k++; m = 0; }
+        else if (k < 2 && m < 63) fld[k][m++] = a[j];
+      }
+      if (a[i] == '#' || k != 2) continue;
+      for (k = 0; k < 2; k++) {
+        uint8_t l3, ip[16];
+        int d;
+        memset(ip, 0, sizeof ip);
+        if (strchr(fld[k], ':')) {
+          if (inet_pton(AF_INET6, fld[k], ip) != 1) continue;
+          l3 = TELLS_L3_IPV6;
+        } else {
+          unsigned long v = strtoul(fld[k], NULL, 10);
+          ip[0] = (uint8_t)(v >> 24); ip[1] = (uint8_t)(v >> 16);
+          ip[2] = (uint8_t)(v >> 8); ip[3] = (uint8_t)v;
+          l3 = TELLS_L3_IPV4;
+        }
+        for (d = -1; d <= 1; d++) {    /* the end, one below, one above */
+          uint8_t q[16];
+          char ca[3], cb[3];
+          int at = l3 == TELLS_L3_IPV4 ? 3 : 15, c = d;
+          memcpy(q, ip, 16);
+          while (c && at >= 0) {       /* q += d with carry/borrow */
+            int v = q[at] + c;
+            q[at] = (uint8_t)v;
+            c = v < 0 ? -1 : v > 255 ? 1 : 0;
+            at--;
+          }
+          tells__geo_tor_find(ta, l3, q, ca);
+          tells__geo_tor_find(tb, l3, q, cb);
+          diff += strcmp(ca, cb) != 0;
+          checked++;
+        }
+      }
+    }
+    CHECK(checked > 1000);
+    CHECK_EQ_INT(diff, 0);
+  }
+  tells__geo_tor_free(ta);
+  tells__geo_tor_free(tb);
+  free(a);
+  free(b);
+}
+
+static void test_tor_paths_agree(void) {
+  tor_agree_file("/usr/share/tor/geoip");
+  tor_agree_file("/usr/share/tor/geoip6");
+}
+
 static void test_open_errors(void) {
   const char *p = "/nonexistent/GeoLite2-Country.mmdb";
   tells_geo *g = NULL;
@@ -362,6 +443,7 @@ int main(void) {
   T_RUN(test_tor_format);
   T_RUN(test_tor_v6_forms);
   T_RUN(test_tor_debian);
+  T_RUN(test_tor_paths_agree);
   T_RUN(test_open_errors);
   T_END();
 }
