@@ -3,8 +3,8 @@
 */
 #include "tstamp.h"
 
-/* Days from 1970-01-01 to the civil date y-m-d (proleptic Gregorian). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
+/* The usual era-of-400-years arithmetic, with March-based years. */
+int64_t tells_tstamp_days(int64_t y, unsigned m, unsigned d) {
   int64_t era;
   unsigned yoe, doy, doe;
   y -= m <= 2;
@@ -13,6 +13,19 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
   doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + (int64_t)doe - 719468;
+}
+
+void tells_tstamp_civil(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+  int64_t era, doe, yoe, doy, mp;
+  z += 719468;                               /* days since 0000-03-01 */
+  era = (z >= 0 ? z : z - 146096) / 146097;
+  doe = z - era * 146097;                    /* [0, 146096] */
+  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  mp = (5 * doy + 2) / 153;
+  *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
+  *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
+  *y = yoe + era * 400 + (*m <= 2);
 }
 
 static int num(const char *s, int k) {
@@ -44,6 +57,6 @@ int64_t tells_tstamp_parse(const char *s, size_t n, size_t *end) {
     }
   }
   if (end) *end = i;
-  return ((days_from_civil(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + mi * 60 + sec)
+  return ((tells_tstamp_days(Y, (unsigned)M, (unsigned)D) * 86400 + h * 3600 + mi * 60 + sec)
           * 1000000000LL) + ns;
 }

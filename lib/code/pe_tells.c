@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "pe_tells.h"
+#include "tstamp.h"
 
 /* ---- timestamps --------------------------------------------------------- */
 
@@ -346,20 +347,12 @@ tells_err tells_petells_analyse(const tells_pe *pe, const uint8_t *buf, size_t l
 
 /* ISO 8601 UTC of seconds since 1970 (civil-from-days, proleptic Gregorian). */
 static void iso(int64_t t, char *o, size_t n) {
-  int64_t z = t / 86400, s = t % 86400, era, doe, yoe, y, doy, mp, d, m;
+  int64_t z = t / 86400, s = t % 86400, y;
+  unsigned m, d;
   if (s < 0) { s += 86400; z--; }
-  z += 719468;
-  era = (z >= 0 ? z : z - 146096) / 146097;
-  doe = z - era * 146097;
-  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  y = yoe + era * 400;
-  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  mp = (5 * doy + 2) / 153;
-  d = doy - (153 * mp + 2) / 5 + 1;
-  m = mp < 10 ? mp + 3 : mp - 9;
-  if (m <= 2) y++;
-  snprintf(o, n, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ", (long long)y, (long long)m,
-           (long long)d, (long long)(s / 3600), (long long)(s / 60 % 60), (long long)(s % 60));
+  tells_tstamp_civil(z, &y, &m, &d);
+  snprintf(o, n, "%04lld-%02u-%02uT%02lld:%02lld:%02lldZ", (long long)y, m, d,
+           (long long)(s / 3600), (long long)(s / 60 % 60), (long long)(s % 60));
 }
 
 void tells_petells_flags_json(unsigned f, tells_json *j) {

@@ -21,6 +21,7 @@
 #include <string.h>
 #include "alloc.h"
 #include "evtx_int.h"
+#include "tstamp.h"
 
 #define ND(i) (&x->nodes[i])
 #define EVTX_JSON_MAX_DEPTH 24
@@ -406,12 +407,7 @@ static int64_t parse_iso(const char *s) {
     for (s++; *s >= '0' && *s <= '9'; s++)
       if (digits < 7) { frac = frac * 10 + (*s - '0'); digits++; }
   while (digits < 7 && digits) { frac *= 10; digits++; }
-  {
-    int64_t yy = y - (mo <= 2), era = (yy >= 0 ? yy : yy - 399) / 400;
-    int64_t yoe = yy - era * 400, mp = (mo + 9) % 12;
-    int64_t doy = (153 * mp + 2) / 5 + d - 1, doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    days = era * 146097 + doe - 719468;
-  }
+  days = tells_tstamp_days(y, (unsigned)mo, (unsigned)d);
   t = ((days * 24 + h) * 60 + mi) * 60 + se;
   return t * 10000000 + frac;
 }

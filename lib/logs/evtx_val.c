@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "evtx_int.h"
+#include "tstamp.h"
 
 static uint64_t ld64(const uint8_t *p) {
   return (uint64_t)tells_ld32le(p) | (uint64_t)tells_ld32le(p + 4) << 32;
@@ -107,20 +108,6 @@ static char *hexu(char *o, uint64_t v, int digits) {
 }
 static char *dec2(char *o, unsigned v) { o[0] = (char)('0' + v / 10 % 10); o[1] = (char)('0' + v % 10); return o + 2; }
 
-/* Days since 1970-01-01 to a civil date (proleptic Gregorian). */
-static void civil(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
-  int64_t era, yoe, doy, mp;
-  z += 719468;
-  era = (z >= 0 ? z : z - 146096) / 146097;
-  yoe = z - era * 146097;
-  yoe = (yoe - yoe / 1460 + yoe / 36524 - yoe / 146096) / 365;
-  doy = z - era * 146097 - (365 * yoe + yoe / 4 - yoe / 100);
-  mp = (5 * doy + 2) / 153;
-  *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-  *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-  *y = yoe + era * 400 + (*m <= 2);
-}
-
 size_t tells__evtx_filetime(char *out, uint64_t ft) {
   /* 11644473600 s between 1601-01-01 and 1970-01-01 */
   int64_t secs = (int64_t)(ft / 10000000u) - INT64_C(11644473600);
@@ -128,7 +115,7 @@ size_t tells__evtx_filetime(char *out, uint64_t ft) {
   int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
   int64_t rem = secs - days * 86400, y;
   unsigned m, d;
-  civil(days, &y, &m, &d);
+  tells_tstamp_civil(days, &y, &m, &d);
   /* microseconds, truncated (evtx_dump prints 6 digits) */
   if (y < 0 || y > 9999)
     return (size_t)snprintf(out, 48, "%04lld-%02u-%02uT%02u:%02u:%02u.%06uZ",

@@ -5,27 +5,13 @@
 #include <string.h>
 #include "detect_run.h"
 #include "eve.h"
+#include "tstamp.h"
 
 static const char eve_hex[] = "0123456789abcdef";
 
 /* v as exactly w decimal digits at p (v < 10^w). */
 static void eve_digits(char *p, unsigned v, int w) {
   while (w--) { p[w] = (char)('0' + v % 10); v /= 10; }
-}
-
-/* The proleptic Gregorian date of day z since 1970-01-01 (the usual
-** era-of-400-years arithmetic, March-based years). */
-static void eve_civil(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
-  int64_t era, doe, yoe, doy, mp;
-  z += 719468;                               /* days since 0000-03-01 */
-  era = (z >= 0 ? z : z - 146096) / 146097;
-  doe = z - era * 146097;                    /* [0, 146096] */
-  yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  mp = (5 * doy + 2) / 153;
-  *d = (unsigned)(doy - (153 * mp + 2) / 5 + 1);
-  *m = (unsigned)(mp < 10 ? mp + 3 : mp - 9);
-  *y = yoe + era * 400 + (*m <= 2);
 }
 
 /* Formatted by hand: this runs for every record, and snprintf was 8% of
@@ -36,7 +22,7 @@ void tells_eve_time(int64_t ns, char out[64]) {
   if (us < 0) { us += 1000000; s--; }
   days = (s >= 0 ? s : s - 86399) / 86400;
   sec = s - days * 86400;
-  eve_civil(days, &y, &m, &d);
+  tells_tstamp_civil(days, &y, &m, &d);
   if (y < 0 || y > 9999) {   /* not reachable from an int64 of nanoseconds */
     memcpy(out, "1970-01-01T00:00:00.000000+0000", 32);
     return;
