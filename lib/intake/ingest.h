@@ -104,6 +104,9 @@ typedef struct tells_ingest {
                                 wait for the whole queue */
   struct tells_drop *drop;   /* buf is a mapping whose pages are released
                                 behind the scanner (drop.h), or NULL */
+  const uint64_t *holes;     /* holes of buf, pairs (offset, length) sorted
+                                (tells_map.holes), or NULL; not owned */
+  size_t n_holes;
 } tells_ingest;
 
 typedef tells_err (*tells_scan_fn)(tells_ingest *ig);

@@ -236,6 +236,7 @@ static tells_err ingest_file(inv *v, pend *p) {
   ig.run_time_s = v->run_time_s;
   ig.library = v->library;
   ig.drop = p->job.drop;
+  ig.holes = p->m.holes; ig.n_holes = p->m.n_holes;
   /* TLSH goes with the other hashes: the scanner waits for this file's job
   ** only when it needs the digest. */
   if (exe_kind(kind)) {

@@ -67,6 +67,70 @@ static tells_err from_errno(int e) {
   }
 }
 
+/* Records the holes of fd (size bytes) in m->holes (see map.h).  Probes
+** are bounded: a file of many small holes costs at most HOLE_PROBES pairs
+** of lseek calls. */
+#define HOLE_PROBES (4 * TELLS_MAP_HOLES_MAX)
+static void find_holes(tells_map *m, int fd, uint64_t size) {
+  uint64_t off = 0;
+  int k;
+  for (k = 0; k < HOLE_PROBES && m->n_holes < TELLS_MAP_HOLES_MAX; k++) {
+    off_t h = lseek(fd, (off_t)off, SEEK_HOLE), d;
+    if (h < 0 || (uint64_t)h >= size) return;   /* no more (or no support) */
+    d = lseek(fd, h, SEEK_DATA);
+    if (d < 0 && errno != ENXIO) return;
+    if (d < 0 || (uint64_t)d > size) d = (off_t)size;  /* ENXIO: hole to the end */
+    if (d <= h) return;                          /* file changed under us */
+    if ((uint64_t)(d - h) >= TELLS_MAP_HOLE_MIN) {
+      m->holes[2 * m->n_holes] = (uint64_t)h;
+      m->holes[2 * m->n_holes + 1] = (uint64_t)(d - h);
+      m->n_holes++;
+    }
+    off = (uint64_t)d;
+    if (off >= size) return;
+  }
+}
+
+int tells_map_is_hole(const tells_map *m, uint64_t off, uint64_t len) {
+  uint32_t i;
+  if (!len) return 0;
+  for (i = 0; i < m->n_holes; i++) {
+    uint64_t ho = m->holes[2 * i], hl = m->holes[2 * i + 1];
+    if (off < ho) return 0;                      /* sorted: no later hole holds it */
+    if (off - ho < hl && hl - (off - ho) >= len) return 1;
+  }
+  return 0;
+}
+
+/* Reads b[from..to) from fd; returns the bytes read (short at end of file). */
+static size_t read_range(int fd, uint8_t *b, size_t from, size_t to) {
+  size_t got = from;
+  while (got < to) {
+    ssize_t k = pread(fd, b + got, to - got, (off_t)got);
+    if (k < 0 && errno == EINTR) continue;
+    if (k <= 0) break;
+    got += (size_t)k;
+  }
+  return got - from;
+}
+
+/* Fills the copy b[0..n): the data between the recorded holes is read, the
+** holes are zeroed (they read as zeros).  Returns 0, or 1 when the file came
+** back short (the rest of the copy is then zeros). */
+static int read_copy(tells_map *m, int fd, uint8_t *b, size_t n) {
+  size_t pos = 0, got;
+  uint32_t i;
+  for (i = 0; i <= m->n_holes; i++) {
+    size_t end = i < m->n_holes ? (size_t)m->holes[2 * i] : n;
+    got = read_range(fd, b, pos, end);
+    if (got < end - pos) { memset(b + pos + got, 0, n - pos - got); return 1; }
+    if (i == m->n_holes) break;
+    pos = end + (size_t)m->holes[2 * i + 1];
+    memset(b + end, 0, pos - end);
+  }
+  return 0;
+}
+
 tells_err tells_map_open(const char *path, tells_map *m) {
   struct stat st;
   int fd, i;
@@ -82,20 +146,15 @@ tells_err tells_map_open(const char *path, tells_map *m) {
   m->mtime_ns = ts_ns(st.st_mtim); m->ctime_ns = ts_ns(st.st_ctim);
   if (st.st_size == 0) return TELLS_OK;
   if ((uint64_t)st.st_size > SIZE_MAX) { close(fd); m->fd = -1; return TELLS_ELIMIT; }
+  /* fewer bytes allocated than the size: the file may have holes */
+  if ((uint64_t)st.st_size >= TELLS_MAP_HOLE_MIN &&
+      (uint64_t)st.st_blocks * 512 < (uint64_t)st.st_size)
+    find_holes(m, fd, (uint64_t)st.st_size);
   if ((uint64_t)st.st_size <= TELLS_MAP_COPY_MAX) {
     uint8_t *b = tells_malloc((size_t)st.st_size);
-    size_t got = 0;
     if (!b) { close(fd); m->fd = -1; return TELLS_ENOMEM; }
-    while (got < (size_t)st.st_size) {
-      ssize_t k = pread(fd, b + got, (size_t)st.st_size - got, (off_t)got);
-      if (k < 0 && errno == EINTR) continue;
-      if (k <= 0) break;
-      got += (size_t)k;
-    }
-    if (got < (size_t)st.st_size) {         /* shrank under us: zeros, flagged */
-      memset(b + got, 0, (size_t)st.st_size - got);
-      m->short_read = 1;
-    }
+    /* shrank under us: zeros, flagged */
+    m->short_read = read_copy(m, fd, b, (size_t)st.st_size);
     m->p = b; m->len = (size_t)st.st_size; m->copied = 1;
     return TELLS_OK;
   }

@@ -258,6 +258,7 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
     tells_hasher_post(m.len >= (8u << 10) ? hasher : NULL, &job);   /* small: at once */
     jsink_init(&js, &sink);
     tells_ingest_init(&ig, w.v[i].path, m.p, m.len, kind, NULL, &sink);
+    ig.holes = m.holes; ig.n_holes = m.n_holes;
     ig.yara = scanner;
     ig.library = library;
     ig.run_time_s = run_time_s;

@@ -634,6 +634,16 @@ static int open_chunk(tells_evtx *x) {
   if (x->ci >= x->n_chunks || off >= x->len) return -1;
   avail = x->len - off < EVTX_CHUNK_SIZE ? (size_t)(x->len - off) : EVTX_CHUNK_SIZE;
   c = x->buf + off;
+  /* a chunk inside a hole of the file (tells_evtx_set_holes) reads as zero
+  ** bytes: empty, like an all-zero chunk, without touching its pages.
+  ** Chunks come in file order, so the hole cursor only moves forward. */
+  while (x->hole_i < x->n_holes && off >= x->holes[2 * x->hole_i] &&
+         off - x->holes[2 * x->hole_i] >= x->holes[2 * x->hole_i + 1])
+    x->hole_i++;
+  if (x->hole_i < x->n_holes && off >= x->holes[2 * x->hole_i] &&
+      x->holes[2 * x->hole_i + 1] - (off - x->holes[2 * x->hole_i]) >= avail) {
+    x->st.chunks_empty++; x->ci++; return 0;
+  }
   if (avail < EVTX_CHUNK_HEADER || memcmp(c, "ElfChnk", 8) != 0) {
     if (all_zero(c, avail)) { x->st.chunks_empty++; x->ci++; return 0; }
     x->st.chunks_skipped++;
@@ -736,6 +746,15 @@ static int crange_cmp(const void *a, const void *b) {
   return p->first < q->first ? -1 : p->first > q->first;
 }
 
+/* Whether the 8 bytes at file offset off lie in a hole (zero bytes that
+** need not be read). */
+static int in_hole(const tells_evtx *x, uint64_t off) {
+  size_t i;
+  for (i = 0; i < x->n_holes; i++)
+    if (off >= x->holes[2 * i] && off - x->holes[2 * i] + 8 <= x->holes[2 * i + 1]) return 1;
+  return 0;
+}
+
 /* Id ranges of every chunk with a valid signature, once per file. */
 static void build_cranges(tells_evtx *x) {
   uint32_t i, n = 0;
@@ -747,7 +766,7 @@ static void build_cranges(tells_evtx *x) {
     uint64_t off = EVTX_FILE_HEADER + (uint64_t)i * EVTX_CHUNK_SIZE;
     const uint8_t *c = x->buf + off;
     if (off >= x->len || x->len - off < EVTX_CHUNK_HEADER) break;
-    if (memcmp(c, "ElfChnk", 8) != 0) continue;
+    if (in_hole(x, off) || memcmp(c, "ElfChnk", 8) != 0) continue;
     x->cr[n].first = ld64(c + 24);
     x->cr[n].last = ld64(c + 32);
     x->cr[n].ci = i;
@@ -1036,3 +1055,9 @@ void tells_evtx_close(tells_evtx *x) {
 }
 
 const tells_evtx_stats *tells_evtx_stats_get(const tells_evtx *x) { return &x->st; }
+
+void tells_evtx_set_holes(tells_evtx *x, const uint64_t *ranges, size_t n) {
+  x->holes = n ? ranges : NULL;
+  x->n_holes = ranges ? n : 0;
+  x->hole_i = 0;
+}

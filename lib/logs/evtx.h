@@ -72,6 +72,14 @@ tells_err tells_evtx_open(const uint8_t *buf, size_t len, tells_anoms *an,
                           tells_evtx **out /* OUT */);
 void tells_evtx_close(tells_evtx *x);
 
+/* Optional hint: the holes of the input (sparse files), `n` pairs
+** (offset, length) sorted by offset, as map.h records them.  A chunk lying
+** wholly inside one reads as zeros, so it is counted in chunks_empty without
+** being read (no page faults of a mapping); every other chunk is read as
+** without the hint.  The array must outlive the reader; call before the
+** first tells_evtx_next(). */
+void tells_evtx_set_holes(tells_evtx *x, const uint64_t *ranges, size_t n);
+
 /* Decodes the next record in file order into *out.  Returns 1 for a record,
 ** 0 at the end of the file, or a negative tells_err on a fatal error (out
 ** of memory).  Records whose Binary XML is damaged are still returned, with

@@ -246,6 +246,10 @@ struct tells_evtx {
                                             (OWNED, EVTX_CHUNK_RECS each) */
   uint32_t ridx_n, ridx_ci, dup_builds;
   int ridx_ok;
+  /* holes of the input (tells_evtx_set_holes): pairs (offset, length),
+  ** sorted; chunks inside one are empty without being read (NOT OWNED) */
+  const uint64_t *holes; size_t n_holes;
+  size_t hole_i;            /* first hole that may hold the next chunk */
 };
 
 /* evtx_val.c: value formatting. */

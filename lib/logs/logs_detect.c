@@ -108,6 +108,7 @@ tells_err tells_logs_detect(const char *const *paths, size_t n_paths, const char
     tells_anoms_init(&an);
     c.path = w.v[i].path;
     if (tells_evtx_open(m.p, m.len, &an, &x) == TELLS_OK && x) {
+      tells_evtx_set_holes(x, m.holes, m.n_holes);
       tells_lsum_file(sum, w.v[i].path);
       while (tells_evtx_next(x, &rec) > 0 && !j.err) {
         int64_t t;

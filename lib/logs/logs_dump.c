@@ -40,6 +40,7 @@ tells_err tells_logs_dump(const char *const *paths, size_t n_paths, int count_on
     tells_anoms_init(&an);
     if (tells_evtx_open(m.p, m.len, &an, &x) == TELLS_OK && x) {
       uint64_t k = 0, rec_k = 0;
+      tells_evtx_set_holes(x, m.holes, m.n_holes);
       while (tells_evtx_next(x, &rec) > 0 && !j.err) {
         if (count_only) { k++; rec_k += rec.recovered != 0; continue; }
         if (tells_evtx_rec_json(x, &j) == TELLS_OK) { tells_json_nl(&j); n++; }
