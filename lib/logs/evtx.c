@@ -746,12 +746,14 @@ static int crange_cmp(const void *a, const void *b) {
   return p->first < q->first ? -1 : p->first > q->first;
 }
 
-/* Whether the 8 bytes at file offset off lie in a hole (zero bytes that
-** need not be read). */
-static int in_hole(const tells_evtx *x, uint64_t off) {
+/* Whether the n bytes at file offset off lie in one hole (zero bytes that
+** need not be read), as open_chunk() decides for a whole chunk. */
+static int in_hole(const tells_evtx *x, uint64_t off, uint64_t n) {
   size_t i;
   for (i = 0; i < x->n_holes; i++)
-    if (off >= x->holes[2 * i] && off - x->holes[2 * i] + 8 <= x->holes[2 * i + 1]) return 1;
+    if (off >= x->holes[2 * i] && x->holes[2 * i + 1] - (off - x->holes[2 * i]) >= n &&
+        off - x->holes[2 * i] < x->holes[2 * i + 1])
+      return 1;
   return 0;
 }
 
@@ -766,7 +768,9 @@ static void build_cranges(tells_evtx *x) {
     uint64_t off = EVTX_FILE_HEADER + (uint64_t)i * EVTX_CHUNK_SIZE;
     const uint8_t *c = x->buf + off;
     if (off >= x->len || x->len - off < EVTX_CHUNK_HEADER) break;
-    if (in_hole(x, off) || memcmp(c, "ElfChnk", 8) != 0) continue;
+    if (in_hole(x, off, x->len - off < EVTX_CHUNK_SIZE ? x->len - off : EVTX_CHUNK_SIZE) ||
+        memcmp(c, "ElfChnk", 8) != 0)
+      continue;
     x->cr[n].first = ld64(c + 24);
     x->cr[n].last = ld64(c + 32);
     x->cr[n].ci = i;
