@@ -8,10 +8,18 @@
 ** fuzz/corpus/evtx/ (tiny hand-made files: a file header plus a truncated
 ** chunk, which the reader still decodes).  Replayed without libFuzzer by
 ** replay_fuzz_evtx (fuzz/replay.c).
+**
+** It is also a differential target: the input is decoded a second time by
+** both paths of the reader (trees copied from symbolic template trees, and
+** trees expanded; evtx_check.c), which must agree record by record; a
+** difference aborts with the first one on stderr.
 */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include "../lib/logs/evtx.h"
+#include "../lib/logs/evtx_int.h"
 
 static int sink(void *ud, const char *p, size_t n) {
   (void)ud; (void)p; (void)n;
@@ -45,5 +53,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   tells_buf_free(&b);
   tells_evtx_close(x);
   tells_anoms_free(&an);
+  {
+    char why[2048];
+    if (tells__evtx_check(data, size, NULL, NULL, why, sizeof why)) {
+      fprintf(stderr, "fuzz_evtx: decoding paths differ: %s\n", why);
+      abort();
+    }
+  }
   return 0;
 }

@@ -382,6 +382,10 @@ typedef struct xctx {
   uint32_t attr;        /* open attribute, 0 = none */
   uint32_t root_last;
   int stop;
+  int maxd;             /* deepest element nesting reached */
+  uint32_t loose;       /* values, attributes and ends met outside any
+                           element (dropped; they would attach to the
+                           enclosing element were the stream nested) */
 } xctx;
 
 /* Grows the node array (slow path of new_node). */
@@ -425,7 +429,7 @@ static inline void add_value(xctx *e, uint16_t type, const uint8_t *p, uint32_t 
   tells_evtx *x = e->x;
   uint32_t k, parent = e->attr ? e->attr : e->depth ? e->stack[e->depth - 1] : 0;
   evtx_node *nd, *pn;
-  if (!parent) return;                  /* text outside any element */
+  if (!parent) { e->loose++; return; } /* text outside any element */
   k = new_node(x, N_VAL);
   if (!k) { e->stop = 1; return; }
   nd = &x->nodes[k];
@@ -440,9 +444,10 @@ static inline void add_value(xctx *e, uint16_t type, const uint8_t *p, uint32_t 
 static void expand(xctx *e, const evtx_op *ops, uint32_t n_ops, const evtx_val *vals,
                    uint32_t nv, int nest);
 
-/* A BinXml-typed value, compiled once per chunk (cached by its offset in
-** the template cache's key space + 0x10000) and expanded in place. */
-static void expand_binxml(xctx *e, const evtx_val *v, int nest) {
+/* A BinXml-typed value compiled, once per chunk (cached by its offset in
+** the template cache's key space + 0x10000; a miss charges its bytes as
+** work).  NULL when it cannot be (flagged; e->stop when over a cap). */
+static evtx_tmpl *binxml_ops(xctx *e, const evtx_val *v, int nest) {
   tells_evtx *x = e->x;
   opvec *ov = &x->ov_tmp;
   tells_rd r;
@@ -453,7 +458,7 @@ static void expand_binxml(xctx *e, const evtx_val *v, int nest) {
   if (nest >= EVTX_MAX_NEST) {
     banom(x, x->ck.base + off, "evtx.nest", "nested BinXml too deep");
     x->tree_bad = 1;
-    return;
+    return NULL;
   }
   s = hfind(x->tmpls, x->gen, off + 0x10000u, &found);
   if (s && found) {
@@ -463,10 +468,10 @@ static void expand_binxml(xctx *e, const evtx_val *v, int nest) {
     if (x->work > EVTX_MAX_WORK) {
       banom(x, x->cur.off, "evtx.work", "record expansion over the work cap (template bomb?)");
       x->tree_bad = 1; e->stop = 1;
-      return;
+      return NULL;
     }
     t = aalloc(x, sizeof *t);
-    if (!t) { x->tree_bad = 1; e->stop = 1; return; }
+    if (!t) { x->tree_bad = 1; e->stop = 1; return NULL; }
     memset(t, 0, sizeof *t);
     t->off = off;
     r = tells_rd_sub(&x->ck, off, v->n);
@@ -485,7 +490,14 @@ static void expand_binxml(xctx *e, const evtx_val *v, int nest) {
     ov->n = start;
     if (s) { s->gen = x->gen; s->key = off + 0x10000u; s->v = t; }
   }
-  if (t->bad) x->tree_bad = 1;
+  return t;
+}
+
+/* A BinXml-typed value, compiled (binxml_ops) and expanded in place. */
+static void expand_binxml(xctx *e, const evtx_val *v, int nest) {
+  evtx_tmpl *t = binxml_ops(e, v, nest);
+  if (!t) return;
+  if (t->bad) e->x->tree_bad = 1;
   if (t->n_ops) expand(e, t->ops, t->n_ops, NULL, 0, nest + 1);
 }
 
@@ -514,11 +526,12 @@ static void expand(xctx *e, const evtx_op *ops, uint32_t n_ops, const evtx_val *
       x->nodes[k].u.name = o->u.name;
       link_kid(e, e->depth ? e->stack[e->depth - 1] : 0, k);
       e->stack[e->depth++] = k;
+      if (e->depth > e->maxd) e->maxd = e->depth;
       e->attr = 0;
       break;
     case OP_ATTR: {
       uint32_t el;
-      if (!e->depth) break;
+      if (!e->depth) { e->loose++; break; }
       el = e->stack[e->depth - 1];
       k = new_node(x, N_ATTR);
       if (!k) { e->stop = 1; return; }
@@ -533,7 +546,7 @@ static void expand(xctx *e, const evtx_op *ops, uint32_t n_ops, const evtx_val *
     case OP_CLOSE_START: e->attr = 0; break;
     case OP_END:
       e->attr = 0;
-      if (e->depth) e->depth--;
+      if (e->depth) e->depth--; else e->loose++;
       break;
     case OP_TEXT: add_value(e, EV_UTF8, (const uint8_t *)o->u.text, o->n); break;
     case OP_ENTITY: add_value(e, EV_ENTITY, (const uint8_t *)o->u.name->s, o->u.name->n); break;
@@ -844,6 +857,182 @@ static void carve_reject(tells_evtx *x, uint32_t *counter, uint32_t p) {
   (*counter)++;
 }
 
+/* ---- symbolic template trees ------------------------------------------ */
+/* Builds t's tree with every value symbolic (value i as an EV_SYM node of
+** length i), quietly, and keeps it with the list of its value nodes.  Not
+** usable when the definition holds a nested instance or faults. */
+static void sym_build(tells_evtx *x, evtx_tmpl *t) {
+  uint32_t i, k, nidx = 0, nrefs = 0, work = x->work;
+  int quiet = x->quiet, bad = x->tree_bad, fail;
+  evtx_val *sv = NULL;
+  evtx_node *nodes;
+  evtx_symref *refs;
+  xctx e;
+  t->sym = -1;
+  if (t->bad || !t->n_ops) return;
+  for (i = 0; i < t->n_ops; i++) {
+    if (t->ops[i].op == OP_TEMPLATE) return;
+    if (t->ops[i].op == OP_SUBST && t->ops[i].idx + 1u > nidx) nidx = t->ops[i].idx + 1u;
+  }
+  if (nidx && !(sv = aalloc(x, nidx * sizeof *sv))) return;
+  for (i = 0; i < nidx; i++) { sv[i].p = NULL; sv[i].n = i; sv[i].type = EV_SYM; }
+  x->n_nodes = 1; x->root = 0; x->tree_bad = 0; x->quiet = 1;
+  memset(&e, 0, sizeof e);
+  e.x = x;
+  expand(&e, t->ops, t->n_ops, sv, nidx, 1);
+  x->quiet = quiet; x->work = work;
+  fail = e.stop || x->tree_bad;
+  x->tree_bad = bad;
+  if (fail) return;
+  for (k = 1; k < x->n_nodes; k++)
+    if (x->nodes[k].kind == N_VAL && x->nodes[k].type == EV_SYM) nrefs++;
+  nodes = aalloc(x, x->n_nodes * sizeof *nodes);
+  refs = nrefs ? aalloc(x, nrefs * sizeof *refs) : NULL;
+  if (!nodes || (nrefs && !refs)) return;
+  memcpy(nodes, x->nodes, x->n_nodes * sizeof *nodes);
+  for (i = 0, k = 1; k < x->n_nodes; k++) {
+    uint32_t c;
+    if (nodes[k].kind != N_ELEM && nodes[k].kind != N_ATTR) continue;
+    for (c = nodes[k].kids; c; c = nodes[c].next)
+      if (nodes[c].kind == N_VAL && nodes[c].type == EV_SYM && i < nrefs) {
+        refs[i].node = c; refs[i].parent = k;
+        refs[i].idx = (uint16_t)nodes[c].n;
+        refs[i].in_attr = nodes[k].kind == N_ATTR;
+        i++;
+      }
+  }
+  if (i != nrefs) return;
+  t->sym_nodes = nodes; t->sym_n = x->n_nodes; t->sym_root = x->root;
+  t->sym_depth = (uint32_t)e.maxd;
+  t->sym_refs = refs; t->sym_nrefs = nrefs; t->sym_nidx = nidx;
+  t->sym_nest_ok = e.loose == 0 && e.depth == 0 && e.attr == 0;
+  t->sym = 1;
+}
+
+/* Puts the chain first..last (first 0: nothing) in place of node k among
+** the children or values of p. */
+static void replace_kid(tells_evtx *x, uint32_t p, uint32_t k, uint32_t first, uint32_t last) {
+  uint32_t c, prev = 0, after = x->nodes[k].next;
+  for (c = x->nodes[p].kids; c && c != k; c = x->nodes[c].next) prev = c;
+  if (!c) return;
+  if (first) { x->nodes[last].next = after; after = first; } else last = prev;
+  if (prev) x->nodes[prev].next = after; else x->nodes[p].kids = after;
+  if (x->nodes[p].last == k) x->nodes[p].last = last;
+}
+
+/* Whether expand() leaves value v out of the tree at the place of ref r. */
+static int sym_dropped(const evtx_val *v, const evtx_symref *r) {
+  return v->type == EV_NULL || (v->type == EV_BINXML && r->in_attr) ||
+         (v->type & EV_ARRAY && (v->type & 0x7f) == EV_BINXML);
+}
+
+/* Fills the value nodes of t's tree, copied with its node i at i + shift. */
+static void sym_fill(tells_evtx *x, const evtx_tmpl *t, uint32_t shift, const evtx_val *vals) {
+  uint32_t i;
+  for (i = 0; i < t->sym_nrefs; i++) {
+    const evtx_symref *r = &t->sym_refs[i];
+    const evtx_val *v = &vals[r->idx];
+    if (sym_dropped(v, r)) {
+      replace_kid(x, r->parent + shift, r->node + shift, 0, 0);
+    } else if (v->type != EV_BINXML) {      /* BinXml in content: spliced */
+      evtx_node *nd = &x->nodes[r->node + shift];
+      nd->type = v->type; nd->u.p = v->p; nd->n = v->n;
+    }
+  }
+}
+
+/* Whether values vals (nv of them) fill t's symbolic tree without nesting. */
+static int sym_flat(const evtx_tmpl *t, const evtx_val *vals, uint32_t nv) {
+  uint32_t i;
+  if (t->sym <= 0 || t->sym_nidx > nv) return 0;
+  for (i = 0; i < t->sym_nrefs; i++)
+    if (vals[t->sym_refs[i].idx].type == EV_BINXML && !t->sym_refs[i].in_attr) return 0;
+  return 1;
+}
+
+#define EVTX_SYM_SUBS 4
+typedef struct symsub { uint32_t ref; const evtx_tmpl *t; const evtx_val *vals; } symsub;
+
+/* The record tree of an instance of t (values vals, nv of them): a copy of
+** t's symbolic tree with the values filled in, each BinXml value in content
+** that holds one instance replaced by that instance's tree: the tree
+** expand() would build, its work charged as expand() would.  Returns -1
+** when the record needs expand() (a value index out of range, deeper
+** nesting, a fault, a cap), -2 when a BinXml value in content does not
+** decode (expand() would flag the tree bad); the tree is then undefined. */
+static int sym_inst(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, uint32_t nv) {
+  symsub sub[EVTX_SYM_SUBS];
+  uint32_t ns = 0, i, j, total;
+  xctx e;
+  if (t->sym <= 0 || t->sym_nidx > nv) return -1;
+  total = t->sym_n;
+  memset(&e, 0, sizeof e);
+  e.x = x;
+  for (i = 0; i < t->sym_nrefs; i++) {
+    const evtx_val *v = &vals[t->sym_refs[i].idx];
+    const evtx_tmpl *bt;
+    evtx_tmpl *t2;
+    if (v->type != EV_BINXML || t->sym_refs[i].in_attr) continue;
+    if (ns == EVTX_SYM_SUBS || x->work + v->n > EVTX_MAX_WORK) return -1;
+    bt = binxml_ops(&e, v, 1);
+    if (!bt || bt->bad || e.stop) return -2;
+    if (bt->n_ops == 0 || (bt->n_ops == 1 && bt->ops[0].op == OP_EOS)) {
+      x->work += bt->n_ops;                 /* empty: nothing to put in */
+      sub[ns].ref = i; sub[ns].t = NULL; sub[ns].vals = NULL;
+      ns++;
+      continue;
+    }
+    if (bt->n_ops > 2 || bt->ops[0].op != OP_TEMPLATE || !bt->ops[0].u.ti.t ||
+        (bt->n_ops == 2 && bt->ops[1].op != OP_EOS))
+      return -1;
+    t2 = (evtx_tmpl *)bt->ops[0].u.ti.t;    /* the reader owns its templates */
+    if (!t2->sym) sym_build(x, t2);
+    if (!sym_flat(t2, bt->ops[0].u.ti.vals, bt->ops[0].n) || !t2->sym_nest_ok ||
+        t->sym_depth + t2->sym_depth > EVTX_MAX_DEPTH)
+      return -1;
+    x->work += bt->n_ops + t2->n_ops;
+    sub[ns].ref = i; sub[ns].t = t2; sub[ns].vals = bt->ops[0].u.ti.vals;
+    ns++;
+    total += t2->sym_n - 1;
+  }
+  if (total > EVTX_MAX_NODES) return -1;
+  if (x->cap_nodes < total) {
+    uint32_t cap = x->cap_nodes ? x->cap_nodes : 1024;
+    evtx_node *grown;
+    while (cap < total) cap *= 2;
+    if (cap > EVTX_MAX_NODES || !(grown = tells_realloc(x->nodes, cap * sizeof *grown))) return -1;
+    x->nodes = grown; x->cap_nodes = cap;
+  }
+  memcpy(x->nodes, t->sym_nodes, t->sym_n * sizeof *x->nodes);
+  x->n_nodes = t->sym_n;
+  x->root = t->sym_root;
+  sym_fill(x, t, 0, vals);
+  for (j = 0; j < ns; j++) {
+    const evtx_tmpl *t2 = sub[j].t;
+    const evtx_symref *r = &t->sym_refs[sub[j].ref];
+    uint32_t shift = x->n_nodes - 1, first = 0, last = 0, k;
+    evtx_node *d = &x->nodes[x->n_nodes];
+    if (!t2) { replace_kid(x, r->parent, r->node, 0, 0); continue; }
+    memcpy(d, t2->sym_nodes + 1, (t2->sym_n - 1) * sizeof *d);
+    for (k = 0; k + 1 < t2->sym_n; k++) {
+      if (d[k].next) d[k].next += shift;
+      if (d[k].kind == N_VAL) continue;
+      if (d[k].attrs) d[k].attrs += shift;
+      if (d[k].kids) d[k].kids += shift;
+      if (d[k].last) d[k].last += shift;
+      if (d[k].kind == N_ELEM && d[k].n) d[k].n += shift;  /* last attribute */
+    }
+    x->n_nodes += t2->sym_n - 1;
+    sym_fill(x, t2, shift, sub[j].vals);
+    if (t2->sym_root) {
+      first = last = t2->sym_root + shift;
+      while (x->nodes[last].next) last = x->nodes[last].next;
+    }
+    replace_kid(x, r->parent, r->node, first, last);
+  }
+  return 0;
+}
+
 /* Decodes the record's Binary XML into the tree. */
 static int build_tree(tells_evtx *x, uint32_t p, uint32_t size) {
   opvec *ov = &x->ov_rec;
@@ -878,6 +1067,23 @@ static int build_tree(tells_evtx *x, uint32_t p, uint32_t size) {
              (unsigned long long)x->cur.id, tells_strerror(r.err ? r.err : TELLS_ECORRUPT));
     banom(x, r.err ? r.err_off : x->ck.base + p, "evtx.binxml", m);
     x->tree_bad = 1;
+  } else if (!x->expand_only && ov->n >= 1 && ov->n <= 2 && ov->v[0].op == OP_TEMPLATE &&
+             ov->v[0].u.ti.t && (ov->n == 1 || ov->v[1].op == OP_EOS)) {
+    /* one template instance, the usual record: its tree is a copy of the
+    ** template's symbolic tree (the reader owns its templates) */
+    evtx_tmpl *t = (evtx_tmpl *)ov->v[0].u.ti.t;
+    if (!t->sym) sym_build(x, t);
+    x->work = ov->n + t->n_ops;             /* what expand() charges */
+    rc = sym_inst(x, t, ov->v[0].u.ti.vals, ov->v[0].n);
+    if (rc == 0 || (rc == -2 && x->quiet)) {
+      /* a carved candidate with a value that does not decode is rejected
+      ** whatever the rest of its tree: spare the expansion */
+      if (rc) { x->tree_bad = 1; x->n_nodes = 1; x->root = 0; }
+      else x->sym_records++;
+      x->chunk_work += x->work;
+      return 0;
+    }
+    x->n_nodes = 1; x->root = 0; x->work = 0;
   }
   memset(&e, 0, sizeof e);
   e.x = x;
@@ -1059,6 +1265,9 @@ void tells_evtx_close(tells_evtx *x) {
 }
 
 const tells_evtx_stats *tells_evtx_stats_get(const tells_evtx *x) { return &x->st; }
+
+void tells__evtx_expand_only(tells_evtx *x, int on) { x->expand_only = on; }
+uint64_t tells__evtx_sym_records(const tells_evtx *x) { return x->sym_records; }
 
 void tells_evtx_set_holes(tells_evtx *x, const uint64_t *ranges, size_t n) {
   x->holes = n ? ranges : NULL;

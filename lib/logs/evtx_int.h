@@ -110,7 +110,9 @@ enum {
   /* internal: literal text from the template, already UTF-8 */
   EV_UTF8 = 0x100,
   /* internal: entity reference (name in p/n), character reference (n) */
-  EV_ENTITY = 0x101, EV_CHARREF = 0x102
+  EV_ENTITY = 0x101, EV_CHARREF = 0x102,
+  /* internal: value `n` of the instance, in a symbolic template tree */
+  EV_SYM = 0x1ff
 };
 
 /* Names the renderers look up, numbered once when a name is decoded so
@@ -149,6 +151,15 @@ enum {
 };
 
 typedef struct evtx_tmpl evtx_tmpl;
+struct evtx_node;
+
+/* A value node of a symbolic template tree: node `node` under element or
+** attribute `parent` stands for the instance's value `idx`. */
+typedef struct evtx_symref {
+  uint32_t node, parent;
+  uint16_t idx;
+  uint8_t in_attr;
+} evtx_symref;
 
 typedef struct evtx_op {
   uint8_t op;
@@ -170,6 +181,17 @@ struct evtx_tmpl {
   uint32_t n_ops;
   int bad;              /* compiled with an error: ops hold a prefix */
   const evtx_tmpl *next_def; /* the chunk's definitions, newest first */
+  /* The record tree of an instance with its values left symbolic (EV_SYM
+  ** nodes), built on first use.  An instance whose values keep that shape
+  ** gets its tree as a copy with the values filled in, not by expansion;
+  ** the usual nested instance (a BinXml value holding one instance, e.g.
+  ** the EventData) is copied in place of its value node. */
+  int sym;              /* 0 not built yet, 1 usable, -1 not usable */
+  int sym_nest_ok;      /* usable inside an element (nothing loose) */
+  const struct evtx_node *sym_nodes;
+  uint32_t sym_n, sym_root, sym_depth;
+  const evtx_symref *sym_refs;
+  uint32_t sym_nrefs, sym_nidx;
 };
 
 /* Tree of one record. */
@@ -250,7 +272,21 @@ struct tells_evtx {
   ** sorted; chunks inside one are empty without being read (NOT OWNED) */
   const uint64_t *holes; size_t n_holes;
   size_t hole_i;            /* first hole that may hold the next chunk */
+  int expand_only;          /* testing: no symbolic tree copies */
+  uint64_t sym_records;     /* records whose tree was a symbolic copy */
 };
+
+/* Testing (tests/unit/test_evtx.c): with on = 1 every record is decoded by
+** expansion, never as a copy of a symbolic template tree; the count of
+** records decoded as copies so far. */
+void tells__evtx_expand_only(tells_evtx *x, int on);
+uint64_t tells__evtx_sym_records(const tells_evtx *x);
+/* evtx_check.c: decodes buf as usual and by expansion only, and compares
+** every record's header, JSON, XML and event, the anomalies and counters.
+** 0 when all agree, else -1 with the first difference in why.  *n_sym gets
+** the records decoded as copies, *n_recs the records (either may be NULL). */
+int tells__evtx_check(const uint8_t *buf, size_t len, uint64_t *n_sym, uint64_t *n_recs,
+                      char *why, size_t wn);
 
 /* evtx_val.c: value formatting. */
 /* Appends the text form of a value (as evtx_dump renders it in XML). */

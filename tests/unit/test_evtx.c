@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include "crc32.h"
 #include "evtx.h"
+#include "evtx_int.h"
 #include "t.h"
 
 /* ---- helpers ------------------------------------------------------------ */
@@ -330,6 +331,38 @@ static void test_corpus_all_files(void) {
   fprintf(stderr, "  %zu files, %ld records (%ld fully decoded), %ld recovered from slack, %ld anomalies\n",
           ps.n, recs, rec_ok, recovered, anoms);
   CHECK(ps.n >= 200);
+  paths_free(&ps);
+}
+
+/* Every record of every corpus file is the same whether its tree is a copy
+** of its template's symbolic tree or expanded (evtx_check.c), and most
+** records take the copy. */
+static void test_decode_paths_agree(void) {
+  char dir[2048], why[2048];
+  paths ps = {0};
+  size_t i;
+  uint64_t sym = 0, recs = 0;
+  int differ = 0;
+  snprintf(dir, sizeof dir, "%s/evtx", t_corpora());
+  if (!is_dir(dir)) T_SKIP("no corpus at %.200s", dir);
+  walk(dir, ".evtx", &ps);
+  for (i = 0; i < ps.n; i++) {
+    size_t n;
+    uint8_t *b = slurp(ps.v[i], &n);
+    uint64_t s1 = 0, r1 = 0;
+    if (!b) { CHECK(!"unreadable corpus file"); continue; }
+    if (tells__evtx_check(b, n, &s1, &r1, why, sizeof why)) {
+      fprintf(stderr, "  %s: %s\n", ps.v[i], why);
+      differ++;
+    }
+    sym += s1; recs += r1;
+    free(b);
+  }
+  fprintf(stderr, "  %zu files, %llu records, %llu decoded as copies of symbolic trees\n", ps.n,
+          (unsigned long long)recs, (unsigned long long)sym);
+  CHECK_EQ_INT(differ, 0);
+  CHECK(ps.n >= 200);
+  CHECK(sym * 10 >= recs * 9);
   paths_free(&ps);
 }
 
@@ -1444,6 +1477,7 @@ int main(void) {
   T_RUN(test_snapshots);
   T_RUN(test_parser_sample_counts);
   T_RUN(test_corpus_all_files);
+  T_RUN(test_decode_paths_agree);
   T_RUN(test_attack_counts_vs_evtxexport);
   T_RUN(test_attack_counts_table);
   T_END();

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include "evtx.h"
+#include "evtx_int.h"
 #include "evtx_write.h"
 #include "t.h"
 
@@ -370,6 +371,17 @@ static void test_roundtrip_random(void) {
   fprintf(stderr, "  %d records, %llu chunks, %llu template definitions, %zu bytes, %d differ\n", N,
           (unsigned long long)st.chunks, (unsigned long long)st.templates, b.n, bad);
   CHECK_EQ_INT(bad, 0);
+  {
+    /* both decoding paths agree, and these records (optional values left
+    ** NULL, EventData and UserData as nested BinXml) take the copy path */
+    uint64_t nsym = 0, nrec = 0;
+    char why[2048];
+    int rc = tells__evtx_check((const uint8_t *)b.p, b.n, &nsym, &nrec, why, sizeof why);
+    if (rc) fprintf(stderr, "  decoding paths differ: %s\n", why);
+    CHECK_EQ_INT(rc, 0);
+    CHECK_EQ_INT(nrec, N);
+    CHECK_EQ_INT(nsym, N);
+  }
   CHECK(st.chunks >= 20);
   CHECK_EQ_INT(b.n, 4096 + st.chunks * 65536);
   CHECK_EQ_INT(st.chunks_bad_crc, 0);
