@@ -35,6 +35,8 @@ struct sg_ac {
   uint32_t *toff;           /* [state .. state+1): literal ids ending here */
   uint32_t *tids;
   uint32_t *dict;           /* nearest failure ancestor with ids, or 0 */
+  uint32_t *ofirst;         /* [state - first_out]: the first literal id its
+                               output chain reports (stamped: chain done) */
 };
 
 #define AC_NONE 0xFFFFFFFFu
@@ -201,6 +203,12 @@ sg_ac *tells__sigma_ac_build(const char *const *lits, const size_t *lens,
     uint32_t x, o = ac->toff[id[st]];
     for (x = thead[st]; x != AC_NONE; x = tnext[x]) ac->tids[o++] = ids ? ids[x] : x;
   }
+  ac->ofirst = tells_malloc(((size_t)nodes - ac->first_out + 1) * sizeof *ac->ofirst);
+  if (!ac->ofirst) goto fail;
+  for (st = ac->first_out; st < nodes; st++) {
+    uint32_t o = ac->toff[st + 1] > ac->toff[st] ? st : ac->dict[st];
+    ac->ofirst[st - ac->first_out] = ac->tids[ac->toff[o]];
+  }
   tells_free(first); tells_free(sib); tells_free(label); tells_free(fail);
   tells_free(queue); tells_free(thead); tells_free(tnext); tells_free(dict);
   tells_free(out); tells_free(id);
@@ -217,6 +225,7 @@ void tells__sigma_ac_free(sg_ac *ac) {
   if (!ac) return;
   tells_free(ac->table);
   tells_free(ac->toff); tells_free(ac->tids); tells_free(ac->dict);
+  tells_free(ac->ofirst);
   tells_free(ac);
 }
 
@@ -231,7 +240,9 @@ size_t tells__sigma_ac_bytes(const sg_ac *ac) {
 ** chain; stops at a state already stamped (its chain was walked then). */
 static void report(const sg_ac *ac, uint32_t s, uint64_t *hits, uint32_t *list,
                    uint32_t *n_list) {
-  uint32_t o = ac->toff[s + 1] > ac->toff[s] ? s : ac->dict[s];
+  uint32_t o, f = ac->ofirst[s - ac->first_out];
+  if ((hits[f >> 6] >> (f & 63)) & 1) return;   /* met before in this event */
+  o = ac->toff[s + 1] > ac->toff[s] ? s : ac->dict[s];
   while (o) {
     uint32_t a = ac->toff[o], e = ac->toff[o + 1], x = ac->tids[a];
     if ((hits[x >> 6] >> (x & 63)) & 1) break;
