@@ -461,7 +461,9 @@ static evtx_tmpl *binxml_ops(xctx *e, const evtx_val *v, int nest) {
     return NULL;
   }
   s = hfind(x->tmpls, x->gen, off + 0x10000u, &found);
-  if (s && found) {
+  /* the length is part of the key: damaged records may overlap, and a
+  ** value at the same offset but of another length decodes differently */
+  if (s && found && ((evtx_tmpl *)s->v)->bx_len == v->n) {
     t = s->v;
   } else {
     x->work += v->n;
@@ -474,6 +476,7 @@ static evtx_tmpl *binxml_ops(xctx *e, const evtx_val *v, int nest) {
     if (!t) { x->tree_bad = 1; e->stop = 1; return NULL; }
     memset(t, 0, sizeof *t);
     t->off = off;
+    t->bx_len = v->n;
     r = tells_rd_sub(&x->ck, off, v->n);
     rc = compile(x, ov, &r, 1, nest + 1);
     if (rc) {
@@ -858,9 +861,15 @@ static void carve_reject(tells_evtx *x, uint32_t *counter, uint32_t p) {
 }
 
 /* ---- symbolic template trees ------------------------------------------ */
+static int symref_cmp(const void *a, const void *b) {
+  const evtx_symref *p = a, *q = b;
+  return p->node < q->node ? -1 : p->node > q->node;
+}
+
 /* Builds t's tree with every value symbolic (value i as an EV_SYM node of
 ** length i), quietly, and keeps it with the list of its value nodes.  Not
-** usable when the definition holds a nested instance or faults. */
+** usable when the definition holds a nested instance, has anything outside
+** its elements, or faults. */
 static void sym_build(tells_evtx *x, evtx_tmpl *t) {
   uint32_t i, k, nidx = 0, nrefs = 0, work = x->work;
   int quiet = x->quiet, bad = x->tree_bad, fail;
@@ -881,7 +890,9 @@ static void sym_build(tells_evtx *x, evtx_tmpl *t) {
   e.x = x;
   expand(&e, t->ops, t->n_ops, sv, nidx, 1);
   x->quiet = quiet; x->work = work;
-  fail = e.stop || x->tree_bad;
+  /* values, attributes or ends outside any element: a BinXml value there
+  ** would still expand into top-level elements, a symbolic node not */
+  fail = e.stop || x->tree_bad || e.loose;
   x->tree_bad = bad;
   if (fail) return;
   for (k = 1; k < x->n_nodes; k++)
@@ -902,10 +913,13 @@ static void sym_build(tells_evtx *x, evtx_tmpl *t) {
       }
   }
   if (i != nrefs) return;
+  /* in node order, which is document order: nested values are then
+  ** compiled, and their anomalies raised, in the order expand() would */
+  if (nrefs > 1) qsort(refs, nrefs, sizeof *refs, symref_cmp);
   t->sym_nodes = nodes; t->sym_n = x->n_nodes; t->sym_root = x->root;
   t->sym_depth = (uint32_t)e.maxd;
   t->sym_refs = refs; t->sym_nrefs = nrefs; t->sym_nidx = nidx;
-  t->sym_nest_ok = e.loose == 0 && e.depth == 0 && e.attr == 0;
+  t->sym_nest_ok = e.depth == 0 && e.attr == 0;
   t->sym = 1;
 }
 

@@ -78,8 +78,12 @@ int tells__evtx_check(const uint8_t *buf, size_t len, uint64_t *n_sym, uint64_t 
     if (rc[0] != 1) break;
     for (k = 0; k < 2; k++) record_text(x[k], &r[k], &t[k]);
     if (t[0].n != t[1].n || memcmp(tells_buf_str(&t[0]), tells_buf_str(&t[1]), t[0].n)) {
-      snprintf(why, wn, "record %llu at offset %llu differs:\n%.600s\n---\n%.600s", (unsigned long long)n,
-               (unsigned long long)r[0].off, tells_buf_str(&t[0]), tells_buf_str(&t[1]));
+      const char *a = tells_buf_str(&t[0]), *c = tells_buf_str(&t[1]);
+      size_t d = 0, from;
+      while (a[d] && a[d] == c[d]) d++;
+      from = d > 120 ? d - 120 : 0;
+      snprintf(why, wn, "record %llu at offset %llu differs at byte %zu:\n...%.300s\n---\n...%.300s",
+               (unsigned long long)n, (unsigned long long)r[0].off, d, a + from, c + from);
       bad = 1;
       break;
     }

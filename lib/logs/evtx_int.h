@@ -180,6 +180,7 @@ struct evtx_tmpl {
   const evtx_op *ops;
   uint32_t n_ops;
   int bad;              /* compiled with an error: ops hold a prefix */
+  uint32_t bx_len;      /* a compiled BinXml value: its length in bytes */
   const evtx_tmpl *next_def; /* the chunk's definitions, newest first */
   /* The record tree of an instance with its values left symbolic (EV_SYM
   ** nodes), built on first use.  An instance whose values keep that shape
@@ -187,7 +188,7 @@ struct evtx_tmpl {
   ** the usual nested instance (a BinXml value holding one instance, e.g.
   ** the EventData) is copied in place of its value node. */
   int sym;              /* 0 not built yet, 1 usable, -1 not usable */
-  int sym_nest_ok;      /* usable inside an element (nothing loose) */
+  int sym_nest_ok;      /* usable inside an element (balanced) */
   const struct evtx_node *sym_nodes;
   uint32_t sym_n, sym_root, sym_depth;
   const evtx_symref *sym_refs;
