@@ -45,7 +45,11 @@ tells_err tells_buf_add(tells_buf *b, const void *p, size_t n) {
   return TELLS_OK;
 }
 
-tells_err tells_buf_addc(tells_buf *b, char c) { return tells_buf_add(b, &c, 1); }
+tells_err tells_buf_addc_slow(tells_buf *b, char c) { return tells_buf_add(b, &c, 1); }
+
+char *tells_buf_reserve(tells_buf *b, size_t n) {
+  return grow(b, n) ? NULL : b->p + b->n;
+}
 tells_err tells_buf_adds(tells_buf *b, const char *s) { return tells_buf_add(b, s, strlen(s)); }
 
 tells_err tells_buf_addf(tells_buf *b, const char *fmt, ...) {

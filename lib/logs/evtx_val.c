@@ -15,6 +15,9 @@
 #include <string.h>
 #include "evtx_int.h"
 #include "tstamp.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 static uint64_t ld64(const uint8_t *p) {
   return (uint64_t)tells_ld32le(p) | (uint64_t)tells_ld32le(p + 4) << 32;
@@ -22,40 +25,25 @@ static uint64_t ld64(const uint8_t *p) {
 
 void tells__evtx_utf16(tells_buf *b, const uint8_t *p, size_t nchars) {
   size_t i = 0;
-  char tmp[256];
-  size_t t = 0;
+  char *o, *o0;
+  /* at most 3 bytes per code unit (a surrogate pair: 4 for 2) */
+  if (!nchars || !(o0 = o = tells_buf_reserve(b, 3 * nchars))) return;
   while (i < nchars) {
     uint32_t c;
-    if (t > sizeof tmp - 8) { tells_buf_add(b, tmp, t); t = 0; }
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    while (nchars - i >= 8 && t <= sizeof tmp - 8) {   /* eight ASCII characters at once */
-      uint64_t lo, hi;
-      uint32_t w0, w1;
-      memcpy(&lo, p + 2 * i, 8);
-      memcpy(&hi, p + 2 * i + 8, 8);
-      if (((lo | hi) & UINT64_C(0xFF80FF80FF80FF80)) != 0) break;
-      lo = (lo | lo >> 8) & UINT64_C(0x0000FFFF0000FFFF);
-      hi = (hi | hi >> 8) & UINT64_C(0x0000FFFF0000FFFF);
-      w0 = (uint32_t)(lo | lo >> 16);
-      w1 = (uint32_t)(hi | hi >> 16);
-      memcpy(tmp + t, &w0, 4);            /* little-endian: character order */
-      memcpy(tmp + t + 4, &w1, 4);
-      t += 8; i += 8;
+#if defined(__SSE2__)
+    while (nchars - i >= 8) {             /* eight ASCII code units at once */
+      __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + 2 * i));
+      if (_mm_movemask_epi8(_mm_cmpeq_epi16(_mm_and_si128(v, _mm_set1_epi16((short)0xFF80)),
+                                            _mm_setzero_si128())) != 0xFFFF)
+        break;
+      _mm_storel_epi64((__m128i *)(void *)o, _mm_packus_epi16(v, v));
+      o += 8; i += 8;
     }
     if (i >= nchars) break;
 #endif
-    if (t > sizeof tmp - 4) { tells_buf_add(b, tmp, t); t = 0; }
-    if (nchars - i >= 4) {             /* four ASCII characters at once */
-      const uint8_t *q = p + 2 * i;
-      if (!(q[1] | q[3] | q[5] | q[7]) && !((q[0] | q[2] | q[4] | q[6]) & 0x80)) {
-        tmp[t] = (char)q[0]; tmp[t + 1] = (char)q[2]; tmp[t + 2] = (char)q[4]; tmp[t + 3] = (char)q[6];
-        t += 4; i += 4;
-        continue;
-      }
-    }
     c = tells_ld16le(p + 2 * i);
     i++;
-    if (c < 0x80) { tmp[t++] = (char)c; continue; }
+    if (c < 0x80) { *o++ = (char)c; continue; }
     if (c >= 0xd800 && c <= 0xdbff && i < nchars) {
       uint32_t d = tells_ld16le(p + 2 * i);
       if (d >= 0xdc00 && d <= 0xdfff) {
@@ -64,16 +52,16 @@ void tells__evtx_utf16(tells_buf *b, const uint8_t *p, size_t nchars) {
       } else c = 0xfffd;
     } else if (c >= 0xd800 && c <= 0xdfff) c = 0xfffd;
     if (c < 0x800) {
-      tmp[t++] = (char)(0xc0 | c >> 6); tmp[t++] = (char)(0x80 | (c & 63));
+      *o++ = (char)(0xc0 | c >> 6); *o++ = (char)(0x80 | (c & 63));
     } else if (c < 0x10000) {
-      tmp[t++] = (char)(0xe0 | c >> 12); tmp[t++] = (char)(0x80 | ((c >> 6) & 63));
-      tmp[t++] = (char)(0x80 | (c & 63));
+      *o++ = (char)(0xe0 | c >> 12); *o++ = (char)(0x80 | ((c >> 6) & 63));
+      *o++ = (char)(0x80 | (c & 63));
     } else {
-      tmp[t++] = (char)(0xf0 | c >> 18); tmp[t++] = (char)(0x80 | ((c >> 12) & 63));
-      tmp[t++] = (char)(0x80 | ((c >> 6) & 63)); tmp[t++] = (char)(0x80 | (c & 63));
+      *o++ = (char)(0xf0 | c >> 18); *o++ = (char)(0x80 | ((c >> 12) & 63));
+      *o++ = (char)(0x80 | ((c >> 6) & 63)); *o++ = (char)(0x80 | (c & 63));
     }
   }
-  if (t) tells_buf_add(b, tmp, t);
+  tells_buf_commit(b, (size_t)(o - o0));
 }
 
 /* Integer formatting without printf (hot: every record has several). */

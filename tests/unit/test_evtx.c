@@ -334,6 +334,73 @@ static void test_corpus_all_files(void) {
   paths_free(&ps);
 }
 
+/* UTF-16LE to UTF-8 against a one-unit-at-a-time reference: random
+** strings mixing ASCII runs of every length (the converter takes eight
+** ASCII units at a time), 2- and 3-byte characters, surrogate pairs and
+** lone surrogates (U+FFFD). */
+static size_t utf16_ref(char *o, const uint16_t *u, size_t n) {
+  size_t i, k = 0;
+  for (i = 0; i < n; i++) {
+    uint32_t c = u[i];
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < n && u[i + 1] >= 0xdc00 && u[i + 1] <= 0xdfff) {
+      c = 0x10000 + ((c - 0xd800) << 10) + (u[i + 1] - 0xdc00u);
+      i++;
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      c = 0xfffd;
+    }
+    if (c < 0x80) o[k++] = (char)c;
+    else if (c < 0x800) { o[k++] = (char)(0xc0 | c >> 6); o[k++] = (char)(0x80 | (c & 63)); }
+    else if (c < 0x10000) {
+      o[k++] = (char)(0xe0 | c >> 12); o[k++] = (char)(0x80 | ((c >> 6) & 63));
+      o[k++] = (char)(0x80 | (c & 63));
+    } else {
+      o[k++] = (char)(0xf0 | c >> 18); o[k++] = (char)(0x80 | ((c >> 12) & 63));
+      o[k++] = (char)(0x80 | ((c >> 6) & 63)); o[k++] = (char)(0x80 | (c & 63));
+    }
+  }
+  return k;
+}
+
+static void test_utf16_random(void) {
+  static uint16_t u[600];
+  static uint8_t le[1200];
+  static char want[2400];
+  uint64_t rs = 0x9e3779b97f4a7c15ull;
+  tells_buf b;
+  int iter, bad = 0;
+  tells_buf_init(&b, 1u << 20);
+  tells_buf_adds(&b, "prefix:");
+  for (iter = 0; iter < 20000; iter++) {
+    size_t n = 0, i, k;
+    while (n < 580) {
+      unsigned kind, len;
+      rs ^= rs << 13; rs ^= rs >> 7; rs ^= rs << 17;
+      kind = (unsigned)(rs % 6); len = (unsigned)((rs >> 8) % 21);
+      if (rs % 17 == 0) break;
+      for (i = 0; i < len && n < 580; i++) {
+        uint16_t c;
+        rs ^= rs << 13; rs ^= rs >> 7; rs ^= rs << 17;
+        switch (kind) {
+        case 0: case 1: c = (uint16_t)(0x20 + rs % 95); break;        /* ASCII */
+        case 2: c = (uint16_t)(0x80 + rs % 0x780); break;            /* 2 bytes */
+        case 3: c = (uint16_t)(0x800 + rs % 0xd000); break;          /* 3 bytes */
+        case 4: c = (uint16_t)(0xd800 + rs % 0x800); break;          /* surrogates, paired or not */
+        default: c = (uint16_t)(rs % 0x10000); break;
+        }
+        u[n++] = c;
+      }
+    }
+    for (i = 0; i < n; i++) { le[2 * i] = (uint8_t)u[i]; le[2 * i + 1] = (uint8_t)(u[i] >> 8); }
+    k = utf16_ref(want, u, n);
+    tells_buf_reset(&b);
+    tells_buf_adds(&b, "x");
+    tells__evtx_utf16(&b, le, n);
+    if (b.n != k + 1 || memcmp(b.p + 1, want, k) != 0 || b.p[b.n] != 0) bad++;
+  }
+  tells_buf_free(&b);
+  CHECK_EQ_INT(bad, 0);
+}
+
 /* Every record of every corpus file is the same whether its tree is a copy
 ** of its template's symbolic tree or expanded (evtx_check.c), and most
 ** records take the copy. */
@@ -1466,6 +1533,7 @@ static void test_hostile_built(void) {
 int main(void) {
   T_RUN(test_crc32);
   T_RUN(test_crc32_fold);
+  T_RUN(test_utf16_random);
   T_RUN(test_hostile_built);
   T_RUN(test_carve_validation);
   T_RUN(test_hostile_deep);
