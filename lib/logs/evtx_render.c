@@ -412,8 +412,25 @@ static int64_t parse_iso(const char *s) {
   return t * 10000000 + frac;
 }
 
-struct evtx_fld { size_t name, value; uint32_t nl, vl; };
+/* name: offset in ev_strs, or the text itself when lit is set */
+struct evtx_fld { size_t name, value; uint32_t nl, vl; const char *lit; };
 typedef struct evtx_fld fld_t;
+
+/* Whether attribute a's value is one literal text without trailing white
+** space (the usual <Data Name="...">): *s, *n get it, as ev_str would. */
+static int lit_name(tells_evtx *x, uint32_t a, const char **s, uint32_t *n) {
+  uint32_t k = ND(a)->kids;
+  const char *t;
+  uint32_t len;
+  if (!k || ND(k)->next || ND(k)->kind != N_VAL || ND(k)->type != EV_UTF8) return 0;
+  t = (const char *)ND(k)->u.p;
+  len = ND(k)->n;
+  if (len && (t[len - 1] == ' ' || t[len - 1] == '\t' || t[len - 1] == '\r' || t[len - 1] == '\n'))
+    return 0;
+  if (t[len] != 0) return 0;              /* must be NUL-terminated */
+  *s = t; *n = len;
+  return 1;
+}
 
 /* Next free slot of the field list, or NULL out of memory. */
 static fld_t *fld_slot(tells_evtx *x, size_t nf) {
@@ -491,16 +508,21 @@ tells_err tells_evtx_rec_event(tells_evtx *x, tells_evtx_event *ev) {
         if (ND(k)->kind != N_ELEM) continue;
         if (!(f = fld_slot(x, nf))) return TELLS_ENOMEM;
         na = is_data(ND(k)) ? attr_find(x, k, WK_Name) : 0;
-        if (na) {
+        f->lit = NULL;
+        if (na && lit_name(x, na, &f->lit, &f->nl)) {
+          /* the template's literal text (NUL-terminated in the chunk
+          ** arena): no copy */
+        } else if (na) {
           f->name = ev_str(x, na);
         } else if (is_data(ND(k))) {
           int l = unnamed ? snprintf(nb, sizeof nb, "Data_%u", unnamed) : snprintf(nb, sizeof nb, "Data");
           unnamed++;
           f->name = ev_lit(x, nb, (size_t)l);
         } else {
-          f->name = ev_lit(x, ND(k)->u.name->s, ND(k)->u.name->n);
+          f->lit = ND(k)->u.name->s;            /* NUL-terminated, chunk arena */
+          f->nl = ND(k)->u.name->n;
         }
-        f->nl = (uint32_t)(S->n - f->name - 1);
+        if (!f->lit) f->nl = (uint32_t)(S->n - f->name - 1);
         f->value = ev_str(x, k);
         f->vl = (uint32_t)(S->n - f->value - 1);
         nf++;
@@ -517,7 +539,7 @@ tells_err tells_evtx_rec_event(tells_evtx *x, tells_evtx_event *ev) {
         for (a = ND(el)->attrs; a; a = ND(a)->next) {
           if (!attr_present(x, a)) continue;
           if (!(f = fld_slot(x, nf))) return TELLS_ENOMEM;
-          f->name = ev_lit(x, ND(a)->u.name->s, ND(a)->u.name->n);
+          f->lit = ND(a)->u.name->s;
           f->nl = ND(a)->u.name->n;
           f->value = ev_str(x, a);
           f->vl = (uint32_t)(S->n - f->value - 1);
@@ -525,7 +547,7 @@ tells_err tells_evtx_rec_event(tells_evtx *x, tells_evtx_event *ev) {
         }
         if (count_vals(x, el, &one) > 0) {
           if (!(f = fld_slot(x, nf))) return TELLS_ENOMEM;
-          f->name = ev_lit(x, ND(el)->u.name->s, ND(el)->u.name->n);
+          f->lit = ND(el)->u.name->s;
           f->nl = ND(el)->u.name->n;
           f->value = ev_str(x, el);
           f->vl = (uint32_t)(S->n - f->value - 1);
@@ -545,7 +567,7 @@ tells_err tells_evtx_rec_event(tells_evtx *x, tells_evtx_event *ev) {
     x->fields = v; x->cap_fields = nf;
   }
   for (i = 0; i < nf; i++) {
-    x->fields[i].name = S->p + x->fl[i].name;
+    x->fields[i].name = x->fl[i].lit ? x->fl[i].lit : S->p + x->fl[i].name;
     x->fields[i].name_len = x->fl[i].nl;
     x->fields[i].value = S->p + x->fl[i].value;
     x->fields[i].value_len = x->fl[i].vl;
