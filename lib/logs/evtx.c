@@ -964,6 +964,27 @@ static int sym_flat(const evtx_tmpl *t, const evtx_val *vals, uint32_t nv) {
   return 1;
 }
 
+/* t's symbolic nodes 1.. with every link moved by `shift`, for copying
+** in at node 1 + shift, in t->sh_nodes (allocated by the caller): kept for
+** the last shift asked, as a chunk's records usually share one outer
+** template and so one shift. */
+static const evtx_node *sym_shifted(evtx_tmpl *t, uint32_t shift) {
+  evtx_node *d = t->sh_nodes;
+  uint32_t k;
+  if (t->sh_shift == shift) return d;
+  memcpy(d, t->sym_nodes + 1, (t->sym_n - 1) * sizeof *d);
+  for (k = 0; k + 1 < t->sym_n; k++) {
+    if (d[k].next) d[k].next += shift;
+    if (d[k].kind == N_VAL) continue;
+    if (d[k].attrs) d[k].attrs += shift;
+    if (d[k].kids) d[k].kids += shift;
+    if (d[k].last) d[k].last += shift;
+    if (d[k].kind == N_ELEM && d[k].n) d[k].n += shift;  /* last attribute */
+  }
+  t->sh_nodes = d; t->sh_shift = shift;
+  return d;
+}
+
 #define EVTX_SYM_SUBS 4
 typedef struct symsub { uint32_t ref; const evtx_tmpl *t; const evtx_val *vals; } symsub;
 
@@ -1004,6 +1025,10 @@ static int sym_inst(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, uin
     if (!sym_flat(t2, bt->ops[0].u.ti.vals, bt->ops[0].n) || !t2->sym_nest_ok ||
         t->sym_depth + t2->sym_depth > EVTX_MAX_DEPTH)
       return -1;
+    if (!t2->sh_nodes) {                      /* room for sym_shifted() */
+      if (!(t2->sh_nodes = aalloc(x, (t2->sym_n - 1) * sizeof *t2->sh_nodes))) return -1;
+      t2->sh_shift = UINT32_MAX;
+    }
     x->work += bt->n_ops + t2->n_ops;
     sub[ns].ref = i; sub[ns].t = t2; sub[ns].vals = bt->ops[0].u.ti.vals;
     ns++;
@@ -1022,20 +1047,12 @@ static int sym_inst(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, uin
   x->root = t->sym_root;
   sym_fill(x, t, 0, vals);
   for (j = 0; j < ns; j++) {
-    const evtx_tmpl *t2 = sub[j].t;
+    evtx_tmpl *t2 = (evtx_tmpl *)sub[j].t;
     const evtx_symref *r = &t->sym_refs[sub[j].ref];
-    uint32_t shift = x->n_nodes - 1, first = 0, last = 0, k;
+    uint32_t shift = x->n_nodes - 1, first = 0, last = 0;
     evtx_node *d = &x->nodes[x->n_nodes];
     if (!t2) { replace_kid(x, r->parent, r->node, 0, 0); continue; }
-    memcpy(d, t2->sym_nodes + 1, (t2->sym_n - 1) * sizeof *d);
-    for (k = 0; k + 1 < t2->sym_n; k++) {
-      if (d[k].next) d[k].next += shift;
-      if (d[k].kind == N_VAL) continue;
-      if (d[k].attrs) d[k].attrs += shift;
-      if (d[k].kids) d[k].kids += shift;
-      if (d[k].last) d[k].last += shift;
-      if (d[k].kind == N_ELEM && d[k].n) d[k].n += shift;  /* last attribute */
-    }
+    memcpy(d, sym_shifted(t2, shift), (t2->sym_n - 1) * sizeof *d);
     x->n_nodes += t2->sym_n - 1;
     sym_fill(x, t2, shift, sub[j].vals);
     if (t2->sym_root) {

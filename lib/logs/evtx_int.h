@@ -193,6 +193,8 @@ struct evtx_tmpl {
   uint32_t sym_n, sym_root, sym_depth;
   const evtx_symref *sym_refs;
   uint32_t sym_nrefs, sym_nidx;
+  struct evtx_node *sh_nodes; /* nodes 1.. with links moved by sh_shift */
+  uint32_t sh_shift;          /* UINT32_MAX: none yet */
 };
 
 /* Tree of one record. */
