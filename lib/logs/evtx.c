@@ -47,6 +47,9 @@ static uint64_t ld64(const uint8_t *q) {
 }
 
 static void *aalloc(tells_evtx *x, size_t n) { return tells_arena_alloc(&x->arena, n); }
+/* Symbolic template trees have an arena of their own (same cap, same life),
+** so they never take room the decoding itself would have had. */
+static void *symalloc(tells_evtx *x, size_t n) { return tells_arena_alloc(&x->sym_arena, n); }
 
 /* Position of a cursor relative to the chunk start. */
 static uint32_t cpos(const tells_evtx *x, const tells_rd *r) {
@@ -623,6 +626,7 @@ static void close_chunk(tells_evtx *x) {
 static void start_chunk(tells_evtx *x, const uint8_t *c, size_t avail, uint64_t off,
                         uint32_t rec_end) {
   tells_arena_free(&x->arena);
+  tells_arena_free(&x->sym_arena);
   x->gen++;
   if (x->gen == 0) {                     /* wrapped: clear the caches */
     memset(x->names, 0, sizeof x->names);
@@ -883,7 +887,7 @@ static void sym_build(tells_evtx *x, evtx_tmpl *t) {
     if (t->ops[i].op == OP_TEMPLATE) return;
     if (t->ops[i].op == OP_SUBST && t->ops[i].idx + 1u > nidx) nidx = t->ops[i].idx + 1u;
   }
-  if (nidx && !(sv = aalloc(x, nidx * sizeof *sv))) return;
+  if (nidx && !(sv = symalloc(x, nidx * sizeof *sv))) return;
   for (i = 0; i < nidx; i++) { sv[i].p = NULL; sv[i].n = i; sv[i].type = EV_SYM; }
   x->n_nodes = 1; x->root = 0; x->tree_bad = 0; x->quiet = 1;
   memset(&e, 0, sizeof e);
@@ -897,8 +901,8 @@ static void sym_build(tells_evtx *x, evtx_tmpl *t) {
   if (fail) return;
   for (k = 1; k < x->n_nodes; k++)
     if (x->nodes[k].kind == N_VAL && x->nodes[k].type == EV_SYM) nrefs++;
-  nodes = aalloc(x, x->n_nodes * sizeof *nodes);
-  refs = nrefs ? aalloc(x, nrefs * sizeof *refs) : NULL;
+  nodes = symalloc(x, x->n_nodes * sizeof *nodes);
+  refs = nrefs ? symalloc(x, nrefs * sizeof *refs) : NULL;
   if (!nodes || (nrefs && !refs)) return;
   memcpy(nodes, x->nodes, x->n_nodes * sizeof *nodes);
   for (i = 0, k = 1; k < x->n_nodes; k++) {
@@ -1026,7 +1030,7 @@ static int sym_inst(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, uin
         t->sym_depth + t2->sym_depth > EVTX_MAX_DEPTH)
       return -1;
     if (!t2->sh_nodes) {                      /* room for sym_shifted() */
-      if (!(t2->sh_nodes = aalloc(x, (t2->sym_n - 1) * sizeof *t2->sh_nodes))) return -1;
+      if (!(t2->sh_nodes = symalloc(x, (t2->sym_n - 1) * sizeof *t2->sh_nodes))) return -1;
       t2->sh_shift = UINT32_MAX;
     }
     x->work += bt->n_ops + t2->n_ops;
@@ -1240,6 +1244,7 @@ tells_err tells_evtx_open(const uint8_t *buf, size_t len, tells_anoms *an, tells
   if (!an) { tells_anoms_init(&x->own_an); an = &x->own_an; }
   x->an = an;
   tells_arena_init(&x->arena, 8u << 20);
+  tells_arena_init(&x->sym_arena, 8u << 20);
   tells_buf_init(&x->sb, 16u << 20);
   tells_buf_init(&x->ev_strs, 16u << 20);
   tells_buf_init(&x->keys, 16u << 20);
@@ -1278,6 +1283,7 @@ tells_err tells_evtx_open(const uint8_t *buf, size_t len, tells_anoms *an, tells
 void tells_evtx_close(tells_evtx *x) {
   if (!x) return;
   tells_arena_free(&x->arena);
+  tells_arena_free(&x->sym_arena);
   tells_free(x->nodes);
   tells_free(x->fields);
   tells_free(x->fl);

@@ -237,6 +237,7 @@ struct tells_evtx {
   uint32_t rec_end;         /* end of record data */
   int carving;              /* scanning slack for recovered records */
   tells_arena arena;        /* per chunk */
+  tells_arena sym_arena;    /* per chunk: symbolic template trees */
   uint32_t gen;             /* cache generation, bumped per chunk */
   hslot names[EVTX_HASH];
   hslot tmpls[EVTX_HASH];
