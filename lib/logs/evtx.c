@@ -449,8 +449,11 @@ static void expand(xctx *e, const evtx_op *ops, uint32_t n_ops, const evtx_val *
 
 /* A BinXml-typed value compiled, once per chunk (cached by its offset in
 ** the template cache's key space + 0x10000; a miss charges its bytes as
-** work).  NULL when it cannot be (flagged; e->stop when over a cap). */
-static evtx_tmpl *binxml_ops(xctx *e, const evtx_val *v, int nest) {
+** work).  NULL when it cannot be (flagged; e->stop when over a cap).
+** `ahead` (sym_inst) compiles without charging: the bytes stay owed, and
+** are charged where expand() first meets the value, as if it compiled it
+** there, or by sym_inst when its copy is used. */
+static evtx_tmpl *binxml_ops(xctx *e, const evtx_val *v, int nest, int ahead) {
   tells_evtx *x = e->x;
   opvec *ov = &x->ov_tmp;
   tells_rd r;
@@ -468,8 +471,17 @@ static evtx_tmpl *binxml_ops(xctx *e, const evtx_val *v, int nest) {
   ** value at the same offset but of another length decodes differently */
   if (s && found && ((evtx_tmpl *)s->v)->bx_len == v->n) {
     t = s->v;
+    if (t->bx_owed && !ahead) {
+      t->bx_owed = 0;
+      x->work += v->n;
+      if (x->work > EVTX_MAX_WORK) {
+        banom(x, x->cur.off, "evtx.work", "record expansion over the work cap (template bomb?)");
+        x->tree_bad = 1; e->stop = 1;
+        return NULL;
+      }
+    }
   } else {
-    x->work += v->n;
+    if (!ahead) x->work += v->n;
     if (x->work > EVTX_MAX_WORK) {
       banom(x, x->cur.off, "evtx.work", "record expansion over the work cap (template bomb?)");
       x->tree_bad = 1; e->stop = 1;
@@ -480,6 +492,7 @@ static evtx_tmpl *binxml_ops(xctx *e, const evtx_val *v, int nest) {
     memset(t, 0, sizeof *t);
     t->off = off;
     t->bx_len = v->n;
+    t->bx_owed = ahead;
     r = tells_rd_sub(&x->ck, off, v->n);
     rc = compile(x, ov, &r, 1, nest + 1);
     if (rc) {
@@ -501,7 +514,7 @@ static evtx_tmpl *binxml_ops(xctx *e, const evtx_val *v, int nest) {
 
 /* A BinXml-typed value, compiled (binxml_ops) and expanded in place. */
 static void expand_binxml(xctx *e, const evtx_val *v, int nest) {
-  evtx_tmpl *t = binxml_ops(e, v, nest);
+  evtx_tmpl *t = binxml_ops(e, v, nest, 0);
   if (!t) return;
   if (t->bad) e->x->tree_bad = 1;
   if (t->n_ops) expand(e, t->ops, t->n_ops, NULL, 0, nest + 1);
@@ -990,18 +1003,31 @@ static const evtx_node *sym_shifted(evtx_tmpl *t, uint32_t shift) {
 }
 
 #define EVTX_SYM_SUBS 4
-typedef struct symsub { uint32_t ref; const evtx_tmpl *t; const evtx_val *vals; } symsub;
+typedef struct symsub {
+  uint32_t ref;
+  const evtx_tmpl *t;                   /* NULL: an empty value */
+  const evtx_val *vals;
+  evtx_tmpl *bt;                        /* the value compiled */
+} symsub;
 
 /* The record tree of an instance of t (values vals, nv of them): a copy of
 ** t's symbolic tree with the values filled in, each BinXml value in content
 ** that holds one instance replaced by that instance's tree: the tree
-** expand() would build, its work charged as expand() would.  Returns -1
-** when the record needs expand() (a value index out of range, deeper
-** nesting, a fault, a cap), -2 when a BinXml value in content does not
-** decode (expand() would flag the tree bad); the tree is then undefined. */
+** expand() would build, its work charged as expand() would.  Returns -1,
+** the tree then undefined, when the record needs expand(): a value index
+** out of range, deeper nesting, a value that does not decode, a cap.
+**
+** The values are compiled here, in document order, as expand() would
+** compile them and with the same anomalies, but their bytes are left owed
+** (binxml_ops), so that a record falling back to expand() is charged
+** exactly where expand() meets each value.  A value is compiled only when
+** expand() would certainly reach it (the work and nodes so far are far
+** from the caps) and the cache has a slot for it (else expand() would
+** compile it a second time). */
 static int sym_inst(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, uint32_t nv) {
   symsub sub[EVTX_SYM_SUBS];
   uint32_t ns = 0, i, j, total;
+  uint64_t acc = x->work;                /* what expand() would have charged */
   xctx e;
   if (t->sym <= 0 || t->sym_nidx > nv) return -1;
   total = t->sym_n;
@@ -1009,15 +1035,19 @@ static int sym_inst(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, uin
   e.x = x;
   for (i = 0; i < t->sym_nrefs; i++) {
     const evtx_val *v = &vals[t->sym_refs[i].idx];
-    const evtx_tmpl *bt;
-    evtx_tmpl *t2;
+    evtx_tmpl *bt, *t2;
+    int found;
     if (v->type != EV_BINXML || t->sym_refs[i].in_attr) continue;
-    if (ns == EVTX_SYM_SUBS || x->work + v->n > EVTX_MAX_WORK) return -1;
-    bt = binxml_ops(&e, v, 1);
-    if (!bt || bt->bad || e.stop) return -2;
+    if (ns == EVTX_SYM_SUBS || acc + v->n > EVTX_MAX_WORK || total > EVTX_MAX_NODES ||
+        !hfind(x->tmpls, x->gen, (uint32_t)(v->p - x->ck.p) + 0x10000u, &found))
+      return -1;
+    bt = binxml_ops(&e, v, 1, 1);
+    if (!bt || e.stop) return -1;
+    if (bt->bx_owed) acc += v->n;
+    if (bt->bad) return -1;
     if (bt->n_ops == 0 || (bt->n_ops == 1 && bt->ops[0].op == OP_EOS)) {
-      x->work += bt->n_ops;                 /* empty: nothing to put in */
-      sub[ns].ref = i; sub[ns].t = NULL; sub[ns].vals = NULL;
+      acc += bt->n_ops;                     /* empty: nothing to put in */
+      sub[ns].ref = i; sub[ns].t = NULL; sub[ns].vals = NULL; sub[ns].bt = bt;
       ns++;
       continue;
     }
@@ -1033,8 +1063,8 @@ static int sym_inst(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, uin
       if (!(t2->sh_nodes = symalloc(x, (t2->sym_n - 1) * sizeof *t2->sh_nodes))) return -1;
       t2->sh_shift = UINT32_MAX;
     }
-    x->work += bt->n_ops + t2->n_ops;
-    sub[ns].ref = i; sub[ns].t = t2; sub[ns].vals = bt->ops[0].u.ti.vals;
+    acc += bt->n_ops + t2->n_ops;
+    sub[ns].ref = i; sub[ns].t = t2; sub[ns].vals = bt->ops[0].u.ti.vals; sub[ns].bt = bt;
     ns++;
     total += t2->sym_n - 1;
   }
@@ -1046,6 +1076,9 @@ static int sym_inst(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, uin
     if (cap > EVTX_MAX_NODES || !(grown = tells_realloc(x->nodes, cap * sizeof *grown))) return -1;
     x->nodes = grown; x->cap_nodes = cap;
   }
+  /* the copy is used: the values' bytes are charged (in acc) */
+  for (j = 0; j < ns; j++) sub[j].bt->bx_owed = 0;
+  x->work = acc;
   memcpy(x->nodes, t->sym_nodes, t->sym_n * sizeof *x->nodes);
   x->n_nodes = t->sym_n;
   x->root = t->sym_root;
@@ -1109,12 +1142,8 @@ static int build_tree(tells_evtx *x, uint32_t p, uint32_t size) {
     evtx_tmpl *t = (evtx_tmpl *)ov->v[0].u.ti.t;
     if (!t->sym) sym_build(x, t);
     x->work = ov->n + t->n_ops;             /* what expand() charges */
-    rc = sym_inst(x, t, ov->v[0].u.ti.vals, ov->v[0].n);
-    if (rc == 0 || (rc == -2 && x->quiet)) {
-      /* a carved candidate with a value that does not decode is rejected
-      ** whatever the rest of its tree: spare the expansion */
-      if (rc) { x->tree_bad = 1; x->n_nodes = 1; x->root = 0; }
-      else x->sym_records++;
+    if (sym_inst(x, t, ov->v[0].u.ti.vals, ov->v[0].n) == 0) {
+      x->sym_records++;
       x->chunk_work += x->work;
       return 0;
     }

@@ -181,6 +181,7 @@ struct evtx_tmpl {
   uint32_t n_ops;
   int bad;              /* compiled with an error: ops hold a prefix */
   uint32_t bx_len;      /* a compiled BinXml value: its length in bytes */
+  int bx_owed;          /* compiled ahead by sym_inst, bytes not charged */
   const evtx_tmpl *next_def; /* the chunk's definitions, newest first */
   /* The record tree of an instance with its values left symbolic (EV_SYM
   ** nodes), built on first use.  An instance whose values keep that shape
