@@ -447,6 +447,17 @@ static inline void add_value(xctx *e, uint16_t type, const uint8_t *p, uint32_t 
 static void expand(xctx *e, const evtx_op *ops, uint32_t n_ops, const evtx_val *vals,
                    uint32_t nv, int nest);
 
+/* Charges n units of expansion work; over the per-record cap the record is
+** flagged and its expansion stops.  Returns 0, or -1 over the cap. */
+static int charge(xctx *e, uint32_t n) {
+  tells_evtx *x = e->x;
+  x->work += n;
+  if (x->work <= EVTX_MAX_WORK) return 0;
+  banom(x, x->cur.off, "evtx.work", "record expansion over the work cap (template bomb?)");
+  x->tree_bad = 1; e->stop = 1;
+  return -1;
+}
+
 /* A BinXml-typed value compiled, once per chunk (cached by its offset in
 ** the template cache's key space + 0x10000; a miss charges its bytes as
 ** work).  NULL when it cannot be (flagged; e->stop when over a cap).
@@ -473,20 +484,10 @@ static evtx_tmpl *binxml_ops(xctx *e, const evtx_val *v, int nest, int ahead) {
     t = s->v;
     if (t->bx_owed && !ahead) {
       t->bx_owed = 0;
-      x->work += v->n;
-      if (x->work > EVTX_MAX_WORK) {
-        banom(x, x->cur.off, "evtx.work", "record expansion over the work cap (template bomb?)");
-        x->tree_bad = 1; e->stop = 1;
-        return NULL;
-      }
+      if (charge(e, v->n)) return NULL;
     }
   } else {
-    if (!ahead) x->work += v->n;
-    if (x->work > EVTX_MAX_WORK) {
-      banom(x, x->cur.off, "evtx.work", "record expansion over the work cap (template bomb?)");
-      x->tree_bad = 1; e->stop = 1;
-      return NULL;
-    }
+    if (charge(e, ahead ? 0 : v->n)) return NULL;
     t = aalloc(x, sizeof *t);
     if (!t) { x->tree_bad = 1; e->stop = 1; return NULL; }
     memset(t, 0, sizeof *t);
@@ -525,12 +526,7 @@ static void expand(xctx *e, const evtx_op *ops, uint32_t n_ops, const evtx_val *
   tells_evtx *x = e->x;
   uint32_t i, k;
   /* the ops of this call are charged up front (each is visited once) */
-  x->work += n_ops;
-  if (x->work > EVTX_MAX_WORK) {
-    banom(x, x->cur.off, "evtx.work", "record expansion over the work cap (template bomb?)");
-    x->tree_bad = 1; e->stop = 1;
-    return;
-  }
+  if (charge(e, n_ops)) return;
   for (i = 0; i < n_ops && !e->stop; i++) {
     const evtx_op *o = &ops[i];
     switch (o->op) {
@@ -658,6 +654,17 @@ static void start_chunk(tells_evtx *x, const uint8_t *c, size_t avail, uint64_t 
   x->in_chunk = 1;
 }
 
+/* Whether the n bytes at file offset off lie in one hole of the file
+** (tells_evtx_set_holes): zero bytes that need not be read. */
+static int in_hole(const tells_evtx *x, uint64_t off, uint64_t n) {
+  size_t i;
+  for (i = 0; i < x->n_holes; i++)
+    if (off >= x->holes[2 * i] && x->holes[2 * i + 1] - (off - x->holes[2 * i]) >= n &&
+        off - x->holes[2 * i] < x->holes[2 * i + 1])
+      return 1;
+  return 0;
+}
+
 /* Opens chunk x->ci.  Returns 1 when opened, 0 to skip it, -1 at the end. */
 static int open_chunk(tells_evtx *x) {
   uint64_t off = EVTX_FILE_HEADER + (uint64_t)x->ci * EVTX_CHUNK_SIZE;
@@ -667,16 +674,9 @@ static int open_chunk(tells_evtx *x) {
   if (x->ci >= x->n_chunks || off >= x->len) return -1;
   avail = x->len - off < EVTX_CHUNK_SIZE ? (size_t)(x->len - off) : EVTX_CHUNK_SIZE;
   c = x->buf + off;
-  /* a chunk inside a hole of the file (tells_evtx_set_holes) reads as zero
-  ** bytes: empty, like an all-zero chunk, without touching its pages.
-  ** Chunks come in file order, so the hole cursor only moves forward. */
-  while (x->hole_i < x->n_holes && off >= x->holes[2 * x->hole_i] &&
-         off - x->holes[2 * x->hole_i] >= x->holes[2 * x->hole_i + 1])
-    x->hole_i++;
-  if (x->hole_i < x->n_holes && off >= x->holes[2 * x->hole_i] &&
-      x->holes[2 * x->hole_i + 1] - (off - x->holes[2 * x->hole_i]) >= avail) {
-    x->st.chunks_empty++; x->ci++; return 0;
-  }
+  /* a chunk inside a hole reads as zero bytes: empty, like an all-zero
+  ** chunk, without touching its pages */
+  if (in_hole(x, off, avail)) { x->st.chunks_empty++; x->ci++; return 0; }
   if (avail < EVTX_CHUNK_HEADER || memcmp(c, "ElfChnk", 8) != 0) {
     if (all_zero(c, avail)) { x->st.chunks_empty++; x->ci++; return 0; }
     x->st.chunks_skipped++;
@@ -777,17 +777,6 @@ static uint32_t next_plausible(const tells_evtx *x, uint32_t p) {
 static int crange_cmp(const void *a, const void *b) {
   const evtx_crange *p = a, *q = b;
   return p->first < q->first ? -1 : p->first > q->first;
-}
-
-/* Whether the n bytes at file offset off lie in one hole (zero bytes that
-** need not be read), as open_chunk() decides for a whole chunk. */
-static int in_hole(const tells_evtx *x, uint64_t off, uint64_t n) {
-  size_t i;
-  for (i = 0; i < x->n_holes; i++)
-    if (off >= x->holes[2 * i] && x->holes[2 * i + 1] - (off - x->holes[2 * i]) >= n &&
-        off - x->holes[2 * i] < x->holes[2 * i + 1])
-      return 1;
-  return 0;
 }
 
 /* Id ranges of every chunk with a valid signature, once per file. */
@@ -1338,5 +1327,4 @@ uint64_t tells__evtx_sym_records(const tells_evtx *x) { return x->sym_records; }
 void tells_evtx_set_holes(tells_evtx *x, const uint64_t *ranges, size_t n) {
   x->holes = n ? ranges : NULL;
   x->n_holes = ranges ? n : 0;
-  x->hole_i = 0;
 }

@@ -276,7 +276,6 @@ struct tells_evtx {
   /* holes of the input (tells_evtx_set_holes): pairs (offset, length),
   ** sorted; chunks inside one are empty without being read (NOT OWNED) */
   const uint64_t *holes; size_t n_holes;
-  size_t hole_i;            /* first hole that may hold the next chunk */
   int expand_only;          /* testing: no symbolic tree copies */
   uint64_t sym_records;     /* records whose tree was a symbolic copy */
 };

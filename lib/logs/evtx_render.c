@@ -427,8 +427,7 @@ static int lit_name(tells_evtx *x, uint32_t a, const char **s, uint32_t *n) {
   len = ND(k)->n;
   if (len && (t[len - 1] == ' ' || t[len - 1] == '\t' || t[len - 1] == '\r' || t[len - 1] == '\n'))
     return 0;
-  if (t[len] != 0) return 0;              /* must be NUL-terminated */
-  *s = t; *n = len;
+  *s = t; *n = len;                       /* NUL-terminated: arena strndup */
   return 1;
 }
 
