@@ -145,10 +145,10 @@ typedef struct tells_sigma_stats {
   uint64_t evaluated;        /* rules evaluated after the literal prefilter */
   uint64_t matches;          /* detections reported (incl. correlations) */
   uint64_t literals;         /* distinct prefilter literals */
-  uint64_t ac_states;        /* states of the Aho-Corasick automaton */
+  uint64_t ac_states;        /* states of the literal automata built so far */
   uint64_t bytes_scanned;    /* field bytes run through the automaton */
   uint64_t unfiltered;       /* candidates without a literal prefilter */
-  uint64_t ac_bytes;         /* size of the automaton's transition table */
+  uint64_t ac_bytes;         /* size of their transition tables */
   uint64_t bytes_scanned_kw; /* other field bytes scanned for keyword literals */
 } tells_sigma_stats;
 void tells_sigma_get_stats(const tells_sigma_ruleset *set,

@@ -25,7 +25,6 @@ struct sg_ac {
   uint32_t n_states, n_classes;
   uint32_t first_out;       /* states >= first_out have output */
   uint32_t max_len;         /* longest literal */
-  int sep;                  /* a byte of class 0, or -1 */
   uint8_t cls[256];         /* byte -> class of its ASCII lowercase */
   uint8_t lower[256];       /* byte -> ASCII lowercase */
   uint16_t *next16;         /* [state * n_classes + class] = state, or: */
@@ -96,8 +95,6 @@ sg_ac *tells__sigma_ac_build(const char *const *lits, const size_t *lens,
     ac->n_classes++;
   }
   for (i = 'A'; i <= 'Z'; i++) ac->cls[i] = ac->cls[i + 32];
-  ac->sep = -1;
-  for (i = 0; i < 256 && ac->sep < 0; i++) if (!ac->cls[i]) ac->sep = i;
   nc = ac->n_classes;
   if (total >= 0x7FFFFFFFu / nc) goto fail;
   first = tells_malloc(total * sizeof *first);
@@ -254,8 +251,6 @@ static void report(const sg_ac *ac, uint32_t s, uint64_t *hits, uint32_t *list,
     o = ac->dict[o];
   }
 }
-
-int tells__sigma_ac_sep(const sg_ac *ac) { return ac->sep; }
 
 /* The scan keeps, per lane, the state number (16-bit tables) or the row
 ** offset (32-bit tables: no multiply in the chain of dependent loads). */

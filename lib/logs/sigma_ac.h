@@ -33,10 +33,6 @@ void tells__sigma_ac_free(sg_ac *ac);
 size_t tells__sigma_ac_states(const sg_ac *ac);
 size_t tells__sigma_ac_bytes(const sg_ac *ac);   /* transition table size */
 
-/* A byte that occurs in no literal: the automaton returns to its start on
-** it, so it separates values scanned as one buffer (-1 if none). */
-int tells__sigma_ac_sep(const sg_ac *ac);
-
 /* Scans p[0..n), text already ASCII-lowercased, and sets bit `id` of
 ** `hits` for every literal that may occur (exact for ASCII literals, a
 ** superset for the others).  Each id whose bit goes from 0 to 1 is

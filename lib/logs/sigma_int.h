@@ -200,7 +200,14 @@ struct tells_sigma_ruleset {
   int compiled;
   sg_bucket *buckets; size_t n_buckets, cap_buckets;
   uint32_t *bhash; size_t bhash_cap;
+  /* literal automata (sigma_combo.c): one per set of buckets met, built
+  ** at its first event; ac (every literal) only for the sets past a cap */
   sg_ac *ac;
+  struct sg_combo *combos; size_t n_combos, combo_bytes, combo_cap;
+  const char **lit_p; size_t *lit_len;  /* the literals by id (arena text) */
+  uint32_t *blit_off, *blit;            /* per bucket: the literals its rules read */
+  uint32_t *lmark, lmark_gen;           /* [n_lits] scratch */
+  int ac_sep;                           /* a byte of no literal, or -1 */
   sg_ac *kac;                           /* keyword literals only, for the */
   sg_bg *kbg;                           /* fields no field pattern reads:
                                            kbg when it can hold them */
@@ -275,6 +282,18 @@ int tells__sigma_eval_det(tells_sigma_ruleset *s, const sg_det *d);
 ** literal or pattern prefilter. */
 void tells__sigma_set_reference(tells_sigma_ruleset *s, int on);
 void tells__sigma_match_free(tells_sigma_ruleset *s);
+
+/* sigma_combo.c: per-bucket literal lists from the compiled rules (takes
+** the literal arrays); the automaton for an event's buckets (key: up to
+** four bucket indices, SG_ANY for none; *out NULL when they read no
+** literal). */
+int tells__sigma_combo_init(tells_sigma_ruleset *s, const char **lits, size_t *lens);
+tells_err tells__sigma_combo_get(tells_sigma_ruleset *s, const uint32_t key[4],
+                                 const sg_ac **out);
+void tells__sigma_combo_free(tells_sigma_ruleset *s);
+/* For tests: the cap of the sets' tables, in bytes, past which the sets
+** met afterwards share the automaton of every literal. */
+void tells__sigma_set_combo_cap(tells_sigma_ruleset *s, size_t bytes);
 
 /* sigma_corr.c */
 tells_err tells__sigma_corr_resolve(tells_sigma_ruleset *s,

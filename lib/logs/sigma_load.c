@@ -137,6 +137,7 @@ void tells_sigma_ruleset_destroy(tells_sigma_ruleset *s) {
   tells_free(s->rstamp);
   if (s->md) pcre2_match_data_free(s->md);
   tells__sigma_match_free(s);
+  tells__sigma_combo_free(s);
   tells__sigma_ac_free(s->ac);
   tells__sigma_ac_free(s->kac);
   tells__sigma_bg_free(s->kbg);

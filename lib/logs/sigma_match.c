@@ -879,12 +879,10 @@ tells_err tells_sigma_compile(tells_sigma_ruleset *s, tells_sigma_report_fn rep,
     if (r->info.kind == TELLS_SIGMA_RULE && det_lit_ids(&lt, &r->det)) goto nomem;
     if (r->info.kind == TELLS_SIGMA_FILTER && det_lit_ids(&lt, &r->filter->det)) goto nomem;
   }
-  /* the automaton */
+  /* the keyword scanner; the literal automata are built per set of
+  ** buckets as events meet them (sigma_combo.c) */
   s->n_lits = lt.n;
-  if (lt.n) {
-    s->ac = tells__sigma_ac_build(lt.p, lt.len, lt.n, NULL);
-    if (!s->ac || build_kac(s, &lt)) goto nomem;
-  }
+  if (lt.n && build_kac(s, &lt)) goto nomem;
   if (build_index(s)) goto nomem;
   s->rstamp = tells_calloc(s->n_rules ? s->n_rules : 1, sizeof *s->rstamp);
   if (!s->rstamp) goto nomem;
@@ -927,9 +925,9 @@ tells_err tells_sigma_compile(tells_sigma_ruleset *s, tells_sigma_report_fn rep,
   ms_of(s)->cc = tells_calloc(NC_CHANS, sizeof(ncache));
   if (!ms_of(s)->fc || !ms_of(s)->cc) goto nomem;
   s->stats.literals = lt.n;
-  s->stats.ac_states = tells__sigma_ac_states(s->ac);
-  s->stats.ac_bytes = tells__sigma_ac_bytes(s->ac);
-  tells_free(lt.p); tells_free(lt.len); tells_free(lt.h);
+  tells_free(lt.h);
+  lt.h = NULL;
+  if (tells__sigma_combo_init(s, lt.p, lt.len)) return TELLS_ENOMEM;  /* it owns them now */
   s->compiled = 1;
 
   return TELLS_OK;
@@ -1253,6 +1251,7 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
   int nb = 0, b, all_fields = 0;
   uint32_t chan = SG_ANY, h, nc = 0;
   size_t i;
+  const sg_ac *ac;
   if (!s || !ev || !s->compiled) return TELLS_EARG;
   m = ms_of(s);
   s->stats.events++;
@@ -1324,9 +1323,14 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
     s->lit_hits[x >> 6] &= ~((uint64_t)1 << (x & 63));
   }
   s->n_hit = 0;
-  if (s->ac) {
+  {
+    uint32_t key[4] = {SG_ANY, SG_ANY, SG_ANY, SG_ANY};
+    for (b = 0; b < nb; b++) key[b] = (uint32_t)(bk[b] - s->buckets);
+    if (tells__sigma_combo_get(s, key, &ac) != TELLS_OK) return TELLS_ENOMEM;
+  }
+  if (ac) {
     size_t total = 0, kw_at;
-    int sep = tells__sigma_ac_sep(s->ac);
+    int sep = s->ac_sep;
     for (i = 0; i < m->n; i++)
       if (all_fields || (m->f[i].fid != SG_ANY && s->fscan[m->f[i].fid] == s->gen))
         total += m->f[i].n + 1;
@@ -1377,7 +1381,7 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
       s->stats.bytes_scanned += s->lbuf_n - kw_at;
       kw_at = s->lbuf_n;
     }
-    tells__sigma_ac_scan(s->ac, (const uint8_t *)s->lbuf, kw_at, s->lit_hits, s->hit_list,
+    tells__sigma_ac_scan(ac, (const uint8_t *)s->lbuf, kw_at, s->lit_hits, s->hit_list,
                          &s->n_hit);
     if ((s->kac || s->kbg) && s->lbuf_n > kw_at) {
       if (s->kbg)

@@ -139,6 +139,25 @@ static void test_attack_samples_match_reference(void) {
   CHECK(w.events >= 5000);
   CHECK(w.hits >= 500);
   CHECK_EQ_INT(w.diffs, 0);
+  CHECK(w.s->n_combos >= 20);              /* one automaton per set of buckets */
+  CHECK(w.s->ac == NULL);                  /* and no need of the shared one */
+  tells_sigma_ruleset_destroy(w.s);
+  /* again with a cap of 2 MB on the sets' tables: the sets met after it
+  ** is reached share the automaton of every literal */
+  w.events = w.hits = w.diffs = 0;
+  CHECK(tells_sigma_ruleset_create(&w.s) == TELLS_OK);
+  if (!w.s) return;
+  CHECK(tells_sigma_load_path(w.s, rules, NULL, NULL, NULL) == TELLS_OK);
+  CHECK(tells_sigma_compile(w.s, NULL, NULL) == TELLS_OK);
+  tells__sigma_set_combo_cap(w.s, (size_t)2 << 20);
+  walk(&w, dir, 0);
+  printf("# sigma reference, tables capped at 2 MB: %llu records, %llu detections, %llu differ, "
+         "%zu sets of buckets\n", (unsigned long long)w.events, (unsigned long long)w.hits,
+         (unsigned long long)w.diffs, w.s->n_combos);
+  CHECK(w.events >= 5000);
+  CHECK_EQ_INT(w.diffs, 0);
+  CHECK(w.s->ac != NULL);
+  CHECK(w.s->combo_bytes <= (size_t)2 << 20);
   tells_logs_sigev_free(&w.sev);
   free(w.opt.r); free(w.ref.r);
   tells_sigma_ruleset_destroy(w.s);
