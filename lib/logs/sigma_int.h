@@ -217,6 +217,8 @@ struct tells_sigma_ruleset {
   ** indexed clause holds it */
   uint32_t *trig_off;                   /* [n_lits + 1] */
   uint64_t *trig;
+  uint64_t *rcl;                        /* [n_rules] offset in cl << 32 | length */
+  uint32_t *cl;                         /* rules' clauses before the indexed one */
   uint32_t *bgen; uint8_t *bpos;        /* [n_buckets] event's buckets */
   uint64_t *cand;                       /* [n_rules] bucket pos << 32 | rule */
   uint32_t *cidx;                       /* [n_rules] its index in cand */

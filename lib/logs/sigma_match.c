@@ -724,6 +724,23 @@ static int build_index(tells_sigma_ruleset *s) {
   for (i = 0; i < nl; i++) s->trig_off[i + 2] += s->trig_off[i + 1];
   s->trig = tells_malloc((s->trig_off[nl + 1] ? s->trig_off[nl + 1] : 1) * sizeof *s->trig);
   if (!s->trig) return -1;
+  /* the clauses checked before the indexed one (clauses_hit), all rules'
+  ** in one array: the check reads no rule */
+  {
+    size_t tot = 0;
+    s->rcl = tells_malloc((s->n_rules ? s->n_rules : 1) * sizeof *s->rcl);
+    if (!s->rcl) return -1;
+    for (i = 0; i < s->n_rules; i++) tot += s->rules[i].lits ? s->rules[i].trig : 0;
+    s->cl = tells_malloc((tot ? tot : 1) * sizeof *s->cl);
+    if (!s->cl) return -1;
+    for (i = 0, tot = 0; i < s->n_rules; i++) {
+      const sg_rule *r = &s->rules[i];
+      uint32_t t = r->lits ? r->trig : 0;
+      if (t) memcpy(s->cl + tot, r->lits, t * sizeof *s->cl);
+      s->rcl[i] = (uint64_t)tot << 32 | t;
+      tot += t;
+    }
+  }
   for (i = 0; i < s->n_rules; i++) {     /* ascending rule order per literal */
     const sg_rule *r = &s->rules[i];
     uint32_t q;
@@ -1184,8 +1201,8 @@ static int has_field(tells_sigma_ruleset *s, uint32_t fid) {
 
 /* Every clause of the rule has one of its literals in the event; the
 ** indexed clause, last (order_clauses), holds the literal that led here. */
-static int clauses_hit(const tells_sigma_ruleset *s, const sg_rule *r) {
-  const uint32_t *l = r->lits, *e = r->lits + r->trig;
+static int clauses_hit(const tells_sigma_ruleset *s, uint32_t ri) {
+  const uint32_t *l = s->cl + (s->rcl[ri] >> 32), *e = l + (uint32_t)s->rcl[ri];
   while (l < e) {
     uint32_t cn = *l++, z;
     int any = 0;
@@ -1410,7 +1427,7 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
       }
       s->rstamp[ri] = s->gen;
       s->cidx[ri] = SG_ANY;
-      if (!clauses_hit(s, &s->rules[ri])) continue;
+      if (!clauses_hit(s, ri)) continue;
       s->cidx[ri] = nc;
       s->cand[nc++] = pos << 32 | ri;
     }
@@ -1471,6 +1488,8 @@ void tells__sigma_match_free(tells_sigma_ruleset *s) {
   mstate *m = ms_of(s);
   tells_free(s->hit_list); tells_free(s->trig_off); tells_free(s->trig);
   tells_free(s->bgen); tells_free(s->bpos); tells_free(s->cand); tells_free(s->cidx);
+  tells_free(s->rcl); tells_free(s->cl);
+  s->rcl = NULL; s->cl = NULL;
   s->hit_list = s->trig_off = s->bgen = s->cidx = NULL;
   s->trig = NULL; s->bpos = NULL; s->cand = NULL;
   if (!m) return;
