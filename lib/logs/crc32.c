@@ -5,8 +5,7 @@
 **
 ** Polynomial 0x04C11DB7, bit-reflected (0xEDB88320), initial value and final
 ** XOR 0xFFFFFFFF.  (The SSE4.2 crc32 instruction computes CRC-32C, another
-** polynomial, so it cannot be used here.)  CPUs with VPCLMULQDQ fold four
-** 512-bit registers at once.
+** polynomial, so it cannot be used here.)
 **
 ** Folding, in the reflected bit order: a 16-byte block X loaded little-endian
 ** holds the message polynomial with register bit i as the coefficient of
@@ -86,17 +85,14 @@ static uint32_t crc_rev32(uint32_t v) {
 /* The folding word for multiplying by x^e (header comment). */
 static uint64_t crc_k(unsigned e) { return (uint64_t)crc_rev32(crc_xpow(e - 1)) << 32; }
 
-static uint64_t crc_k2048[2], crc_k512[2], crc_k128[2];  /* {x^(D+64), x^D} */
-static volatile int crc_hw = -1;   /* -1 unknown, 0 no, 1 PCLMULQDQ, 2 and VPCLMULQDQ */
+static uint64_t crc_k512[2], crc_k128[2];   /* {x^(D+64), x^D} for D = 512, 128 */
+static volatile int crc_hw = -1;            /* -1 unknown, 0 no, 1 PCLMULQDQ */
 
 static void crc_hw_init(void) {
-  crc_k2048[0] = crc_k(2048 + 64); crc_k2048[1] = crc_k(2048);
   crc_k512[0] = crc_k(512 + 64); crc_k512[1] = crc_k(512);
   crc_k128[0] = crc_k(128 + 64); crc_k128[1] = crc_k(128);
   __builtin_cpu_init();
   crc_hw = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
-  if (crc_hw && __builtin_cpu_supports("vpclmulqdq") && __builtin_cpu_supports("avx512f"))
-    crc_hw = 2;
 }
 
 __attribute__((target("pclmul,sse4.1")))
@@ -133,53 +129,6 @@ static uint32_t crc_clmul(uint32_t c, const uint8_t *b, size_t n) {
   _mm_storeu_si128((__m128i *)(void *)last, x0);
   return crc_sw(crc_sw(0, last, 16), b, n);
 }
-
-/* The same fold with 512-bit registers: four of them (256 bytes per
-** step, each 16-byte block moved 2048 bits on), folded into one 64 bytes
-** apart, whose four blocks are then folded as above.  n >= 256. */
-__attribute__((target("pclmul,sse4.1,avx512f,vpclmulqdq")))
-static uint32_t crc_vclmul(uint32_t c, const uint8_t *b, size_t n) {
-  __m512i k16 = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)crc_k2048[1],
-                                                      (long long)crc_k2048[0]));
-  __m512i k4 = _mm512_broadcast_i32x4(_mm_set_epi64x((long long)crc_k512[1],
-                                                     (long long)crc_k512[0]));
-  __m128i k1 = _mm_set_epi64x((long long)crc_k128[1], (long long)crc_k128[0]);
-  __m512i z0 = _mm512_loadu_si512((const void *)b);
-  __m512i z1 = _mm512_loadu_si512((const void *)(b + 64));
-  __m512i z2 = _mm512_loadu_si512((const void *)(b + 128));
-  __m512i z3 = _mm512_loadu_si512((const void *)(b + 192));
-  __m128i x;
-  uint8_t last[16];
-  z0 = _mm512_xor_si512(z0, _mm512_zextsi128_si512(_mm_cvtsi32_si128((int)c)));
-  b += 256; n -= 256;
-#define CRC_VFOLD(z, k) _mm512_xor_si512(_mm512_clmulepi64_epi128(z, k, 0x00), \
-                                         _mm512_clmulepi64_epi128(z, k, 0x11))
-  while (n >= 256) {
-    z0 = _mm512_xor_si512(CRC_VFOLD(z0, k16), _mm512_loadu_si512((const void *)b));
-    z1 = _mm512_xor_si512(CRC_VFOLD(z1, k16), _mm512_loadu_si512((const void *)(b + 64)));
-    z2 = _mm512_xor_si512(CRC_VFOLD(z2, k16), _mm512_loadu_si512((const void *)(b + 128)));
-    z3 = _mm512_xor_si512(CRC_VFOLD(z3, k16), _mm512_loadu_si512((const void *)(b + 192)));
-    b += 256; n -= 256;
-  }
-  z1 = _mm512_xor_si512(CRC_VFOLD(z0, k4), z1);
-  z2 = _mm512_xor_si512(CRC_VFOLD(z1, k4), z2);
-  z3 = _mm512_xor_si512(CRC_VFOLD(z2, k4), z3);
-  while (n >= 64) {
-    z3 = _mm512_xor_si512(CRC_VFOLD(z3, k4), _mm512_loadu_si512((const void *)b));
-    b += 64; n -= 64;
-  }
-#undef CRC_VFOLD
-  x = _mm512_extracti32x4_epi32(z3, 0);
-  x = _mm_xor_si128(crc_fold(x, k1), _mm512_extracti32x4_epi32(z3, 1));
-  x = _mm_xor_si128(crc_fold(x, k1), _mm512_extracti32x4_epi32(z3, 2));
-  x = _mm_xor_si128(crc_fold(x, k1), _mm512_extracti32x4_epi32(z3, 3));
-  while (n >= 16) {
-    x = _mm_xor_si128(crc_fold(x, k1), _mm_loadu_si128((const __m128i *)(const void *)b));
-    b += 16; n -= 16;
-  }
-  _mm_storeu_si128((__m128i *)(void *)last, x);
-  return crc_sw(crc_sw(0, last, 16), b, n);
-}
 #endif
 
 uint32_t tells__crc32_sw(uint32_t crc, const void *p, size_t n) {
@@ -192,7 +141,6 @@ uint32_t tells__crc32(uint32_t crc, const void *p, size_t n) {
 #ifdef CRC_CLMUL
   if (n >= 64) {
     if (crc_hw < 0) crc_hw_init();
-    if (crc_hw == 2 && n >= 256) return ~crc_vclmul(~crc, p, n);
     if (crc_hw) return ~crc_clmul(~crc, p, n);
   }
 #endif
