@@ -21,6 +21,7 @@ typedef struct sg_bg sg_bg;
 sg_bg *tells__sigma_bg_build(const char *const *lits, const size_t *lens, size_t n,
                              const uint32_t *ids);
 void tells__sigma_bg_free(sg_bg *g);
+size_t tells__sigma_bg_bytes(const sg_bg *g);   /* memory it holds */
 
 /* Scans p[0..n), as if ASCII-lowercased (the text may be either): sets bit
 ** `id` of `hits` for every literal that occurs and appends it to

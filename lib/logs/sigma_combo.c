@@ -1,5 +1,5 @@
 /*
-** sigma_combo.c -- one literal automaton per set of buckets.
+** sigma_combo.c -- the literal scanners of each set of buckets.
 **
 ** An event is matched against the rules of at most four buckets (its
 ** channel and EventID, its channel with any EventID, any channel with its
@@ -9,26 +9,48 @@
 ** for the SigmaHQ Windows rules) missed the caches.  Here each set of
 ** buckets met gets, at its first event, an automaton of only the literals
 ** its rules can read: the literals of their prefilter clauses and of their
-** patterns' gates (rule_run and clauses_hit read no other).  A set that
-** would take the combined tables past a cap (SG_COMBO_BYTES) uses one automaton of
-** every literal instead, built once, so memory stays bounded whatever the
-** events.  Literal ids stay global: every automaton stamps the same bitset.
+** patterns' gates (rule_run and clauses_hit read no other).  The fields
+** that only keyword items read are scanned for the keyword literals of the
+** set's rules alone, by a scanner shared by the sets whose buckets with
+** keyword rules are the same (most sets have only the rules for every
+** channel).
+**
+** Sets met once the tables have reached a cap (SG_COMBO_BYTES) share the
+** automaton and the keyword scanner of every literal instead, each built
+** once, so memory stays bounded whatever the events.  Literal ids stay
+** global: every scanner stamps the same bitset.
 */
 #include <string.h>
 #include "alloc.h"
 #include "sigma_int.h"
 
-#define SG_COMBO_SLOTS 1024            /* sets of buckets kept (power of 2) */
+#define SG_COMBO_SLOTS 1024            /* sets kept (power of 2), half full at most */
 #define SG_COMBO_BYTES ((size_t)128 << 20)   /* default cap of their tables */
 
-typedef struct sg_combo {
+typedef struct sg_cslot {              /* a set of buckets */
   uint32_t key[4];                     /* bucket indices, SG_ANY unused */
-  const sg_ac *ac;                     /* NULL: no literal */
-  sg_ac *own;                          /* ac, when built for this set */
+  sg_combo c;
+  sg_ac *own;                          /* c.ac, when built for this set */
   int used;
-} sg_combo;
+} sg_cslot;
 
-/* Marks literal x for the set being gathered; returns 1 the first time. */
+typedef struct sg_kwslot {             /* a keyword scanner */
+  uint32_t key[4];                     /* the set's buckets with keyword literals */
+  sg_bg *bg;                           /* or, when it cannot hold them, */
+  sg_ac *ac;                           /* an automaton */
+  int used;
+} sg_kwslot;
+
+/* ---- per-bucket literal lists --------------------------------------------- */
+
+static void next_gen(tells_sigma_ruleset *s) {
+  if (++s->lmark_gen == 0) {
+    memset(s->lmark, 0, (s->n_lits ? s->n_lits : 1) * sizeof *s->lmark);
+    s->lmark_gen = 1;
+  }
+}
+
+/* Marks literal x for the list being gathered; returns 1 the first time. */
 static int mark(tells_sigma_ruleset *s, uint32_t x) {
   if (s->lmark[x] == s->lmark_gen) return 0;
   s->lmark[x] = s->lmark_gen;
@@ -61,13 +83,6 @@ static void rule_lits(tells_sigma_ruleset *s, const sg_rule *r, uint32_t *out, u
   for (q = 0; q < r->n_filters; q++) det_gates(s, r->filters[q], out, n);
 }
 
-static void next_gen(tells_sigma_ruleset *s) {
-  if (++s->lmark_gen == 0) {
-    memset(s->lmark, 0, (s->n_lits ? s->n_lits : 1) * sizeof *s->lmark);
-    s->lmark_gen = 1;
-  }
-}
-
 int tells__sigma_combo_init(tells_sigma_ruleset *s, const char **lits, size_t *lens) {
   size_t i, total = 0;
   uint32_t *tmp;
@@ -77,8 +92,12 @@ int tells__sigma_combo_init(tells_sigma_ruleset *s, const char **lits, size_t *l
   s->lmark = tells_calloc(s->n_lits ? s->n_lits : 1, sizeof *s->lmark);
   s->blit_off = tells_calloc(s->n_buckets + 1, sizeof *s->blit_off);
   s->combos = tells_calloc(SG_COMBO_SLOTS, sizeof *s->combos);
+  s->kwsets = tells_calloc(SG_COMBO_SLOTS, sizeof *s->kwsets);
   tmp = tells_malloc((s->n_lits ? s->n_lits : 1) * sizeof *tmp);
-  if (!s->lmark || !s->blit_off || !s->combos || !tmp) { tells_free(tmp); return -1; }
+  if (!s->lmark || !s->blit_off || !s->combos || !s->kwsets || !tmp) {
+    tells_free(tmp);
+    return -1;
+  }
   /* per bucket, its rules' literals; counted first, then written */
   for (i = 0; i < s->n_buckets; i++) {
     const sg_bucket *b = &s->buckets[i];
@@ -88,17 +107,17 @@ int tells__sigma_combo_init(tells_sigma_ruleset *s, const char **lits, size_t *l
     s->blit_off[i + 1] = s->blit_off[i] + n;
     total += n;
   }
+  tells_free(tmp);
   s->blit = tells_malloc((total ? total : 1) * sizeof *s->blit);
-  if (!s->blit) { tells_free(tmp); return -1; }
+  if (!s->blit) return -1;
   for (i = 0; i < s->n_buckets; i++) {
     const sg_bucket *b = &s->buckets[i];
     uint32_t k, n = 0;
     next_gen(s);
     for (k = 0; k < b->n; k++) rule_lits(s, &s->rules[b->rules[k]], s->blit + s->blit_off[i], &n);
   }
-  tells_free(tmp);
   /* the separator: a byte of no literal is in class 0 of every automaton
-  ** built from a subset of them (see sigma_ac.c) */
+  ** built from a subset of them (sigma_ac.c) */
   memset(used, 0, sizeof used);
   for (i = 0; i < s->n_lits; i++) {
     size_t j;
@@ -115,15 +134,81 @@ int tells__sigma_combo_init(tells_sigma_ruleset *s, const char **lits, size_t *l
   return 0;
 }
 
-/* The automaton of every literal, for the sets past the cap. */
-static const sg_ac *all_lits(tells_sigma_ruleset *s) {
-  if (!s->ac) {
-    s->ac = tells__sigma_ac_build(s->lit_p, s->lit_len, s->n_lits, NULL);
-    if (!s->ac) return NULL;
-    s->stats.ac_states += tells__sigma_ac_states(s->ac);
-    s->stats.ac_bytes += tells__sigma_ac_bytes(s->ac);
+/* ---- building ------------------------------------------------------------- */
+
+typedef struct lits { const char **p; size_t *len; uint32_t *ids; size_t n; } lits;
+
+static int lits_alloc(tells_sigma_ruleset *s, lits *l) {
+  size_t n = s->n_lits ? s->n_lits : 1;
+  l->p = tells_malloc(n * sizeof *l->p);
+  l->len = tells_malloc(n * sizeof *l->len);
+  l->ids = tells_malloc(n * sizeof *l->ids);
+  l->n = 0;
+  return l->p && l->len && l->ids ? 0 : -1;
+}
+
+static void lits_free(lits *l) {
+  tells_free(l->p); tells_free(l->len); tells_free(l->ids);
+}
+
+/* Appends the literals of the lists of buckets b[0..nb) (off/ids: the
+** per-bucket lists), each once. */
+static void gather(tells_sigma_ruleset *s, const uint32_t *off, const uint32_t *ids,
+                   const uint32_t *b, size_t nb, lits *l) {
+  size_t k;
+  uint32_t q;
+  next_gen(s);
+  for (k = 0; k < nb; k++) {
+    if (b[k] == SG_ANY) continue;
+    for (q = off[b[k]]; q < off[b[k] + 1]; q++) {
+      uint32_t x = ids[q];
+      if (!mark(s, x)) continue;
+      l->p[l->n] = s->lit_p[x]; l->len[l->n] = s->lit_len[x]; l->ids[l->n++] = x;
+    }
   }
-  return s->ac;
+}
+
+/* The keyword scanner of l (empty: none); -1 when out of memory. */
+static int kw_build(const lits *l, sg_bg **bg, sg_ac **ac) {
+  *bg = NULL; *ac = NULL;
+  if (!l->n) return 0;
+  *bg = tells__sigma_bg_build(l->p, l->len, l->n, l->ids);
+  if (!*bg) *ac = tells__sigma_ac_build(l->p, l->len, l->n, l->ids);
+  return *bg || *ac ? 0 : -1;
+}
+
+static size_t kw_bytes(const sg_bg *bg, const sg_ac *ac) {
+  return bg ? tells__sigma_bg_bytes(bg) : ac ? tells__sigma_ac_bytes(ac) : 0;
+}
+
+static void count(tells_sigma_ruleset *s, const sg_ac *ac) {
+  s->stats.ac_states += tells__sigma_ac_states(ac);
+  s->stats.ac_bytes += tells__sigma_ac_bytes(ac);
+}
+
+/* The scanners of every literal, for the sets past the cap. */
+static const sg_combo *all_lits(tells_sigma_ruleset *s) {
+  if (!s->all_built) {
+    lits l = {NULL, NULL, NULL, 0};
+    uint32_t *every = tells_malloc((s->n_buckets ? s->n_buckets : 1) * sizeof *every);
+    size_t i;
+    int rc = -1;
+    if (every && lits_alloc(s, &l) == 0) {
+      for (i = 0; i < s->n_buckets; i++) every[i] = (uint32_t)i;
+      s->ac = s->n_lits ? tells__sigma_ac_build(s->lit_p, s->lit_len, s->n_lits, NULL) : NULL;
+      if (s->ac || !s->n_lits) {
+        if (s->ac) count(s, s->ac);
+        gather(s, s->bkw_off, s->bkw, every, s->n_buckets, &l);
+        rc = kw_build(&l, &s->kbg, &s->kac);
+      }
+    }
+    lits_free(&l);
+    tells_free(every);
+    if (rc) return NULL;
+    s->all.ac = s->ac; s->all.kbg = s->kbg; s->all.kac = s->kac;
+    s->all_built = 1;
+  }
+  return &s->all;
 }
 
 static uint32_t key_hash(const uint32_t key[4]) {
@@ -132,63 +217,56 @@ static uint32_t key_hash(const uint32_t key[4]) {
   return h ^ (h >> 15);
 }
 
-tells_err tells__sigma_combo_get(tells_sigma_ruleset *s, const uint32_t key[4],
-                                 const sg_ac **out) {
-  uint32_t j = key_hash(key) & (SG_COMBO_SLOTS - 1), k, q, n = 0;
-  const char **p;
-  size_t *len;
-  uint32_t *ids;
-  sg_combo *c;
+/* The keyword scanner of the set's buckets that have keyword literals. */
+static int kw_get(tells_sigma_ruleset *s, const uint32_t key[4], sg_combo *c, lits *l) {
+  uint32_t kk[4] = {SG_ANY, SG_ANY, SG_ANY, SG_ANY}, k, n = 0, j;
+  sg_kwslot *w;
+  for (k = 0; k < 4; k++)
+    if (key[k] != SG_ANY && s->bkw_off[key[k] + 1] > s->bkw_off[key[k]]) kk[n++] = key[k];
+  if (!n) return 0;
+  for (j = key_hash(kk) & (SG_COMBO_SLOTS - 1);; j = (j + 1) & (SG_COMBO_SLOTS - 1)) {
+    w = &s->kwsets[j];
+    if (!w->used) break;
+    if (!memcmp(w->key, kk, sizeof kk)) { c->kbg = w->bg; c->kac = w->ac; return 0; }
+  }
+  l->n = 0;
+  gather(s, s->bkw_off, s->bkw, kk, 4, l);
+  if (kw_build(l, &w->bg, &w->ac)) return -1;
+  memcpy(w->key, kk, sizeof kk);
+  w->used = 1;                  /* at most one per set of buckets: never full */
+  s->combo_bytes += kw_bytes(w->bg, w->ac);
+  if (w->ac) count(s, w->ac);
+  c->kbg = w->bg; c->kac = w->ac;
+  return 0;
+}
+
+const sg_combo *tells__sigma_combo_get(tells_sigma_ruleset *s, const uint32_t key[4]) {
+  uint32_t j = key_hash(key) & (SG_COMBO_SLOTS - 1);
+  sg_cslot *c;
+  lits l;
   for (;; j = (j + 1) & (SG_COMBO_SLOTS - 1)) {
     c = &s->combos[j];
     if (!c->used) break;
-    if (!memcmp(c->key, key, sizeof c->key)) { *out = c->ac; return TELLS_OK; }
+    if (!memcmp(c->key, key, sizeof c->key)) return &c->c;
   }
-  if (s->n_combos + 1 > SG_COMBO_SLOTS / 2 || s->combo_bytes >= s->combo_cap) {
-    *out = all_lits(s);                 /* not kept: the table stays sparse */
-    return *out ? TELLS_OK : TELLS_ENOMEM;
+  if (s->n_combos + 1 > SG_COMBO_SLOTS / 2 || s->combo_bytes >= s->combo_cap)
+    return all_lits(s);                 /* not kept: the table stays sparse */
+  if (lits_alloc(s, &l)) { lits_free(&l); return NULL; }
+  memset(&c->c, 0, sizeof c->c);
+  gather(s, s->blit_off, s->blit, key, 4, &l);
+  if (l.n) {
+    c->own = tells__sigma_ac_build(l.p, l.len, l.n, l.ids);
+    if (!c->own) { lits_free(&l); return NULL; }
+    c->c.ac = c->own;
+    s->combo_bytes += tells__sigma_ac_bytes(c->own);
+    count(s, c->own);
   }
-  p = tells_malloc((s->n_lits ? s->n_lits : 1) * sizeof *p);
-  len = tells_malloc((s->n_lits ? s->n_lits : 1) * sizeof *len);
-  ids = tells_malloc((s->n_lits ? s->n_lits : 1) * sizeof *ids);
-  if (!p || !len || !ids) goto nomem;
-  next_gen(s);
-  for (k = 0; k < 4; k++) {
-    if (key[k] == SG_ANY) continue;
-    for (q = s->blit_off[key[k]]; q < s->blit_off[key[k] + 1]; q++) {
-      uint32_t x = s->blit[q];
-      if (!mark(s, x)) continue;
-      p[n] = s->lit_p[x]; len[n] = s->lit_len[x]; ids[n++] = x;
-    }
-  }
+  if (kw_get(s, key, &c->c, &l)) { lits_free(&l); return NULL; }
+  lits_free(&l);
   memcpy(c->key, key, sizeof c->key);
-  c->ac = NULL;
-  if (n) {
-    size_t bytes;
-    c->own = tells__sigma_ac_build(p, len, n, ids);
-    if (!c->own) goto nomem;
-    bytes = tells__sigma_ac_bytes(c->own);
-    if (s->combo_bytes + bytes > s->combo_cap) {
-      tells__sigma_ac_free(c->own);     /* past the cap: this set and the */
-      c->own = NULL;                    /* next ones share every literal */
-      s->combo_bytes = s->combo_cap;
-      c->ac = all_lits(s);
-      if (!c->ac) goto nomem;
-    } else {
-      c->ac = c->own;
-      s->combo_bytes += bytes;
-      s->stats.ac_states += tells__sigma_ac_states(c->own);
-      s->stats.ac_bytes += bytes;
-    }
-  }
   c->used = 1;
   s->n_combos++;
-  tells_free(p); tells_free(len); tells_free(ids);
-  *out = c->ac;
-  return TELLS_OK;
-nomem:
-  tells_free(p); tells_free(len); tells_free(ids);
-  return TELLS_ENOMEM;
+  return &c->c;
 }
 
 void tells__sigma_set_combo_cap(tells_sigma_ruleset *s, size_t bytes) { s->combo_cap = bytes; }
@@ -197,8 +275,17 @@ void tells__sigma_combo_free(tells_sigma_ruleset *s) {
   size_t j;
   if (s->combos)
     for (j = 0; j < SG_COMBO_SLOTS; j++) tells__sigma_ac_free(s->combos[j].own);
-  tells_free(s->combos); tells_free(s->blit_off); tells_free(s->blit);
+  if (s->kwsets)
+    for (j = 0; j < SG_COMBO_SLOTS; j++) {
+      tells__sigma_bg_free(s->kwsets[j].bg);
+      tells__sigma_ac_free(s->kwsets[j].ac);
+    }
+  tells__sigma_ac_free(s->ac); tells__sigma_bg_free(s->kbg); tells__sigma_ac_free(s->kac);
+  s->ac = NULL; s->kbg = NULL; s->kac = NULL;
+  tells_free(s->combos); tells_free(s->kwsets);
+  tells_free(s->blit_off); tells_free(s->blit); tells_free(s->bkw_off); tells_free(s->bkw);
   tells_free(s->lmark); tells_free((void *)s->lit_p); tells_free(s->lit_len);
-  s->combos = NULL; s->blit_off = s->blit = s->lmark = NULL;
+  s->combos = NULL; s->kwsets = NULL;
+  s->blit_off = s->blit = s->bkw_off = s->bkw = s->lmark = NULL;
   s->lit_p = NULL; s->lit_len = NULL;
 }

@@ -169,6 +169,14 @@ typedef struct sg_rule {
   int needs_all_fields;          /* has keyword items */
 } sg_rule;
 
+/* The literal scanners of a set of buckets (sigma_combo.c). */
+typedef struct sg_combo {
+  const sg_ac *ac;               /* the literals its rules read; NULL: none */
+  const sg_bg *kbg;              /* its keyword literals, for the fields that */
+  const sg_ac *kac;              /* only keyword items read (kac when kbg cannot
+                                    hold them; neither: none) */
+} sg_combo;
+
 typedef struct sg_bucket {
   uint32_t chan, eid;
   uint32_t n, cap;
@@ -200,17 +208,19 @@ struct tells_sigma_ruleset {
   int compiled;
   sg_bucket *buckets; size_t n_buckets, cap_buckets;
   uint32_t *bhash; size_t bhash_cap;
-  /* literal automata (sigma_combo.c): one per set of buckets met, built
-  ** at its first event; ac (every literal) only for the sets past a cap */
+  /* literal scanners (sigma_combo.c): one set per set of buckets met,
+  ** built at its first event; ac/kbg/kac (every literal) only for the
+  ** sets met past a cap on their tables */
+  struct sg_cslot *combos; size_t n_combos, combo_bytes, combo_cap;
+  struct sg_kwslot *kwsets;
+  sg_combo all; int all_built;
   sg_ac *ac;
-  struct sg_combo *combos; size_t n_combos, combo_bytes, combo_cap;
+  sg_bg *kbg; sg_ac *kac;
   const char **lit_p; size_t *lit_len;  /* the literals by id (arena text) */
   uint32_t *blit_off, *blit;            /* per bucket: the literals its rules read */
+  uint32_t *bkw_off, *bkw;              /* per bucket: its keyword literals */
   uint32_t *lmark, lmark_gen;           /* [n_lits] scratch */
   int ac_sep;                           /* a byte of no literal, or -1 */
-  sg_ac *kac;                           /* keyword literals only, for the */
-  sg_bg *kbg;                           /* fields no field pattern reads:
-                                           kbg when it can hold them */
   uint64_t *lit_hits; size_t n_lits;    /* bitset of literals seen */
   uint32_t *hit_list, n_hit;            /* the literals seen, in order */
   /* inverted index: literal -> (bucket << 32 | rule) of the rules whose
@@ -286,12 +296,11 @@ void tells__sigma_set_reference(tells_sigma_ruleset *s, int on);
 void tells__sigma_match_free(tells_sigma_ruleset *s);
 
 /* sigma_combo.c: per-bucket literal lists from the compiled rules (takes
-** the literal arrays); the automaton for an event's buckets (key: up to
-** four bucket indices, SG_ANY for none; *out NULL when they read no
-** literal). */
+** the literal arrays; s->bkw_off/bkw are set before); the scanners for an
+** event's buckets (key: up to four bucket indices, SG_ANY for none), NULL
+** when out of memory. */
 int tells__sigma_combo_init(tells_sigma_ruleset *s, const char **lits, size_t *lens);
-tells_err tells__sigma_combo_get(tells_sigma_ruleset *s, const uint32_t key[4],
-                                 const sg_ac **out);
+const sg_combo *tells__sigma_combo_get(tells_sigma_ruleset *s, const uint32_t key[4]);
 void tells__sigma_combo_free(tells_sigma_ruleset *s);
 /* For tests: the cap of the sets' tables, in bytes, past which the sets
 ** met afterwards share the automaton of every literal. */

@@ -138,9 +138,6 @@ void tells_sigma_ruleset_destroy(tells_sigma_ruleset *s) {
   if (s->md) pcre2_match_data_free(s->md);
   tells__sigma_match_free(s);
   tells__sigma_combo_free(s);
-  tells__sigma_ac_free(s->ac);
-  tells__sigma_ac_free(s->kac);
-  tells__sigma_bg_free(s->kbg);
   tells_free(s->res); tells_free(s->rules); tells_free(s->fnames);
   tells_free(s->fhash); tells_free(s->chans); tells_free(s->buckets);
   tells_free(s->bhash); tells_free(s->lit_hits); tells_free(s->fscan); tells_free(s->fv);

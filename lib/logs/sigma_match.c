@@ -511,10 +511,11 @@ static int64_t lt_find(const ltab *t, const char *p, size_t n) {
   return -1;
 }
 
-/* Marks the literal ids of the patterns of a detection's keyword items:
-** keywords search every field, so these literals must be looked for in
-** the fields that no field pattern reads too. */
-static void det_kw_lits(const ltab *lt, const sg_det *d, uint8_t *mark) {
+/* Per bucket, the keyword literals of its rules (s->bkw_off, s->bkw): each
+** set of buckets scans the fields that only keyword items read for its
+** own (sigma_combo.c).  stamp[] is scratch of lt->n entries, zeroed. */
+static void det_kw_add(const ltab *lt, const sg_det *d, uint32_t *stamp, uint32_t g,
+                       uint32_t *out, uint32_t *n) {
   uint32_t i, a, k, q;
   for (i = 0; i < d->n_sels; i++)
     for (a = 0; a < d->sels[i].n_alts; a++)
@@ -523,42 +524,42 @@ static void det_kw_lits(const ltab *lt, const sg_det *d, uint8_t *mark) {
         if (it->field != SG_FIELD_KEYWORD) continue;
         for (q = 0; q < it->n_pats; q++) {
           int64_t id = it->pats[q].lit ? lt_find(lt, it->pats[q].lit, it->pats[q].lit_n) : -1;
-          if (id >= 0) mark[id] = 1;
+          if (id < 0 || stamp[id] == g) continue;
+          stamp[id] = g;
+          if (out) out[*n] = (uint32_t)id;
+          (*n)++;
         }
       }
 }
 
-/* The scanner of the keyword literals, for the fields that only keyword
-** items read: s->kbg (two-byte anchors) when it can hold them, else the
-** automaton s->kac; neither when no keyword literal has an id.  Returns -1
-** when out of memory. */
-static int build_kac(tells_sigma_ruleset *s, const ltab *lt) {
-  uint8_t *mark = tells_calloc(lt->n ? lt->n : 1, 1);
-  const char **p = NULL;
-  size_t *len = NULL, i, n = 0;
-  uint32_t *ids = NULL, q;
-  int rc = -1;
-  if (!mark) return -1;
-  for (i = 0; i < s->n_rules; i++) {
-    const sg_rule *r = &s->rules[i];
-    if (r->info.kind == TELLS_SIGMA_RULE) det_kw_lits(lt, &r->det, mark);
-    if (r->info.kind == TELLS_SIGMA_FILTER) det_kw_lits(lt, &r->filter->det, mark);
-    for (q = 0; q < r->n_filters; q++) det_kw_lits(lt, r->filters[q], mark);
+static int build_kw_lists(tells_sigma_ruleset *s, const ltab *lt) {
+  uint32_t *stamp = tells_calloc(lt->n ? lt->n : 1, sizeof *stamp), pass, q;
+  size_t i;
+  if (!stamp) return -1;
+  s->bkw_off = tells_calloc(s->n_buckets + 1, sizeof *s->bkw_off);
+  if (!s->bkw_off) { tells_free(stamp); return -1; }
+  for (pass = 0; pass < 2; pass++) {       /* count, then write */
+    if (pass) {
+      s->bkw = tells_malloc((s->bkw_off[s->n_buckets] ? s->bkw_off[s->n_buckets] : 1) *
+                            sizeof *s->bkw);
+      if (!s->bkw) { tells_free(stamp); return -1; }
+      memset(stamp, 0, (lt->n ? lt->n : 1) * sizeof *stamp);
+    }
+    for (i = 0; i < s->n_buckets; i++) {
+      const sg_bucket *b = &s->buckets[i];
+      uint32_t k, n = 0, *out = pass ? s->bkw + s->bkw_off[i] : NULL;
+      for (k = 0; k < b->n; k++) {
+        const sg_rule *r = &s->rules[b->rules[k]];
+        if (!r->needs_all_fields) continue;
+        det_kw_add(lt, &r->det, stamp, (uint32_t)i + 1, out, &n);
+        for (q = 0; q < r->n_filters; q++)
+          det_kw_add(lt, r->filters[q], stamp, (uint32_t)i + 1, out, &n);
+      }
+      if (!pass) s->bkw_off[i + 1] = s->bkw_off[i] + n;
+    }
   }
-  for (i = 0; i < lt->n; i++) n += mark[i];
-  if (n == 0) { tells_free(mark); return 0; }
-  p = tells_malloc(n * sizeof *p);
-  len = tells_malloc(n * sizeof *len);
-  ids = tells_malloc(n * sizeof *ids);
-  if (p && len && ids) {
-    for (i = 0, n = 0; i < lt->n; i++)
-      if (mark[i]) { p[n] = lt->p[i]; len[n] = lt->len[i]; ids[n++] = (uint32_t)i; }
-    s->kbg = tells__sigma_bg_build(p, len, n, ids);
-    if (!s->kbg) s->kac = tells__sigma_ac_build(p, len, n, ids);
-    if (s->kbg || s->kac) rc = 0;
-  }
-  tells_free(mark); tells_free(p); tells_free(len); tells_free(ids);
-  return rc;
+  tells_free(stamp);
+  return 0;
 }
 
 /* Gives every pattern with a literal its automaton id. */
@@ -899,7 +900,7 @@ tells_err tells_sigma_compile(tells_sigma_ruleset *s, tells_sigma_report_fn rep,
   /* the keyword scanner; the literal automata are built per set of
   ** buckets as events meet them (sigma_combo.c) */
   s->n_lits = lt.n;
-  if (lt.n && build_kac(s, &lt)) goto nomem;
+  if (build_kw_lists(s, &lt)) goto nomem;
   if (build_index(s)) goto nomem;
   s->rstamp = tells_calloc(s->n_rules ? s->n_rules : 1, sizeof *s->rstamp);
   if (!s->rstamp) goto nomem;
@@ -1268,7 +1269,7 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
   int nb = 0, b, all_fields = 0;
   uint32_t chan = SG_ANY, h, nc = 0;
   size_t i;
-  const sg_ac *ac;
+  const sg_combo *cb;
   if (!s || !ev || !s->compiled) return TELLS_EARG;
   m = ms_of(s);
   s->stats.events++;
@@ -1343,9 +1344,9 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
   {
     uint32_t key[4] = {SG_ANY, SG_ANY, SG_ANY, SG_ANY};
     for (b = 0; b < nb; b++) key[b] = (uint32_t)(bk[b] - s->buckets);
-    if (tells__sigma_combo_get(s, key, &ac) != TELLS_OK) return TELLS_ENOMEM;
+    if (!(cb = tells__sigma_combo_get(s, key))) return TELLS_ENOMEM;
   }
-  if (ac) {
+  if (cb->ac) {
     size_t total = 0, kw_at;
     int sep = s->ac_sep;
     for (i = 0; i < m->n; i++)
@@ -1375,13 +1376,13 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
       s->stats.bytes_scanned += f->n;
     }
     kw_at = s->lbuf_n;
-    if (all_fields && s->kbg) {
+    if (all_fields && cb->kbg) {
       /* the keyword scanner folds case itself: each value is scanned where
       ** it is, and lowercased later only if a rule reads it */
       for (i = 0; i < m->n; i++) {
         const evf *f = &m->f[i];
         if (f->fid != SG_ANY && s->fscan[f->fid] == s->gen) continue;
-        tells__sigma_bg_scan(s->kbg, (const uint8_t *)f->v, f->n, s->lit_hits, s->hit_list,
+        tells__sigma_bg_scan(cb->kbg, (const uint8_t *)f->v, f->n, s->lit_hits, s->hit_list,
                              &s->n_hit);
         s->stats.bytes_scanned_kw += f->n;
       }
@@ -1394,18 +1395,18 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
         s->lbuf_n += f->n;
         if (sep >= 0) s->lbuf[s->lbuf_n++] = (char)sep;
       }
-    if (!s->kac && !s->kbg) {            /* no keyword literals: one scan */
+    if (!cb->kac && !cb->kbg) {            /* no keyword literals: one scan */
       s->stats.bytes_scanned += s->lbuf_n - kw_at;
       kw_at = s->lbuf_n;
     }
-    tells__sigma_ac_scan(ac, (const uint8_t *)s->lbuf, kw_at, s->lit_hits, s->hit_list,
+    tells__sigma_ac_scan(cb->ac, (const uint8_t *)s->lbuf, kw_at, s->lit_hits, s->hit_list,
                          &s->n_hit);
-    if ((s->kac || s->kbg) && s->lbuf_n > kw_at) {
-      if (s->kbg)
-        tells__sigma_bg_scan(s->kbg, (const uint8_t *)s->lbuf + kw_at, s->lbuf_n - kw_at,
+    if ((cb->kac || cb->kbg) && s->lbuf_n > kw_at) {
+      if (cb->kbg)
+        tells__sigma_bg_scan(cb->kbg, (const uint8_t *)s->lbuf + kw_at, s->lbuf_n - kw_at,
                              s->lit_hits, s->hit_list, &s->n_hit);
       else
-        tells__sigma_ac_scan(s->kac, (const uint8_t *)s->lbuf + kw_at, s->lbuf_n - kw_at,
+        tells__sigma_ac_scan(cb->kac, (const uint8_t *)s->lbuf + kw_at, s->lbuf_n - kw_at,
                              s->lit_hits, s->hit_list, &s->n_hit);
       s->stats.bytes_scanned_kw += s->lbuf_n - kw_at;
     }
