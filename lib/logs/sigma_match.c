@@ -50,6 +50,7 @@ typedef struct mstate {
   int all_lowered;
   int alias_ev;                /* the event's channel/EventID renames fields */
   char eidbuf[16];
+  char *kw; size_t kw_cap;     /* the values only keyword items read, as they are */
 } mstate;
 
 static mstate *ms_of(tells_sigma_ruleset *s) { return (mstate *)s->scanned; }
@@ -1376,9 +1377,30 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
       s->stats.bytes_scanned += f->n;
     }
     kw_at = s->lbuf_n;
-    if (all_fields && cb->kbg) {
-      /* the keyword scanner folds case itself: each value is scanned where
-      ** it is, and lowercased later only if a rule reads it */
+    if (all_fields && cb->kbg && sep >= 0) {
+      /* the keyword scanner folds case itself: the values are copied as
+      ** they are, one scan over them all (its 16-byte steps need runs
+      ** longer than most values), and lowercased later only if a rule
+      ** reads them */
+      size_t kn = 0;
+      if (total > m->kw_cap) {
+        size_t ncap = m->kw_cap ? m->kw_cap : 4096;
+        char *nk;
+        while (ncap < total) ncap *= 2;
+        if (!(nk = tells_realloc(m->kw, ncap))) return TELLS_ENOMEM;
+        m->kw = nk; m->kw_cap = ncap;
+      }
+      for (i = 0; i < m->n; i++) {
+        const evf *f = &m->f[i];
+        if (f->fid != SG_ANY && s->fscan[f->fid] == s->gen) continue;
+        memcpy(m->kw + kn, f->v, f->n);
+        kn += f->n;
+        m->kw[kn++] = (char)sep;
+      }
+      tells__sigma_bg_scan(cb->kbg, (const uint8_t *)m->kw, kn, s->lit_hits, s->hit_list,
+                           &s->n_hit);
+      s->stats.bytes_scanned_kw += kn;
+    } else if (all_fields && cb->kbg) {
       for (i = 0; i < m->n; i++) {
         const evf *f = &m->f[i];
         if (f->fid != SG_ANY && s->fscan[f->fid] == s->gen) continue;
@@ -1494,7 +1516,7 @@ void tells__sigma_match_free(tells_sigma_ruleset *s) {
   s->hit_list = s->trig_off = s->bgen = s->cidx = NULL;
   s->trig = NULL; s->bpos = NULL; s->cand = NULL;
   if (!m) return;
-  tells_free(m->f); tells_free(m->fc); tells_free(m->cc);
+  tells_free(m->f); tells_free(m->fc); tells_free(m->cc); tells_free(m->kw);
   tells_free(m);
   s->scanned = NULL;
 }
