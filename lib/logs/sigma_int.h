@@ -22,6 +22,7 @@
 #define SG_MAX_COND_NODES 4096        /* condition tree size */
 #define SG_LIT_MIN        3
 #define SG_GATE_MIN_PATS  4           /* per-pattern literal gate from this many values */
+#define SG_GATE_INDEX     32          /* values found from the event's literals from this many */
 #define SG_HIT(s, id)     (((s)->lit_hits[(id) >> 6] >> ((id) & 63)) & 1)           /* shorter literals do not prefilter */
 #define SG_LIT_MAX        12          /* prefilter literals are cut to this */
 #define SG_ANY            0xFFFFFFFFu /* any channel / any EventID */
@@ -72,6 +73,11 @@ typedef struct sg_item {
   uint8_t all;
   uint32_t n_pats;
   sg_pat *pats;
+  /* many gated values (compiled): lit << 32 | value index, by literal, and
+  ** the values without a gate; matched from the event's literals */
+  uint32_t n_gx, n_ug;
+  uint64_t *gx;
+  uint32_t *ug;
 } sg_item;
 
 /* A selection's map: AND over items. */

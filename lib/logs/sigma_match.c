@@ -563,8 +563,25 @@ static int build_kw_lists(tells_sigma_ruleset *s, const ltab *lt) {
   return 0;
 }
 
+/* For an item of many values, the index that item_match uses instead of
+** walking them: the gated values by literal, and the others. */
+static int gate_index(tells_sigma_ruleset *s, sg_item *it) {
+  uint32_t q, ng = 0;
+  for (q = 0; q < it->n_pats; q++) ng += it->pats[q].lit_id != 0;
+  it->gx = tells_arena_alloc(&s->a, (ng ? ng : 1) * sizeof *it->gx);
+  it->ug = tells_arena_alloc(&s->a, (it->n_pats - ng + 1) * sizeof *it->ug);
+  if (!it->gx || !it->ug) return -1;
+  it->n_gx = it->n_ug = 0;
+  for (q = 0; q < it->n_pats; q++) {
+    if (it->pats[q].lit_id) it->gx[it->n_gx++] = (uint64_t)(it->pats[q].lit_id - 1) << 32 | q;
+    else it->ug[it->n_ug++] = q;
+  }
+  qsort(it->gx, it->n_gx, sizeof *it->gx, cmp_u64);
+  return 0;
+}
+
 /* Gives every pattern with a literal its automaton id. */
-static int det_lit_ids(ltab *lt, sg_det *d) {
+static int det_lit_ids(tells_sigma_ruleset *s, ltab *lt, sg_det *d) {
   uint32_t i, a, k, q;
   for (i = 0; i < d->n_sels; i++)
     for (a = 0; a < d->sels[i].n_alts; a++)
@@ -579,6 +596,9 @@ static int det_lit_ids(ltab *lt, sg_det *d) {
           if (id < 0) return -1;
           p->lit_id = (uint32_t)id + 1;
         }
+        if (it->n_pats >= SG_GATE_INDEX && !it->all && it->field != SG_FIELD_KEYWORD &&
+            gate_index(s, it))
+          return -1;
       }
   return 0;
 }
@@ -895,8 +915,8 @@ tells_err tells_sigma_compile(tells_sigma_ruleset *s, tells_sigma_report_fn rep,
   /* every pattern literal goes into the automaton too */
   for (i = 0; i < s->n_rules; i++) {
     sg_rule *r = &s->rules[i];
-    if (r->info.kind == TELLS_SIGMA_RULE && det_lit_ids(&lt, &r->det)) goto nomem;
-    if (r->info.kind == TELLS_SIGMA_FILTER && det_lit_ids(&lt, &r->filter->det)) goto nomem;
+    if (r->info.kind == TELLS_SIGMA_RULE && det_lit_ids(s, &lt, &r->det)) goto nomem;
+    if (r->info.kind == TELLS_SIGMA_FILTER && det_lit_ids(s, &lt, &r->filter->det)) goto nomem;
   }
   /* the keyword scanner; the literal automata are built per set of
   ** buckets as events meet them (sigma_combo.c) */
@@ -1101,6 +1121,27 @@ static int pat_match(tells_sigma_ruleset *s, const sg_pat *p, evf *f) {
   return p->neg ? !r : r;
 }
 
+/* An item of many values (gate_index): a gated value can match only when
+** the event holds its literal (pat_match's gate), so those values are
+** found from the event's literals rather than by walking them all.  The
+** values are ORed, so the order they are tried in does not matter. */
+static int item_by_hits(tells_sigma_ruleset *s, const sg_item *it, evf *f) {
+  uint32_t i, h;
+  for (i = 0; i < it->n_ug; i++) if (pat_match(s, &it->pats[it->ug[i]], f)) return 1;
+  if (!f) return 0;                      /* a gated value is not negated */
+  for (h = 0; h < s->n_hit; h++) {
+    uint64_t key = (uint64_t)s->hit_list[h] << 32;
+    uint32_t lo = 0, hi = it->n_gx;
+    while (lo < hi) {                    /* the first entry of this literal */
+      uint32_t mid = lo + (hi - lo) / 2;
+      if (it->gx[mid] < key) lo = mid + 1; else hi = mid;
+    }
+    for (; lo < it->n_gx && it->gx[lo] >> 32 == key >> 32; lo++)
+      if (pat_match(s, &it->pats[(uint32_t)it->gx[lo]], f)) return 1;
+  }
+  return 0;
+}
+
 static int item_match(tells_sigma_ruleset *s, const sg_item *it) {
   uint32_t i;
   if (it->field == SG_FIELD_KEYWORD) {
@@ -1115,6 +1156,7 @@ static int item_match(tells_sigma_ruleset *s, const sg_item *it) {
     return it->all && it->n_pats > 0;
   } else {
     evf *f = field_get(s, it->field);
+    if (it->gx && !s->ref_mode) return item_by_hits(s, it, f);
     for (i = 0; i < it->n_pats; i++) {
       int hit = pat_match(s, &it->pats[i], f);
       if (it->all && !hit) return 0;
