@@ -999,23 +999,21 @@ typedef struct symsub {
   evtx_tmpl *bt;                        /* the value compiled */
 } symsub;
 
-/* The record tree of an instance of t (values vals, nv of them): a copy of
-** t's symbolic tree with the values filled in, each BinXml value in content
-** that holds one instance replaced by that instance's tree: the tree
-** expand() would build, its work charged as expand() would.  Returns -1,
-** the tree then undefined, when the record needs expand(): a value index
-** out of range, deeper nesting, a value that does not decode, a cap.
-**
-** The values are compiled here, in document order, as expand() would
-** compile them and with the same anomalies, but their bytes are left owed
-** (binxml_ops), so that a record falling back to expand() is charged
-** exactly where expand() meets each value.  A value is compiled only when
-** expand() would certainly reach it (the work and nodes so far are far
-** from the caps) and the cache has a slot for it (else expand() would
-** compile it a second time). */
-static int sym_inst(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, uint32_t nv) {
-  symsub sub[EVTX_SYM_SUBS];
-  uint32_t ns = 0, i, j, total;
+/* The nested values of an instance of t (values vals, nv of them), compiled
+** ahead of the copy (sym_inst), in document order, as expand() would compile
+** them and with the same anomalies, but their bytes left owed (binxml_ops),
+** so that a record falling back to expand() is charged exactly where
+** expand() meets each value.  A value is compiled only when expand() would
+** certainly reach it (the work and nodes so far are far from the caps) and
+** the cache has a slot for it (else expand() would compile it a second
+** time).  Fills sub[0..*ns), *acc (the work expand() would charge for the
+** copy, from x->work) and *total (nodes).  Returns 0, -1 when the record
+** needs expand() (a value index out of range, deeper nesting, a cap), or
+** -2 when a value that expand() would certainly reach does not decode: the
+** record's tree is then certainly bad (expand_binxml flags it). */
+static int sym_ahead(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, uint32_t nv,
+                     symsub *sub, uint32_t *ns_out, uint64_t *acc_out, uint32_t *total_out) {
+  uint32_t ns = 0, i, total;
   uint64_t acc = x->work;                /* what expand() would have charged */
   xctx e;
   if (t->sym <= 0 || t->sym_nidx > nv) return -1;
@@ -1033,10 +1031,13 @@ static int sym_inst(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, uin
     bt = binxml_ops(&e, v, 1, 1);
     if (!bt || e.stop) return -1;
     if (bt->bx_owed) acc += v->n;
-    if (bt->bad) return -1;
+    sub[ns].ref = i; sub[ns].t = NULL; sub[ns].vals = NULL; sub[ns].bt = bt;
+    if (bt->bad) {
+      *ns_out = ns + 1; *acc_out = acc; *total_out = total;
+      return -2;
+    }
     if (bt->n_ops == 0 || (bt->n_ops == 1 && bt->ops[0].op == OP_EOS)) {
       acc += bt->n_ops;                     /* empty: nothing to put in */
-      sub[ns].ref = i; sub[ns].t = NULL; sub[ns].vals = NULL; sub[ns].bt = bt;
       ns++;
       continue;
     }
@@ -1053,10 +1054,24 @@ static int sym_inst(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, uin
       t2->sh_shift = UINT32_MAX;
     }
     acc += bt->n_ops + t2->n_ops;
-    sub[ns].ref = i; sub[ns].t = t2; sub[ns].vals = bt->ops[0].u.ti.vals; sub[ns].bt = bt;
+    sub[ns].t = t2; sub[ns].vals = bt->ops[0].u.ti.vals;
     ns++;
     total += t2->sym_n - 1;
   }
+  *ns_out = ns; *acc_out = acc; *total_out = total;
+  return 0;
+}
+
+/* The record tree of an instance of t (values vals, nv of them): a copy of
+** t's symbolic tree with the values filled in, each BinXml value in content
+** that holds one instance replaced by that instance's tree: the tree
+** expand() would build, its work charged as expand() would.  Returns -1,
+** the tree then undefined, when the record needs expand() (sym_ahead). */
+static int sym_inst(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, uint32_t nv) {
+  symsub sub[EVTX_SYM_SUBS];
+  uint32_t ns, j, total;
+  uint64_t acc;
+  if (sym_ahead(x, t, vals, nv, sub, &ns, &acc, &total)) return -1;
   if (total > EVTX_MAX_NODES) return -1;
   if (x->cap_nodes < total) {
     uint32_t cap = x->cap_nodes ? x->cap_nodes : 1024;
@@ -1088,6 +1103,24 @@ static int sym_inst(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, uin
     replace_kid(x, r->parent, r->node, first, last);
   }
   return 0;
+}
+
+/* A carved candidate (decoded quietly) with a nested value that expand()
+** would certainly reach and that does not decode is rejected without being
+** expanded: its tree would be flagged bad.  It is charged the work up to
+** that value, and the values compiled ahead are no longer owed.  The same
+** in both modes of the reader (with and without tree copies), so the two
+** still decode every file alike.  Returns 1 when rejected. */
+static int carve_bad_value(tells_evtx *x, evtx_tmpl *t, const evtx_val *vals, uint32_t nv) {
+  symsub sub[EVTX_SYM_SUBS];
+  uint32_t ns, total, j;
+  uint64_t acc;
+  if (!t->sym) sym_build(x, t);
+  if (sym_ahead(x, t, vals, nv, sub, &ns, &acc, &total) != -2) return 0;
+  for (j = 0; j < ns; j++) sub[j].bt->bx_owed = 0;
+  x->work = acc;
+  x->tree_bad = 1;
+  return 1;
 }
 
 /* Decodes the record's Binary XML into the tree. */
@@ -1124,17 +1157,23 @@ static int build_tree(tells_evtx *x, uint32_t p, uint32_t size) {
              (unsigned long long)x->cur.id, tells_strerror(r.err ? r.err : TELLS_ECORRUPT));
     banom(x, r.err ? r.err_off : x->ck.base + p, "evtx.binxml", m);
     x->tree_bad = 1;
-  } else if (!x->expand_only && ov->n >= 1 && ov->n <= 2 && ov->v[0].op == OP_TEMPLATE &&
+  } else if (ov->n >= 1 && ov->n <= 2 && ov->v[0].op == OP_TEMPLATE &&
              ov->v[0].u.ti.t && (ov->n == 1 || ov->v[1].op == OP_EOS)) {
     /* one template instance, the usual record: its tree is a copy of the
     ** template's symbolic tree (the reader owns its templates) */
     evtx_tmpl *t = (evtx_tmpl *)ov->v[0].u.ti.t;
-    if (!t->sym) sym_build(x, t);
     x->work = ov->n + t->n_ops;             /* what expand() charges */
-    if (sym_inst(x, t, ov->v[0].u.ti.vals, ov->v[0].n) == 0) {
-      x->sym_records++;
+    if (x->quiet && carve_bad_value(x, t, ov->v[0].u.ti.vals, ov->v[0].n)) {
       x->chunk_work += x->work;
       return 0;
+    }
+    if (!x->expand_only) {
+      if (!t->sym) sym_build(x, t);
+      if (sym_inst(x, t, ov->v[0].u.ti.vals, ov->v[0].n) == 0) {
+        x->sym_records++;
+        x->chunk_work += x->work;
+        return 0;
+      }
     }
     x->n_nodes = 1; x->root = 0; x->work = 0;
   }
