@@ -1107,16 +1107,21 @@ static int sym_inst(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, uin
 
 /* A carved candidate (decoded quietly) with a nested value that expand()
 ** would certainly reach and that does not decode is rejected without being
-** expanded: its tree would be flagged bad.  It is charged the work up to
-** that value, and the values compiled ahead are no longer owed.  The same
-** in both modes of the reader (with and without tree copies), so the two
-** still decode every file alike.  Returns 1 when rejected. */
+** expanded, when expanding it could change nothing but its own tree: the
+** value compiled to no op at all, and no BinXml value follows it in
+** content.  Expansion would then compile nothing more (no inline name or
+** template definition that later candidates could use), charge exactly
+** the work sym_ahead counted, and flag the tree bad.  The values compiled
+** ahead are no longer owed.  Returns 1 when rejected. */
 static int carve_bad_value(tells_evtx *x, evtx_tmpl *t, const evtx_val *vals, uint32_t nv) {
   symsub sub[EVTX_SYM_SUBS];
   uint32_t ns, total, j;
   uint64_t acc;
   if (!t->sym) sym_build(x, t);
-  if (sym_ahead(x, t, vals, nv, sub, &ns, &acc, &total) != -2) return 0;
+  if (sym_ahead(x, t, vals, nv, sub, &ns, &acc, &total) != -2 || sub[ns - 1].bt->n_ops)
+    return 0;
+  for (j = sub[ns - 1].ref + 1; j < t->sym_nrefs; j++)
+    if (vals[t->sym_refs[j].idx].type == EV_BINXML && !t->sym_refs[j].in_attr) return 0;
   for (j = 0; j < ns; j++) sub[j].bt->bx_owed = 0;
   x->work = acc;
   x->tree_bad = 1;
