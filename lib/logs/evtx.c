@@ -1112,7 +1112,9 @@ static int sym_inst(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, uin
 ** content.  Expansion would then compile nothing more (no inline name or
 ** template definition that later candidates could use), charge exactly
 ** the work sym_ahead counted, and flag the tree bad.  The values compiled
-** ahead are no longer owed.  Returns 1 when rejected. */
+** ahead are no longer owed.  Returns 1 when rejected.  The reader that
+** only expands (tells__evtx_expand_only, the reference of evtx_check.c)
+** does not take this path, so the check compares it with expansion. */
 static int carve_bad_value(tells_evtx *x, evtx_tmpl *t, const evtx_val *vals, uint32_t nv) {
   symsub sub[EVTX_SYM_SUBS];
   uint32_t ns, total, j;
@@ -1168,7 +1170,7 @@ static int build_tree(tells_evtx *x, uint32_t p, uint32_t size) {
     ** template's symbolic tree (the reader owns its templates) */
     evtx_tmpl *t = (evtx_tmpl *)ov->v[0].u.ti.t;
     x->work = ov->n + t->n_ops;             /* what expand() charges */
-    if (x->quiet && carve_bad_value(x, t, ov->v[0].u.ti.vals, ov->v[0].n)) {
+    if (x->quiet && !x->expand_only && carve_bad_value(x, t, ov->v[0].u.ti.vals, ov->v[0].n)) {
       x->chunk_work += x->work;
       return 0;
     }
@@ -1366,6 +1368,7 @@ void tells_evtx_close(tells_evtx *x) {
 const tells_evtx_stats *tells_evtx_stats_get(const tells_evtx *x) { return &x->st; }
 
 void tells__evtx_expand_only(tells_evtx *x, int on) { x->expand_only = on; }
+uint64_t tells__evtx_chunk_work(const tells_evtx *x) { return x->chunk_work; }
 uint64_t tells__evtx_sym_records(const tells_evtx *x) { return x->sym_records; }
 
 void tells_evtx_set_holes(tells_evtx *x, const uint64_t *ranges, size_t n) {

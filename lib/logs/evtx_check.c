@@ -4,10 +4,12 @@
 **
 ** A record's tree is usually a copy of its template's symbolic tree with
 ** the values filled in (evtx.c, sym_inst), and otherwise the result of
-** expanding the compiled ops.  The two must give the same records.  This
+** expanding the compiled ops; some carved candidates are rejected without
+** expanding them (carve_bad_value).  The paths must give the same records.  This
 ** decodes a buffer twice, once as usual and once expanding every record,
-** and compares, record by record, the record headers, the evtx_dump JSON,
-** the XML text and the normalised event, then the anomalies and counters.
+** and compares, record by record, the work charged in the chunk so far,
+** the record headers, the evtx_dump JSON, the XML text and the normalised
+** event, then the anomalies and counters.
 */
 #include <stdio.h>
 #include <string.h>
@@ -76,6 +78,13 @@ int tells__evtx_check(const uint8_t *buf, size_t len, uint64_t *n_sym, uint64_t 
     for (k = 0; k < 2; k++) rc[k] = tells_evtx_next(x[k], &r[k]);
     if (rc[0] != rc[1]) { snprintf(why, wn, "record %llu: next() %d / %d", (unsigned long long)n, rc[0], rc[1]); bad = 1; break; }
     if (rc[0] != 1) break;
+    if (tells__evtx_chunk_work(x[0]) != tells__evtx_chunk_work(x[1])) {
+      snprintf(why, wn, "record %llu at offset %llu: chunk work %llu / %llu", (unsigned long long)n,
+               (unsigned long long)r[0].off, (unsigned long long)tells__evtx_chunk_work(x[0]),
+               (unsigned long long)tells__evtx_chunk_work(x[1]));
+      bad = 1;
+      break;
+    }
     for (k = 0; k < 2; k++) record_text(x[k], &r[k], &t[k]);
     if (t[0].n != t[1].n || memcmp(tells_buf_str(&t[0]), tells_buf_str(&t[1]), t[0].n)) {
       const char *a = tells_buf_str(&t[0]), *c = tells_buf_str(&t[1]);
