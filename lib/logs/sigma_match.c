@@ -43,10 +43,11 @@ typedef struct evf {
 typedef struct ncache { uint64_t h; uint32_t id, len; char name[NC_NAME]; } ncache;
 #define NC_FIELDS 1024
 #define NC_CHANS  128
+#define NC_POS    64     /* the last event's names by position (ev_add) */
 
 typedef struct mstate {
   evf *f; size_t n, cap;
-  ncache *fc, *cc;
+  ncache *fc, *cc, *pc;
   int all_lowered;
   int alias_ev;                /* the event's channel/EventID renames fields */
   char eidbuf[16];
@@ -961,8 +962,9 @@ tells_err tells_sigma_compile(tells_sigma_ruleset *s, tells_sigma_report_fn rep,
   s->scanned = tells_calloc(1, sizeof(mstate));
   if (!s->lit_hits || !s->fv || !s->selmemo || !s->md || !s->scanned) goto nomem;
   ms_of(s)->fc = tells_calloc(NC_FIELDS, sizeof(ncache));
+  ms_of(s)->pc = tells_calloc(NC_POS, sizeof(ncache));
   ms_of(s)->cc = tells_calloc(NC_CHANS, sizeof(ncache));
-  if (!ms_of(s)->fc || !ms_of(s)->cc) goto nomem;
+  if (!ms_of(s)->fc || !ms_of(s)->cc || !ms_of(s)->pc) goto nomem;
   s->stats.literals = lt.n;
   tells_free(lt.h);
   lt.h = NULL;
@@ -1233,9 +1235,23 @@ static int ev_add_fid(tells_sigma_ruleset *s, uint32_t fid, const char *v, size_
   return 0;
 }
 
-static int ev_add(tells_sigma_ruleset *s, const char *name, size_t nn, const char *v,
+/* Field i of the event: the events of a template come one after another,
+** their names in the same order, so the name is compared with the last
+** event's at the same position before it is hashed and looked up. */
+static int ev_add(tells_sigma_ruleset *s, size_t i, const char *name, size_t nn, const char *v,
                   size_t vn, uint32_t chan, uint32_t eid) {
-  uint32_t fid = name ? nc_id(s, ms_of(s)->fc, NC_FIELDS, name, nn, 0) : SG_ANY;
+  mstate *m = ms_of(s);
+  uint32_t fid;
+  if (!name) fid = SG_ANY;
+  else if (i < NC_POS && nn && m->pc[i].len == nn && memcmp(m->pc[i].name, name, nn) == 0)
+    fid = m->pc[i].id;
+  else {
+    fid = nc_id(s, m->fc, NC_FIELDS, name, nn, 0);
+    if (i < NC_POS && nn && nn <= NC_NAME) {
+      m->pc[i].len = (uint32_t)nn; m->pc[i].id = fid;
+      memcpy(m->pc[i].name, name, nn);
+    }
+  }
   return ev_add_fid(s, fid, v, vn, chan, eid);
 }
 
@@ -1345,7 +1361,7 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
   for (i = 0; i < s->n_alias && !m->alias_ev; i++)
     m->alias_ev = s->alias_from[i * 3] == chan && s->alias_from[i * 3 + 1] == ev->event_id;
   for (i = 0; i < ev->n_fields; i++)
-    if (ev_add(s, ev->fields[i].name, ev->fields[i].name_len, ev->fields[i].val,
+    if (ev_add(s, i, ev->fields[i].name, ev->fields[i].name_len, ev->fields[i].val,
                ev->fields[i].val_len, chan, ev->event_id))
       return TELLS_ENOMEM;
   if (!has_field(s, s->f_eventid)) {
@@ -1558,7 +1574,7 @@ void tells__sigma_match_free(tells_sigma_ruleset *s) {
   s->hit_list = s->trig_off = s->bgen = s->cidx = NULL;
   s->trig = NULL; s->bpos = NULL; s->cand = NULL;
   if (!m) return;
-  tells_free(m->f); tells_free(m->fc); tells_free(m->cc); tells_free(m->kw);
+  tells_free(m->f); tells_free(m->fc); tells_free(m->cc); tells_free(m->pc); tells_free(m->kw);
   tells_free(m);
   s->scanned = NULL;
 }
