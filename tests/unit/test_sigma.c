@@ -138,6 +138,29 @@ static void test_plain_and_case(void) {
   CHECK_EQ_INT(det_matches("  sel:\n    - Image|endswith: '\\x.exe'\n    - User: 'host\\alice'\n  condition: sel\n", k_ev1, NKV(k_ev1)), 1);
 }
 
+/* One rule set over events whose names change at the same positions (the
+** matcher compares each name with the last event's at its position first):
+** a field of another name but the same length and value must not be read
+** as the rule's field, in either order. */
+static void test_names_by_position(void) {
+  char buf[8192];
+  rep_log r;
+  hits h;
+  static const char *a[] = {"Image=C:\\x\\evil.exe", "User=bob"};
+  static const char *b[] = {"Other=C:\\x\\evil.exe", "User=bob"};
+  static const char *c[] = {"User=bob", "Image=C:\\x\\evil.exe"};
+  tells_sigma_ruleset *s = set_of(rule_pc("  sel:\n    Image|endswith: '\\evil.exe'\n"
+                                          "  condition: sel\n", buf, sizeof buf), &r);
+  CHECK(s != NULL);
+  if (!s) return;
+  CHECK_EQ_INT(match_kv(s, SYSMON, 1, a, NKV(a), 0, &h), 1);
+  CHECK_EQ_INT(match_kv(s, SYSMON, 1, b, NKV(b), 0, &h), 0);
+  CHECK_EQ_INT(match_kv(s, SYSMON, 1, a, NKV(a), 0, &h), 1);
+  CHECK_EQ_INT(match_kv(s, SYSMON, 1, c, NKV(c), 0, &h), 1);
+  CHECK_EQ_INT(match_kv(s, SYSMON, 1, b, NKV(b), 0, &h), 0);
+  tells_sigma_ruleset_destroy(s);
+}
+
 static void test_wildcards_escapes(void) {
   CHECK_EQ_INT(det_matches("  sel:\n    Image: 'C:\\Windows\\Sys*32\\cmd.exe'\n  condition: sel\n", k_ev1, NKV(k_ev1)), 1);
   /* '\\*' is an escaped star, not a wildcard */
@@ -891,6 +914,7 @@ static void test_throughput(void) {
 
 int main(void) {
   T_RUN(test_plain_and_case);
+  T_RUN(test_names_by_position);
   T_RUN(test_wildcards_escapes);
   T_RUN(test_null_exists);
   T_RUN(test_modifiers_typed);
