@@ -104,8 +104,9 @@ int tells__sigma_combo_init(tells_sigma_ruleset *s, const char **lits, size_t *l
     uint32_t k, n = 0;
     next_gen(s);
     for (k = 0; k < b->n; k++) rule_lits(s, &s->rules[b->rules[k]], tmp, &n);
-    s->blit_off[i + 1] = s->blit_off[i] + n;
     total += n;
+    if (total > UINT32_MAX) { tells_free(tmp); return -1; }   /* offsets are 32-bit */
+    s->blit_off[i + 1] = (uint32_t)total;
   }
   tells_free(tmp);
   s->blit = tells_malloc((total ? total : 1) * sizeof *s->blit);

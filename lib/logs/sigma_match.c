@@ -557,6 +557,7 @@ static int build_kw_lists(tells_sigma_ruleset *s, const ltab *lt) {
         for (q = 0; q < r->n_filters; q++)
           det_kw_add(lt, r->filters[q], stamp, (uint32_t)i + 1, out, &n);
       }
+      if (!pass && (uint64_t)s->bkw_off[i] + n > UINT32_MAX) { tells_free(stamp); return -1; }
       if (!pass) s->bkw_off[i + 1] = s->bkw_off[i] + n;
     }
   }
