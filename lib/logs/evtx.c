@@ -1062,16 +1062,15 @@ static int sym_ahead(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, ui
   return 0;
 }
 
-/* The record tree of an instance of t (values vals, nv of them): a copy of
-** t's symbolic tree with the values filled in, each BinXml value in content
-** that holds one instance replaced by that instance's tree: the tree
+/* The record tree of an instance of t with values vals: a copy of t's
+** symbolic tree with the values filled in, each BinXml value in content
+** that holds one instance replaced by that instance's tree (sub[0..ns),
+** from sym_ahead, which counted the work acc and the nodes total): the tree
 ** expand() would build, its work charged as expand() would.  Returns -1,
-** the tree then undefined, when the record needs expand() (sym_ahead). */
-static int sym_inst(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, uint32_t nv) {
-  symsub sub[EVTX_SYM_SUBS];
-  uint32_t ns, j, total;
-  uint64_t acc;
-  if (sym_ahead(x, t, vals, nv, sub, &ns, &acc, &total)) return -1;
+** the tree then undefined, when the record needs expand(). */
+static int sym_inst(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals,
+                    const symsub *sub, uint32_t ns, uint64_t acc, uint32_t total) {
+  uint32_t j;
   if (total > EVTX_MAX_NODES) return -1;
   if (x->cap_nodes < total) {
     uint32_t cap = x->cap_nodes ? x->cap_nodes : 1024;
@@ -1105,28 +1104,21 @@ static int sym_inst(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, uin
   return 0;
 }
 
-/* A carved candidate (decoded quietly) with a nested value that expand()
-** would certainly reach and that does not decode is rejected without being
-** expanded, when expanding it could change nothing but its own tree: the
+/* Whether a carved candidate (decoded quietly) whose nested value sub[ns-1]
+** does not decode (sym_ahead returned -2) can be rejected without being
+** expanded: when expanding it could change nothing but its own tree.  The
 ** value compiled to no op at all, and no BinXml value follows it in
-** content.  Expansion would then compile nothing more (no inline name or
+** content: expansion would then compile nothing more (no inline name or
 ** template definition that later candidates could use), charge exactly
-** the work sym_ahead counted, and flag the tree bad.  The values compiled
-** ahead are no longer owed.  Returns 1 when rejected.  The reader that
-** only expands (tells__evtx_expand_only, the reference of evtx_check.c)
-** does not take this path, so the check compares it with expansion. */
-static int carve_bad_value(tells_evtx *x, evtx_tmpl *t, const evtx_val *vals, uint32_t nv) {
-  symsub sub[EVTX_SYM_SUBS];
-  uint32_t ns, total, j;
-  uint64_t acc;
-  if (!t->sym) sym_build(x, t);
-  if (sym_ahead(x, t, vals, nv, sub, &ns, &acc, &total) != -2 || sub[ns - 1].bt->n_ops)
-    return 0;
+** the work sym_ahead counted, and flag the tree bad.  The reader that only
+** expands (tells__evtx_expand_only, the reference of evtx_check.c) does not
+** take this path, so the check compares it with expansion. */
+static int carve_reject_ok(const evtx_tmpl *t, const evtx_val *vals, const symsub *sub,
+                           uint32_t ns) {
+  uint32_t j;
+  if (sub[ns - 1].bt->n_ops) return 0;
   for (j = sub[ns - 1].ref + 1; j < t->sym_nrefs; j++)
     if (vals[t->sym_refs[j].idx].type == EV_BINXML && !t->sym_refs[j].in_attr) return 0;
-  for (j = 0; j < ns; j++) sub[j].bt->bx_owed = 0;
-  x->work = acc;
-  x->tree_bad = 1;
   return 1;
 }
 
@@ -1169,14 +1161,22 @@ static int build_tree(tells_evtx *x, uint32_t p, uint32_t size) {
     /* one template instance, the usual record: its tree is a copy of the
     ** template's symbolic tree (the reader owns its templates) */
     evtx_tmpl *t = (evtx_tmpl *)ov->v[0].u.ti.t;
+    const evtx_val *vals = ov->v[0].u.ti.vals;
     x->work = ov->n + t->n_ops;             /* what expand() charges */
-    if (x->quiet && !x->expand_only && carve_bad_value(x, t, ov->v[0].u.ti.vals, ov->v[0].n)) {
-      x->chunk_work += x->work;
-      return 0;
-    }
     if (!x->expand_only) {
+      symsub sub[EVTX_SYM_SUBS];
+      uint32_t ns, total, j;
+      uint64_t acc;
       if (!t->sym) sym_build(x, t);
-      if (sym_inst(x, t, ov->v[0].u.ti.vals, ov->v[0].n) == 0) {
+      rc = sym_ahead(x, t, vals, ov->v[0].n, sub, &ns, &acc, &total);
+      if (rc == -2 && x->quiet && carve_reject_ok(t, vals, sub, ns)) {
+        for (j = 0; j < ns; j++) sub[j].bt->bx_owed = 0;   /* charged in acc */
+        x->work = acc;
+        x->tree_bad = 1;
+        x->chunk_work += x->work;
+        return 0;
+      }
+      if (rc == 0 && sym_inst(x, t, vals, sub, ns, acc, total) == 0) {
         x->sym_records++;
         x->chunk_work += x->work;
         return 0;

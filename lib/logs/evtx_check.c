@@ -5,7 +5,7 @@
 ** A record's tree is usually a copy of its template's symbolic tree with
 ** the values filled in (evtx.c, sym_inst), and otherwise the result of
 ** expanding the compiled ops; some carved candidates are rejected without
-** expanding them (carve_bad_value).  The paths must give the same records.  This
+** expanding them (carve_reject_ok).  The paths must give the same records.  This
 ** decodes a buffer twice, once as usual and once expanding every record,
 ** and compares, record by record, the work charged in the chunk so far,
 ** the record headers, the evtx_dump JSON, the XML text and the normalised

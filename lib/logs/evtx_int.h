@@ -282,11 +282,11 @@ struct tells_evtx {
 
 /* Testing (tests/unit/test_evtx.c): with on = 1 every record is decoded by
 ** expansion, never as a copy of a symbolic template tree; the count of
-** records decoded as copies so far. */
-/* For evtx_check.c: the expansion work charged in the current chunk. */
-uint64_t tells__evtx_chunk_work(const tells_evtx *x);
+** records decoded as copies so far; the expansion work charged in the
+** current chunk. */
 void tells__evtx_expand_only(tells_evtx *x, int on);
 uint64_t tells__evtx_sym_records(const tells_evtx *x);
+uint64_t tells__evtx_chunk_work(const tells_evtx *x);
 /* evtx_check.c: decodes buf as usual and by expansion only, and compares
 ** every record's header, JSON, XML and event, the anomalies and counters.
 ** 0 when all agree, else -1 with the first difference in why.  *n_sym gets
