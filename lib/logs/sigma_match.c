@@ -1436,11 +1436,12 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
       s->stats.bytes_scanned += f->n;
     }
     kw_at = s->lbuf_n;
-    if (all_fields && cb->kbg && sep >= 0) {
+    if (all_fields && cb->kbg) {
       /* the keyword scanner folds case itself: the values are copied as
       ** they are, one scan over them all (its 16-byte steps need runs
       ** longer than most values), and lowercased later only if a rule
-      ** reads them */
+      ** reads them; separated as in lbuf (without a separator byte a
+      ** literal across two values only adds a candidate) */
       size_t kn = 0;
       if (total > m->kw_cap) {
         size_t ncap = m->kw_cap ? m->kw_cap : 4096;
@@ -1454,19 +1455,11 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
         if (f->fid != SG_ANY && s->fscan[f->fid] == s->gen) continue;
         memcpy(m->kw + kn, f->v, f->n);
         kn += f->n;
-        m->kw[kn++] = (char)sep;
+        if (sep >= 0) m->kw[kn++] = (char)sep;
+        s->stats.bytes_scanned_kw += f->n;
       }
       tells__sigma_bg_scan(cb->kbg, (const uint8_t *)m->kw, kn, s->lit_hits, s->hit_list,
                            &s->n_hit);
-      s->stats.bytes_scanned_kw += kn;
-    } else if (all_fields && cb->kbg) {
-      for (i = 0; i < m->n; i++) {
-        const evf *f = &m->f[i];
-        if (f->fid != SG_ANY && s->fscan[f->fid] == s->gen) continue;
-        tells__sigma_bg_scan(cb->kbg, (const uint8_t *)f->v, f->n, s->lit_hits, s->hit_list,
-                             &s->n_hit);
-        s->stats.bytes_scanned_kw += f->n;
-      }
     } else if (all_fields)
       for (i = 0; i < m->n; i++) {
         evf *f = &m->f[i];
