@@ -65,6 +65,9 @@ static void *table_alloc(sg_ac *ac, size_t bytes) {
   return p;
 }
 
+/* the bytes of a literal that go into the trie (sigma_ac.h) */
+#define AC_LEN(l) ((l) < TELLS_SIGMA_AC_LIT_MAX ? (l) : TELLS_SIGMA_AC_LIT_MAX)
+
 sg_ac *tells__sigma_ac_build(const char *const *lits, const size_t *lens,
                              size_t n, const uint32_t *ids) {
   sg_ac *ac = tells_calloc(1, sizeof *ac);
@@ -80,10 +83,10 @@ sg_ac *tells__sigma_ac_build(const char *const *lits, const size_t *lens,
   ** literals, one shared by the UTF-8 continuation bytes, 0 for the rest */
   ac->n_classes = 1;
   for (k = 0; k < n; k++) {
-    size_t j;
-    total += lens[k];
-    if (lens[k] > ac->max_len) ac->max_len = (uint32_t)lens[k];
-    for (j = 0; j < lens[k]; j++) {
+    size_t j, len = AC_LEN(lens[k]);
+    total += len;
+    if (len > ac->max_len) ac->max_len = (uint32_t)len;
+    for (j = 0; j < len; j++) {
       uint8_t b = ac->lower[(uint8_t)lits[k][j]];
       if (b >= 0x80 && b < 0xC0) nonascii = 1;
       else if (!ac->cls[b]) ac->cls[b] = (uint8_t)ac->n_classes++;
@@ -114,8 +117,8 @@ sg_ac *tells__sigma_ac_build(const char *const *lits, const size_t *lens,
   /* the trie over class sequences */
   for (k = n; k-- > 0;) {                 /* backwards: lists end up ascending */
     uint32_t s = 0;
-    size_t j;
-    for (j = 0; j < lens[k]; j++) {
+    size_t j, len = AC_LEN(lens[k]);
+    for (j = 0; j < len; j++) {
       uint8_t c = ac->cls[(uint8_t)lits[k][j]];
       uint32_t t = child(first, sib, label, s, c);
       if (t == AC_NONE) {
@@ -268,25 +271,37 @@ static void report(const sg_ac *ac, uint32_t s, uint64_t *hits, uint32_t *list,
     if (AC_OUT##W(s)) report(ac, AC_ID##W(s), hits, list, n_list);       \
   }
 
+/* Output states met in step, reported in batches: a branch per lane and
+** byte on a state seen at 4-5% of the bytes was mispredicted too often. */
+#define AC_OB 64
+
 /* L lanes in step over their common length, then each lane to its end.
-** Lane k reports the literals ending in [k*step, (k+1)*step): it starts
-** max_len - 1 bytes earlier, where no such literal can have begun. */
+** Lane k >= 1 reports the literals ending in [at + back, end): it starts
+** back = max_len - 1 bytes before, where no such literal can have begun,
+** so that its state is exact from there.  The lanes are of one length,
+** overlap included (within L bytes), so nearly every byte is scanned in
+** step with the others: cut at n / L, the overlap of each lane but the
+** first would be scanned alone after the common part. */
 #define AC_LANES(W, L)                                                   \
   do {                                                                   \
-    uint32_t st[L];                                                      \
-    size_t at[L], end[L], step = n / (L), k, common;                     \
+    uint32_t st[L], ob[AC_OB];                                           \
+    size_t no = 0, at[L], end[L], len = (n + ((L) - 1) * back + (L) - 1) / (L), k, common; \
     for (k = 0; k < (L); k++) {                                          \
       st[k] = 0;                                                         \
-      at[k] = k ? k * step - back : 0;                                   \
-      end[k] = k + 1 < (L) ? (k + 1) * step : n;                         \
+      at[k] = k * (len - back);                                          \
+      end[k] = k + 1 < (L) ? at[k] + len : n;                            \
     }                                                                    \
     common = end[0] - at[0];                                             \
     for (k = 1; k < (L); k++) if (end[k] - at[k] < common) common = end[k] - at[k]; \
     for (i = 0; i < common; i++) {                                       \
       for (k = 0; k < (L); k++) st[k] = AC_NEXT##W(st[k], cls[p[at[k] + i]]); \
-      for (k = 0; k < (L); k++)                                          \
-        if (AC_OUT##W(st[k])) report(ac, AC_ID##W(st[k]), hits, list, n_list); \
+      for (k = 0; k < (L); k++) { ob[no] = st[k]; no += AC_OUT##W(st[k]); } \
+      if (no > AC_OB - (L)) {                                            \
+        for (k = 0; k < no; k++) report(ac, AC_ID##W(ob[k]), hits, list, n_list); \
+        no = 0;                                                          \
+      }                                                                  \
     }                                                                    \
+    for (k = 0; k < no; k++) report(ac, AC_ID##W(ob[k]), hits, list, n_list); \
     for (k = 0; k < (L); k++) {                                          \
       s = st[k]; i = at[k] + common; e = end[k];                         \
       AC_RUN(W)                                                          \

@@ -22,6 +22,13 @@
 
 typedef struct sg_ac sg_ac;
 
+/* Literals longer than this go into the automaton by their first
+** TELLS_SIGMA_AC_LIT_MAX bytes, so a longer literal is reported wherever its
+** head occurs (a superset, as a prefilter may be).  It bounds the overlap
+** of the scan's lanes (the longest literal less one byte) and the
+** automaton's depth; whole file hashes are found by their head. */
+#define TELLS_SIGMA_AC_LIT_MAX 32
+
 /* Builds the automaton for n distinct literals (already lowercase, each of
 ** length >= 1).  Literal i is reported as id ids[i] (as i when ids is
 ** NULL): a second automaton over a subset of the literals reports them
@@ -34,8 +41,8 @@ size_t tells__sigma_ac_states(const sg_ac *ac);
 size_t tells__sigma_ac_bytes(const sg_ac *ac);   /* transition table size */
 
 /* Scans p[0..n), text already ASCII-lowercased, and sets bit `id` of
-** `hits` for every literal that may occur (exact for ASCII literals, a
-** superset for the others).  Each id whose bit goes from 0 to 1 is
+** `hits` for every literal that may occur (exact for ASCII literals of at
+** most TELLS_SIGMA_AC_LIT_MAX bytes, a superset for the others).  Each id whose bit goes from 0 to 1 is
 ** appended to list[*n_list] (the list must have room for every literal).
 ** Long inputs are cut into eight overlapping lanes scanned in step, so the
 ** table loads of one lane overlap those of the others. */

@@ -3,7 +3,8 @@
 ** search: the two-byte-anchor scanner (sigma_bg.c) and the automaton
 ** (sigma_ac.c, 1 to 8 lanes) must find exactly the literals that occur in
 ** random lowercase text (the anchor scanner also in mixed-case text), at
-** the edges of the input, with ids remapped;
+** the edges of the input, with ids remapped; literals longer than the
+** automaton's cap are found by their heads;
 ** keyword rules must still see keywords in fields no rule names; regexes
 ** decided by their glob must agree with PCRE2.
 */
@@ -114,6 +115,83 @@ static void test_random_sets(void) {
   CHECK_EQ_INT(bad_mixed, 0);
   CHECK_EQ_INT(bad_ac, 0);
   CHECK_EQ_INT(bad_list, 0);
+}
+
+/* Literals longer than TELLS_SIGMA_AC_LIT_MAX: the automaton reports
+** exactly the literals whose first TELLS_SIGMA_AC_LIT_MAX bytes occur, so
+** never misses one; texts long enough for 8 lanes, whose overlap is then
+** TELLS_SIGMA_AC_LIT_MAX - 1 bytes. */
+static void test_long_literals(void) {
+  int round, missed = 0, wrong = 0, heads_only = 0;
+  for (round = 0; round < 200; round++) {
+    char store[NL][64];
+    const char *lits[NL];
+    size_t lens[NL], cut[NL], n = 2 + rnd() % (NL - 2), i, k, len = 300 + rnd() % (MAXT - 300);
+    uint32_t ids[NL], list[NL * 2], nlist = 0;
+    uint64_t full[4] = {0}, heads[4] = {0}, got[4] = {0};
+    uint8_t text[MAXT];
+    sg_ac *ac;
+    for (i = 0; i < n; i++) {            /* 2..60 bytes; distinct enough by id */
+      lens[i] = 2 + rnd() % 59;
+      for (k = 0; k < lens[i]; k++) store[i][k] = "ab"[rnd() % 2];
+      if (i % 3 == 0 && i) memcpy(store[i], store[i - 1], lens[i] < lens[i - 1] ? lens[i] : lens[i - 1]);
+      lits[i] = store[i];
+      ids[i] = (uint32_t)(3 * i + 1);
+      cut[i] = lens[i] < TELLS_SIGMA_AC_LIT_MAX ? lens[i] : TELLS_SIGMA_AC_LIT_MAX;
+    }
+    for (i = 0; i < len; i++) text[i] = (uint8_t)"ab"[rnd() % 2];
+    for (i = 0; i + 64 < len; i += 97 + rnd() % 200) {   /* whole literals and heads */
+      size_t w = rnd() % n, l = rnd() % 2 ? lens[w] : cut[w];
+      memcpy(text + i, store[w], l);
+    }
+    naive(lits, lens, n, ids, text, len, full);
+    naive(lits, cut, n, ids, text, len, heads);
+    ac = tells__sigma_ac_build(lits, lens, n, ids);
+    CHECK(ac != NULL);
+    if (!ac) return;
+    tells__sigma_ac_scan(ac, text, len, got, list, &nlist);
+    for (i = 0; i < 4; i++) {
+      if (full[i] & ~got[i]) missed++;
+      if (got[i] != heads[i]) wrong++;
+      if (got[i] != full[i]) heads_only++;
+    }
+    tells__sigma_ac_free(ac);
+  }
+  CHECK_EQ_INT(missed, 0);
+  CHECK_EQ_INT(wrong, 0);
+  CHECK(heads_only > 0);                 /* the superset was exercised */
+}
+
+/* The longest literal at every position of texts cut into 1 to 8 lanes:
+** found wherever it ends, also right at a lane's edge. */
+static void test_lane_edges(void) {
+  static const size_t sizes[] = {40, 130, 256, 300, 517, 1024, 1499};
+  char big[48], mid[8] = "abcabca";
+  const char *lits[2];
+  size_t lens[2], z, j;
+  uint32_t ids[2] = {7, 9};
+  int missed = 0;
+  sg_ac *ac;
+  for (j = 0; j < sizeof big; j++) big[j] = "ab:."[(j * 7 + j / 3) % 4];
+  lits[0] = big; lens[0] = sizeof big;
+  lits[1] = mid; lens[1] = 7;
+  ac = tells__sigma_ac_build(lits, lens, 2, ids);
+  CHECK(ac != NULL);
+  if (!ac) return;
+  for (z = 0; z < sizeof sizes / sizeof sizes[0]; z++) {
+    uint8_t text[MAXT];
+    size_t n = sizes[z];
+    for (j = 0; j + TELLS_SIGMA_AC_LIT_MAX <= n; j++) {
+      uint64_t got[4] = {0};
+      uint32_t list[4], nl = 0;
+      memset(text, 'x', n);
+      memcpy(text + j, big, TELLS_SIGMA_AC_LIT_MAX);
+      tells__sigma_ac_scan(ac, text, n, got, list, &nl);
+      if (!((got[0] >> 7) & 1)) missed++;
+    }
+  }
+  tells__sigma_ac_free(ac);
+  CHECK_EQ_INT(missed, 0);
 }
 
 static void test_build_limits(void) {
@@ -240,6 +318,8 @@ static void test_gapped_regex(void) {
 
 int main(void) {
   T_RUN(test_random_sets);
+  T_RUN(test_long_literals);
+  T_RUN(test_lane_edges);
   T_RUN(test_build_limits);
   T_RUN(test_keyword_in_unnamed_field);
   T_RUN(test_gapped_regex);
