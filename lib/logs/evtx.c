@@ -63,10 +63,16 @@ static int wk_of(const char *s, uint32_t n) {
     EVTX_WK_MAP(EVTX__WK_STR)
 #undef EVTX__WK_STR
   };
+  static const uint8_t len[WK_COUNT] = {
+    0,
+#define EVTX__WK_LEN(n) sizeof #n - 1,
+    EVTX_WK_MAP(EVTX__WK_LEN)
+#undef EVTX__WK_LEN
+  };
   int i;
   if (n < 4 || n > 13) return WK_NONE;
   for (i = 1; i < WK_COUNT; i++)
-    if (strlen(wk[i]) == n && memcmp(wk[i], s, n) == 0) return i;
+    if (len[i] == n && memcmp(wk[i], s, n) == 0) return i;
   return WK_NONE;
 }
 

@@ -66,10 +66,21 @@ void tells__evtx_utf16(tells_buf *b, const uint8_t *p, size_t nchars) {
 
 /* Integer formatting without printf (hot: every record has several). */
 static size_t u64dec(char *o, uint64_t v) {
-  char t[24];
-  size_t n = 0, i;
-  do { t[n++] = (char)('0' + v % 10); v /= 10; } while (v);
-  for (i = 0; i < n; i++) o[i] = t[n - 1 - i];
+  static const char d2[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  char t[24], *e = t + sizeof t, *b = e;
+  size_t n;
+  while (v >= 100) {                     /* two digits per division */
+    unsigned r = (unsigned)(v % 100);
+    v /= 100;
+    b -= 2; b[0] = d2[2 * r]; b[1] = d2[2 * r + 1];
+  }
+  if (v >= 10) { b -= 2; b[0] = d2[2 * v]; b[1] = d2[2 * v + 1]; }
+  else *--b = (char)('0' + v);
+  n = (size_t)(e - b);
+  memcpy(o, b, n);
   o[n] = 0;
   return n;
 }

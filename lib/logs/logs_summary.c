@@ -87,7 +87,7 @@ static const char *fld(const tells_evtx_event *ev, const char *name) {
 }
 
 static int chan(const tells_evtx_event *ev, const char *c) {
-  return ev->channel && strcmp(ev->channel, c) == 0;
+  return ev->channel && ev->channel[0] == c[0] && strcmp(ev->channel, c) == 0;
 }
 
 /* Length of at most LSUM_FIELD_MAX bytes of v, not splitting a UTF-8
@@ -575,32 +575,39 @@ tells_err tells_lsum_add(tells_lsum *s, const tells_evtx_event *ev, int64_t t, i
     }
     return TELLS_OK;
   }
-  if (chan(ev, "Microsoft-Windows-TaskScheduler/Operational")) {
-    if (id != 106 && id != 140 && id != 141 && id != 200) return TELLS_OK;
+  /* the other channels' events are told by EventID first (one compare
+  ** instead of a string compare per channel for every event) */
+  switch (id) {
+  case 106: case 140: case 141: case 200:
+    if (!chan(ev, "Microsoft-Windows-TaskScheduler/Operational")) return TELLS_OK;
     s->st.used++;
     return task(s, ev, 0, t, off);
-  }
-  if (chan(ev, "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational")) {
+  case 1149: {
     char a[600];
-    if (id != 1149) return TELLS_OK;
+    if (!chan(ev, "Microsoft-Windows-TerminalServices-RemoteConnectionManager/Operational"))
+      return TELLS_OK;
     s->st.used++;
     return rdp(s, ev, acct(a, sizeof a, fld(ev, "Param2"), fld(ev, "Param1")),
                ip_of(fld(ev, "Param3")), 2, t, off);
   }
-  if (chan(ev, "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational")) {
-    int c = id == 21 ? 3 : id == 22 ? 4 : id == 24 ? 5 : id == 25 ? 6 : -1;
-    if (c < 0) return TELLS_OK;
+  case 21: case 22: case 24: case 25:
+    if (!chan(ev, "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational"))
+      return TELLS_OK;
     s->st.used++;
-    return rdp(s, ev, fld(ev, "User"), ip_of(fld(ev, "Address")), c, t, off);
-  }
-  if (id == 4104 && (chan(ev, "Microsoft-Windows-PowerShell/Operational") ||
-                     chan(ev, "PowerShellCore/Operational"))) {
+    return rdp(s, ev, fld(ev, "User"), ip_of(fld(ev, "Address")),
+               id == 21 ? 3 : id == 22 ? 4 : id == 24 ? 5 : 6, t, off);
+  case 4104:
+    if (!chan(ev, "Microsoft-Windows-PowerShell/Operational") &&
+        !chan(ev, "PowerShellCore/Operational"))
+      return TELLS_OK;
     s->st.used++;
     return script(s, ev, t, off);
-  }
-  if ((id == 23 || id == 26) && chan(ev, "Microsoft-Windows-Sysmon/Operational")) {
+  case 23: case 26:
+    if (!chan(ev, "Microsoft-Windows-Sysmon/Operational")) return TELLS_OK;
     s->st.used++;
     return deletion(s, ev, t, off);
+  default:
+    break;
   }
   return TELLS_OK;
 }

@@ -69,6 +69,19 @@ static uint64_t nc_hash(const char *p, size_t n) {
   return h ^ (h >> 31);
 }
 
+/* a[0..n) == b[0..n), inline: names are short, and a call to memcmp per
+** field of every event cost more than the compare */
+static inline int same_bytes(const char *a, const char *b, size_t n) {
+  size_t j = 0;
+  for (; j + 8 <= n; j += 8) {
+    uint64_t x, y;
+    memcpy(&x, a + j, 8); memcpy(&y, b + j, 8);
+    if (x != y) return 0;
+  }
+  for (; j < n; j++) if (a[j] != b[j]) return 0;
+  return 1;
+}
+
 /* Cached id of name p[0..n) in table c of `slots` entries; `chan` selects
 ** the channel lookup instead of the field lookup. */
 static uint32_t nc_id(tells_sigma_ruleset *s, ncache *c, size_t slots, const char *p, size_t n,
@@ -87,7 +100,7 @@ static uint32_t nc_id(tells_sigma_ruleset *s, ncache *c, size_t slots, const cha
       memcpy(e->name, p, n);
       return e->id;
     }
-    if (e->h == h && e->len == n && memcmp(e->name, p, n) == 0) return e->id;
+    if (e->h == h && e->len == n && same_bytes(e->name, p, n)) return e->id;
   }
   return chan ? tells__sigma_chan_id(s, p, n, 0) : tells__sigma_field_id(s, p, n, 0);
 }
@@ -1244,7 +1257,7 @@ static int ev_add(tells_sigma_ruleset *s, size_t i, const char *name, size_t nn,
   mstate *m = ms_of(s);
   uint32_t fid;
   if (!name) fid = SG_ANY;
-  else if (i < NC_POS && nn && m->pc[i].len == nn && memcmp(m->pc[i].name, name, nn) == 0)
+  else if (i < NC_POS && nn && m->pc[i].len == nn && same_bytes(m->pc[i].name, name, nn))
     fid = m->pc[i].id;
   else {
     fid = nc_id(s, m->fc, NC_FIELDS, name, nn, 0);
