@@ -52,6 +52,8 @@ typedef struct sg_pat {
                                     glob (s) */
   uint8_t refkind;               /* SG_REF_* for fieldref */
   uint8_t family, prefix;        /* cidr: 4 or 6, prefix bits */
+  uint8_t req;                   /* regex without a literal: a byte every
+                                    match holds, or 0 */
   uint8_t addr[16];              /* cidr network */
   const char *s;                 /* literal or glob text (lowercased unless
                                     cased); glob uses '\x01' for '*' and

@@ -1097,6 +1097,7 @@ static int pat_match(tells_sigma_ruleset *s, const sg_pat *p, evf *f) {
       break;
     }
     case SG_P_RE:     /* a gapped-literal regex first needs its glob */
+      if (p->req && !s->ref_mode && !memchr(f->v, p->req, f->n)) { r = 0; break; }
       if (p->s && !re_glob(p, f->v, f->n)) { r = 0; break; }
       if (p->s && (p->op & SG_RE_EXACT) && is_ascii(f->v, f->n)) { r = 1; break; }
       r = pcre2_match(p->re, (PCRE2_SPTR)f->v, f->n, 0, 0, s->md, NULL) >= 0;

@@ -502,7 +502,9 @@ static size_t re_class_end(const char *v, size_t n, size_t k) {
 }
 
 /* The longest run of literal characters that every match of the regex
-** v[0..n) must contain (the pattern's prefilter literal), or none.  Only
+** v[0..n) must contain (the pattern's prefilter literal), or none; without
+** one, the rarest punctuation byte every match must contain (p->req), so
+** that a value without it is not given to PCRE2.  Only
 ** the top level is read: groups, classes, `.`, anchors, escapes such as
 ** \d or \x41, back references and non-ASCII bytes end a run, a character
 ** quantified by ?, * or {..} leaves it (+ keeps it and ends the run); a
@@ -510,7 +512,11 @@ static size_t re_class_end(const char *v, size_t n, size_t k) {
 ** give no literal.  Caseless, `k` and `s` end a run too: PCRE2 in UTF mode
 ** folds them with U+212A (Kelvin sign) and U+017F (long s). */
 static void re_literal(tells_sigma_ruleset *s, const char *v, size_t n, int caseless, sg_pat *p) {
+  /* punctuation that command lines and paths seldom hold, rarest first:
+  ** the required byte that gates a regex without a literal */
+  static const char rare[] = "`^~{}|$;&@!#<>[]\"'%";
   char run[SG_LIT_MAX], best[SG_LIT_MAX];
+  const char *req = NULL;
   size_t i = 0, rn = 0, bn = 0, total = 0, btotal = 0;
   if (n > 4096) return;
   /* inline options anywhere: (?i) turns caseless on, (?x) is not read;
@@ -586,6 +592,8 @@ static void re_literal(tells_sigma_ruleset *s, const char *v, size_t n, int case
     /* a quantifier after the atom: the atom may be absent or repeated */
     if (next < n && strchr("?*+{", v[next])) {
       if (lit >= 0 && v[next] == '+') {  /* at least once: it ends the run */
+        const char *r = strchr(rare, lit);
+        if (r && (!req || r < req)) req = r;
         if (rn == sizeof run) { memmove(run, run + 1, rn - 1); rn--; }
         run[rn++] = (char)lc((char)lit);
         total++;
@@ -593,6 +601,8 @@ static void re_literal(tells_sigma_ruleset *s, const char *v, size_t n, int case
       lit = -1;
     }
     if (lit >= 0) {
+      const char *r = strchr(rare, lit);
+      if (r && (!req || r < req)) req = r;
       if (rn == sizeof run) { memmove(run, run + 1, rn - 1); rn--; }
       run[rn++] = (char)lc((char)lit);
       total++;
@@ -620,6 +630,8 @@ static void re_literal(tells_sigma_ruleset *s, const char *v, size_t n, int case
     memcpy(l, best, bn);
     l[bn] = 0;
     p->lit = l; p->lit_n = bn;
+  } else if (req) {
+    p->req = (uint8_t)*req;          /* punctuation: no case to fold */
   }
 }
 
