@@ -43,6 +43,20 @@ void *tells_arena_alloc(tells_arena *a, size_t n) {
   return p;
 }
 
+int tells_arena_room(const tells_arena *a, size_t total, size_t largest, size_t count) {
+  size_t per = sizeof(tells_arena_block) + ARENA_BLOCK, blocks;
+  /* rounded up, each allocation grows by less than ARENA_ALIGN; a block is
+  ** left for the next one with less than `largest` (rounded) unused, so
+  ** each block filled holds more than ARENA_BLOCK / 2 - ARENA_ALIGN of
+  ** them; the current block may hold none */
+  if (largest > ARENA_BLOCK / 2 || a->used > a->cap || count > SIZE_MAX / ARENA_ALIGN ||
+      total > SIZE_MAX / 2)
+    return 0;
+  total += count * (ARENA_ALIGN - 1);
+  blocks = 2 + total / (ARENA_BLOCK / 2 - ARENA_ALIGN);
+  return blocks <= (a->cap - a->used) / per;
+}
+
 char *tells_arena_strndup(tells_arena *a, const char *s, size_t n) {
   char *d;
   if (n == SIZE_MAX) return NULL;

@@ -25,6 +25,11 @@ void tells_arena_init(tells_arena *a, size_t cap);
 void *tells_arena_alloc(tells_arena *a, size_t n);
 /* Copies n bytes (plus a NUL) into the arena. */
 char *tells_arena_strndup(tells_arena *a, const char *s, size_t n);
+/* 1 when `count` allocations of `total` bytes in all, none larger than
+** `largest`, certainly fit under the cap (only malloc itself could then
+** fail); 0 when they might not.  For callers that must know ahead whether
+** a sequence of allocations would reach the cap. */
+int tells_arena_room(const tells_arena *a, size_t total, size_t largest, size_t count);
 /* Frees every block; the arena may be used again afterwards. */
 void tells_arena_free(tells_arena *a);
 

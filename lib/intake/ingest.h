@@ -88,6 +88,7 @@ typedef struct tells_ingest {
   struct tells_yara_scanner *yara;  /* YARA scanner of the run, or NULL */
   uint64_t yara_hits;        /* hits recorded for this file */
   struct tells_sigma_ruleset *sigma;  /* Sigma rules of the run, or NULL */
+  struct tells_evtx_tcache *evtx_tc;  /* EVTX template cache of the run, or NULL */
   struct tells_sight *sight; /* sightings gathered for this file (owned) */
   uint32_t n_sight, cap_sight;
   uint64_t sight_seq;           /* order of first sightings (flush sends in it) */

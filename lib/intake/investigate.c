@@ -18,6 +18,7 @@
 #include "case_api.h"
 #include "codelib.h"
 #include "drop.h"
+#include "evtx.h"
 #include "ingest.h"
 #include "map.h"
 #include "sniff.h"
@@ -29,6 +30,7 @@ typedef struct inv {
   tells_case *c;
   tells_yara_scanner *yara;   /* NULL without rules */
   tells_sigma_ruleset *sigma; /* NULL without rules */
+  tells_evtx_tcache *evtx_tc; /* EVTX template cache of the run, or NULL */
   tells_codelib *library;     /* reference library, or NULL */
   tells_hasher *hasher;       /* hashes mapped files beside the scanner, or NULL */
   int fresh_case;             /* the case held no evidence when the run began:
@@ -233,6 +235,7 @@ static tells_err ingest_file(inv *v, pend *p) {
   tells_ingest_init(&ig, wf->path, p->m.p, p->m.len, kind, NULL, &sink);
   ig.yara = v->yara;
   ig.sigma = v->sigma;
+  ig.evtx_tc = v->evtx_tc;
   ig.run_time_s = v->run_time_s;
   ig.library = v->library;
   ig.drop = p->job.drop;
@@ -385,6 +388,7 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
     st->sigma_rules_rejected = ss.rejected;
     st->files_failed += ss.rejected;
   }
+  v.evtx_tc = tells_evtx_tcache_new();  /* NULL: each chunk compiles its templates */
   if ((e = tells_case_run_begin(c, opts ? opts->argv_text : NULL, &st->resumed_run))) goto done;
   v.fresh_case = tells_case_is_empty(c);
   if ((e = tells_walk_paths(&w, paths, n_paths))) goto done;
@@ -433,6 +437,7 @@ done:
   tells_codelib_free(v.library);
   tells_yara_scanner_free(v.yara);
   tells_sigma_ruleset_destroy(v.sigma);
+  tells_evtx_tcache_free(v.evtx_tc);
   tells_hasher_stop(v.hasher);
   tells_yara_rules_free(rules);
   tells_walk_free(&w);

@@ -97,9 +97,35 @@ static const evtx_name *read_name(tells_evtx *x, tells_rd *r) {
   return nm->s ? nm : NULL;
 }
 
+/* Notes name field number rec->n of the definition compiling for the
+** cache: its offset field ends at chunk offset `here`. */
+static void tc_note(evtx_tc_rec *rec, uint32_t here, int inl, const evtx_name *nm) {
+  evtx_tc_name *v;
+  if (rec->bad) return;
+  if (rec->n == rec->cap) {
+    uint32_t cap = rec->cap ? rec->cap * 2 : 64;
+    if (cap > EVTX_MAX_OPS || !(v = tells_realloc(rec->v, cap * sizeof *v))) { rec->bad = 1; return; }
+    rec->v = v; rec->cap = cap;
+  }
+  v = &rec->v[rec->n++];
+  memset(v, 0, sizeof *v);
+  v->rel = here - 4 - rec->body;
+  v->inl = inl;
+  v->nm = nm;
+}
+
+static const evtx_name *get_name_at(tells_evtx *x, tells_rd *r, uint32_t off);
+
 /* Name at chunk offset `off`; inline (and skipped over) when off is r's
 ** position. */
 static const evtx_name *get_name(tells_evtx *x, tells_rd *r, uint32_t off) {
+  uint32_t here = cpos(x, r);
+  const evtx_name *nm = get_name_at(x, r, off);
+  if (x->tc_rec && nm) tc_note(x->tc_rec, here, off == here, nm);
+  return nm;
+}
+
+static const evtx_name *get_name_at(tells_evtx *x, tells_rd *r, uint32_t off) {
   int found;
   hslot *s;
   const evtx_name *nm;
@@ -150,10 +176,78 @@ static evtx_op *emit(cctx *c, uint8_t op) {
 
 static int compile(tells_evtx *x, opvec *ov, tells_rd *r, int in_subst, int nest);
 
+/* The largest op vector emit() can grow to: a compile emitting past it
+** fails there. */
+static uint32_t ops_capmax(void) {
+  uint32_t c = 256;
+  while (c <= EVTX_MAX_OPS / 2) c *= 2;
+  return c;
+}
+
+/* Takes kept definition e as the compile of the definition whose body is
+** at chunk offset `body` into t (allocated and cached by offset already),
+** leaving the chunk as the compile would have: each name read registered
+** at its offset unless one is there, the arena allocations of the names,
+** text and ops made in the same order and sizes.  Returns 0, changing
+** nothing, when the compile could have failed here (the op vector's cap,
+** the arena's), so that the caller compiles instead. */
+static int tc_adopt(tells_evtx *x, evtx_tc_ent *e, opvec *ov, evtx_tmpl *t, uint32_t body) {
+  size_t total = 0, largest = 0, count = 0, sz;
+  uint32_t k, j = 0;
+  evtx_op *ops;
+  if (ov->n > ops_capmax() || e->n_ops > ops_capmax() - ov->n) return 0;
+  for (k = 0; k < e->n_ops; k++) {
+    const evtx_op *o = &e->ops[k];
+    if (o->op == OP_TEXT) sz = (size_t)o->n + 1;
+    else if (o->op == OP_OPEN || o->op == OP_ATTR || o->op == OP_ENTITY || o->op == OP_PI) {
+      sz = (size_t)o->u.name->n + 1;
+      total += sizeof(evtx_name); count++;
+    } else continue;
+    total += sz; count++;
+    if (sz > largest) largest = sz;
+  }
+  sz = (size_t)e->n_ops * sizeof *ops;
+  total += sz; count++;
+  if (sz > largest) largest = sz;
+  if (!tells_arena_room(&x->arena, total, largest, count)) return 0;
+  for (k = 0; k < e->n_ops; k++) {
+    const evtx_op *o = &e->ops[k];
+    if (o->op == OP_TEXT) {
+      (void)tells_arena_alloc(&x->arena, (size_t)o->n + 1);    /* compile_text's copy */
+    } else if (o->op == OP_OPEN || o->op == OP_ATTR || o->op == OP_ENTITY || o->op == OP_PI) {
+      const evtx_tc_name *n = &e->names[j++];
+      uint32_t here = body + n->rel + 4, at = n->inl ? here : tells_ld32le(x->ck.p + body + n->rel);
+      int found = 0;
+      hslot *s = NULL;
+      evtx_name *nm;
+      if (!n->inl) {                     /* a reference: read unless known */
+        s = hfind(x->names, x->gen, at, &found);
+        if (s && found) continue;
+      }
+      nm = aalloc(x, sizeof *nm);        /* read_name's copy */
+      if (!nm || !(nm->s = tells_arena_strndup(&x->arena, n->nm->s, n->nm->n))) {
+        t->bad = 1;                      /* malloc failed (the room was there) */
+        return 1;
+      }
+      nm->n = n->nm->n; nm->wk = n->nm->wk;
+      if (n->inl) s = hfind(x->names, x->gen, at, &found);
+      if (s && !found) { s->gen = x->gen; s->key = at; s->v = nm; }
+    }
+  }
+  if (!(ops = aalloc(x, sz))) { t->bad = 1; return 1; }
+  memcpy(ops, e->ops, sz);
+  t->ops = ops; t->n_ops = e->n_ops;
+  t->bad = 0;
+  t->tc = e;
+  return 1;
+}
+
 static const evtx_tmpl *get_template(tells_evtx *x, opvec *ov, uint32_t off, int nest) {
-  int found;
+  int found, use_tc;
   hslot *s = hfind(x->tmpls, x->gen, off, &found);
   evtx_tmpl *t;
+  evtx_tc_ent *e;
+  evtx_tc_rec *rec = NULL;
   tells_rd d, body;
   uint32_t dsize, start;
   if (s && found) return s->v;
@@ -171,7 +265,22 @@ static const evtx_tmpl *get_template(tells_evtx *x, opvec *ov, uint32_t off, int
   t->bad = 1;                            /* until compiled: self-reference */
   if (s) { s->gen = x->gen; s->key = off; s->v = t; }
   start = ov->n;
+  use_tc = x->tc && !x->carving && !x->expand_only;
+  if (use_tc && x->tc_rec) x->tc_rec->bad = 1;  /* a definition inside one: not kept */
+  if (use_tc && (e = tells__evtx_tc_find(x, off, dsize)) != NULL &&
+      tc_adopt(x, e, ov, t, off + 24)) {
+    x->st.templates++;
+    t->next_def = x->defs;
+    x->defs = t;
+    return t;
+  }
+  if (use_tc && !x->tc_rec) {
+    rec = &x->tc_scratch;
+    rec->body = off + 24; rec->n = 0; rec->el = -1; rec->bad = 0;
+    x->tc_rec = rec;
+  }
   t->bad = compile(x, ov, &body, 0, nest + 1) != 0;
+  if (rec) x->tc_rec = NULL;
   t->n_ops = ov->n - start;
   if (t->n_ops) {
     evtx_op *ops = aalloc(x, t->n_ops * sizeof *ops);
@@ -180,6 +289,13 @@ static const evtx_tmpl *get_template(tells_evtx *x, opvec *ov, uint32_t off, int
     t->ops = ops;
   }
   ov->n = start;
+  /* kept, the ops are the cache's: the same, naming its copies of the
+  ** names and text (a symbolic tree built from them is then the cache's
+  ** to keep too) */
+  if (rec && !t->bad && (e = tells__evtx_tc_add(x, off, dsize, t->ops, t->n_ops, rec))) {
+    memcpy((evtx_op *)t->ops, e->ops, t->n_ops * sizeof *t->ops);
+    t->tc = e;
+  }
   x->st.templates++;
   t->next_def = x->defs;
   x->defs = t;
@@ -287,6 +403,10 @@ static int elem_layout_ok(const tells_evtx *x, const tells_rd *r, int dep) {
   return noff >= EVTX_CHUNK_HEADER && noff < x->ck.len;
 }
 
+int tells__evtx_layout(const tells_evtx *x, const tells_rd *r, int dep) {
+  return elem_layout_ok(x, r, dep);
+}
+
 /* Compiles the stream at r up to its end-of-stream token (or the end of
 ** r's window).  Returns 0, or -1 after a fault (the ops hold a prefix). */
 static int compile(tells_evtx *x, opvec *ov, tells_rd *r, int in_subst, int nest) {
@@ -310,6 +430,11 @@ static int compile(tells_evtx *x, opvec *ov, tells_rd *r, int in_subst, int nest
       int dep;
       if (dep_mode < 0) {       /* decided by the stream's first element */
         dep_mode = !in_subst;
+        if (x->tc_rec && x->tc_rec->el < 0 && !in_subst) {
+          x->tc_rec->el = (int32_t)(cpos(x, r) - x->tc_rec->body);
+          x->tc_rec->lay[0] = (uint8_t)elem_layout_ok(x, r, 1);
+          x->tc_rec->lay[1] = (uint8_t)elem_layout_ok(x, r, 0);
+        }
         if (elem_layout_ok(x, r, !dep_mode) > elem_layout_ok(x, r, dep_mode)) dep_mode = !dep_mode;
       }
       dep = dep_mode;
@@ -882,7 +1007,7 @@ static int symref_cmp(const void *a, const void *b) {
 ** length i), quietly, and keeps it with the list of its value nodes.  Not
 ** usable when the definition holds a nested instance, has anything outside
 ** its elements, or faults. */
-static void sym_build(tells_evtx *x, evtx_tmpl *t) {
+static void sym_build(tells_evtx *x, evtx_tmpl *t, uint64_t *charged) {
   uint32_t i, k, nidx = 0, nrefs = 0, work = x->work;
   int quiet = x->quiet, bad = x->tree_bad, fail;
   evtx_val *sv = NULL;
@@ -901,6 +1026,7 @@ static void sym_build(tells_evtx *x, evtx_tmpl *t) {
   memset(&e, 0, sizeof e);
   e.x = x;
   expand(&e, t->ops, t->n_ops, sv, nidx, 1);
+  *charged = x->work - work;
   x->quiet = quiet; x->work = work;
   /* values, attributes or ends outside any element: a BinXml value there
   ** would still expand into top-level elements, a symbolic node not */
@@ -933,6 +1059,42 @@ static void sym_build(tells_evtx *x, evtx_tmpl *t) {
   t->sym_refs = refs; t->sym_nrefs = nrefs; t->sym_nidx = nidx;
   t->sym_nest_ok = e.depth == 0 && e.attr == 0;
   t->sym = 1;
+}
+
+/* t's symbolic tree taken from its cache entry, leaving the chunk as
+** sym_build() would: the same symbolic-arena allocations.  Returns 0,
+** changing nothing, when sym_build could have failed here (its expansion
+** over the work cap, the arena's cap). */
+static int sym_adopt(tells_evtx *x, evtx_tmpl *t, const evtx_tc_ent *e) {
+  size_t a = (size_t)e->sym_nidx * sizeof(evtx_val), b = (size_t)e->sym_n * sizeof(evtx_node),
+         c = (size_t)e->sym_nrefs * sizeof(evtx_symref), largest = a > b ? a : b;
+  evtx_node *nodes;
+  evtx_symref *refs = NULL;
+  if (c > largest) largest = c;
+  if (e->sym_work > EVTX_MAX_WORK || x->work > EVTX_MAX_WORK - e->sym_work ||
+      !tells_arena_room(&x->sym_arena, a + b + c, largest, 3))
+    return 0;
+  if (a && !symalloc(x, a)) return 1;    /* malloc failed: t->sym stays -1 */
+  nodes = symalloc(x, b);
+  if (c) refs = symalloc(x, c);
+  if (!nodes || (c && !refs)) return 1;
+  memcpy(nodes, e->sym_nodes, b);
+  if (c) memcpy(refs, e->sym_refs, c);
+  t->sym_nodes = nodes; t->sym_n = e->sym_n; t->sym_root = e->sym_root;
+  t->sym_depth = e->sym_depth; t->sym_refs = refs; t->sym_nrefs = e->sym_nrefs;
+  t->sym_nidx = e->sym_nidx; t->sym_nest_ok = e->sym_nest_ok;
+  t->sym = 1;
+  return 1;
+}
+
+/* t's symbolic tree: the cache's when it keeps one, else built (and kept
+** when t's ops are the cache's). */
+static void sym_get(tells_evtx *x, evtx_tmpl *t) {
+  uint64_t charged = 0;
+  t->sym = -1;
+  if (t->tc && t->tc->sym == 1 && sym_adopt(x, t, t->tc)) return;
+  sym_build(x, t, &charged);
+  if (t->tc && t->sym == 1) tells__evtx_tc_keep_sym(x, t->tc, t, charged);
 }
 
 /* Puts the chain first..last (first 0: nothing) in place of node k among
@@ -1051,7 +1213,7 @@ static int sym_ahead(tells_evtx *x, const evtx_tmpl *t, const evtx_val *vals, ui
         (bt->n_ops == 2 && bt->ops[1].op != OP_EOS))
       return -1;
     t2 = (evtx_tmpl *)bt->ops[0].u.ti.t;    /* the reader owns its templates */
-    if (!t2->sym) sym_build(x, t2);
+    if (!t2->sym) sym_get(x, t2);
     if (!sym_flat(t2, bt->ops[0].u.ti.vals, bt->ops[0].n) || !t2->sym_nest_ok ||
         t->sym_depth + t2->sym_depth > EVTX_MAX_DEPTH)
       return -1;
@@ -1173,7 +1335,7 @@ static int build_tree(tells_evtx *x, uint32_t p, uint32_t size) {
       symsub sub[EVTX_SYM_SUBS];
       uint32_t ns, total, j;
       uint64_t acc;
-      if (!t->sym) sym_build(x, t);
+      if (!t->sym) sym_get(x, t);
       rc = sym_ahead(x, t, vals, ov->v[0].n, sub, &ns, &acc, &total);
       if (rc == -2 && x->quiet && carve_reject_ok(t, vals, sub, ns)) {
         for (j = 0; j < ns; j++) sub[j].bt->bx_owed = 0;   /* charged in acc */
@@ -1367,6 +1529,7 @@ void tells_evtx_close(tells_evtx *x) {
   tells_free(x->cr);
   tells_free(x->ridx_off);
   tells_free(x->ridx_id);
+  tells_free(x->tc_scratch.v);
   if (x->an == &x->own_an) tells_anoms_free(&x->own_an);
   tells_free(x);
 }

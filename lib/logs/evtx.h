@@ -80,6 +80,20 @@ void tells_evtx_close(tells_evtx *x);
 ** first tells_evtx_next(). */
 void tells_evtx_set_holes(tells_evtx *x, const uint64_t *ranges, size_t n);
 
+/* Template cache, shared by the readers of one run (one thread at a time):
+** definitions compiled once are reused by the chunks and files that hold
+** them again, with the same records, events and anomalies as without it
+** (evtx_int.h).  Bounded (EVTX_TC_BYTES); NULL when out of memory. */
+typedef struct tells_evtx_tcache tells_evtx_tcache;
+tells_evtx_tcache *tells_evtx_tcache_new(void);
+void tells_evtx_tcache_free(tells_evtx_tcache *tc);
+/* Definitions taken from the cache, and added to it, so far. */
+uint64_t tells_evtx_tcache_hits(const tells_evtx_tcache *tc);
+uint64_t tells_evtx_tcache_adds(const tells_evtx_tcache *tc);
+/* Attaches tc (which must outlive the reader; NULL detaches); call before
+** the first tells_evtx_next(). */
+void tells_evtx_set_tcache(tells_evtx *x, tells_evtx_tcache *tc);
+
 /* Decodes the next record in file order into *out.  Returns 1 for a record,
 ** 0 at the end of the file, or a negative tells_err on a fatal error (out
 ** of memory).  Records whose Binary XML is damaged are still returned, with

@@ -173,6 +173,8 @@ typedef struct evtx_op {
   } u;
 } evtx_op;
 
+struct evtx_tc_ent;
+
 struct evtx_tmpl {
   uint32_t off;         /* chunk-relative offset of the definition */
   uint32_t guid4;       /* first 4 bytes of its GUID: the template id that
@@ -196,6 +198,7 @@ struct evtx_tmpl {
   uint32_t sym_nrefs, sym_nidx;
   struct evtx_node *sh_nodes; /* nodes 1.. with links moved by sh_shift */
   uint32_t sh_shift;          /* UINT32_MAX: none yet */
+  struct evtx_tc_ent *tc;     /* its entry in the template cache, or NULL */
 };
 
 /* Tree of one record. */
@@ -214,6 +217,80 @@ typedef struct evtx_node {
     const uint8_t *p;      /* N_VAL: bytes (input or arena) */
   } u;
 } evtx_node;
+
+/* ---- template cache (evtx_tcache.c) --------------------------------------
+** A definition is compiled once per chunk (its names are chunk offsets), and
+** the same definitions recur in every chunk of a log and on every host.  The
+** cache keeps each compiled definition with its body bytes; a definition of
+** another chunk whose bytes are the same except for the name offsets (and
+** the link fields of its inline names), whose names sit where they did
+** (inline) or read the same (references), and whose first element reads
+** the same way, compiles to the same ops: the reader then takes the kept
+** ops, and the kept symbolic tree, replaying what the compile would have
+** left in the chunk (names registered at their offsets, the same arena
+** allocations, the work sym_build charges), so that the records decode
+** exactly as without the cache.  Not used while carving, nor by the
+** expand-only reference reader (evtx_check.c). */
+typedef struct evtx_tc_name {
+  uint32_t rel;                 /* body offset of the name's offset field */
+  int inl;                      /* the name is stored inline right after it */
+  const evtx_name *nm;          /* cache-owned */
+  const uint8_t *u16;           /* a reference: its UTF-16 text, nch units */
+  uint32_t nch;
+} evtx_tc_name;
+
+typedef struct evtx_tc_ent {
+  struct evtx_tc_ent *next;     /* hash chain */
+  uint8_t guid[16];
+  uint32_t dsize;
+  const uint8_t *body;          /* the definition's body bytes */
+  const evtx_tc_name *names;    /* name fields, in stream order */
+  uint32_t n_names;
+  const evtx_op *ops;           /* names and text cache-owned */
+  uint32_t n_ops;
+  int32_t el;                   /* body offset after the first element
+                                   token (the layout choice), or -1 */
+  uint8_t lay[2];               /* elem_layout_ok with and without the
+                                   dependency id there */
+  /* symbolic tree, kept once built (sym 1) */
+  int sym;
+  uint32_t sym_n, sym_root, sym_depth, sym_nrefs, sym_nidx;
+  int sym_nest_ok;
+  const struct evtx_node *sym_nodes;
+  const evtx_symref *sym_refs;
+  uint64_t sym_work;            /* the work sym_build's expansion charged */
+} evtx_tc_ent;
+
+#define EVTX_TC_SLOTS 4096u            /* hash chains; power of two */
+#define EVTX_TC_MAX_ENTRIES 16384u
+#define EVTX_TC_BYTES (64u << 20)      /* everything the cache holds */
+
+struct tells_evtx_tcache {
+  tells_arena a;
+  evtx_tc_ent *slot[EVTX_TC_SLOTS];
+  uint32_t n;
+  uint64_t hits, adds;
+};
+
+/* The name fields met while a definition compiles for the cache. */
+typedef struct evtx_tc_rec {
+  uint32_t body;                /* chunk offset of the body */
+  evtx_tc_name *v;              /* heap, grown */
+  uint32_t n, cap;
+  int32_t el;
+  uint8_t lay[2];
+  int bad;                      /* out of memory: not kept */
+} evtx_tc_rec;
+
+/* evtx.c: how an element start at r reads with (dep 1) and without the
+** dependency id (elem_layout_ok). */
+int tells__evtx_layout(const struct tells_evtx *x, const tells_rd *r, int dep);
+/* evtx_tcache.c */
+evtx_tc_ent *tells__evtx_tc_find(struct tells_evtx *x, uint32_t off, uint32_t dsize);
+evtx_tc_ent *tells__evtx_tc_add(struct tells_evtx *x, uint32_t off, uint32_t dsize,
+                                const evtx_op *ops, uint32_t n_ops, const evtx_tc_rec *rec);
+void tells__evtx_tc_keep_sym(struct tells_evtx *x, evtx_tc_ent *e, const evtx_tmpl *t,
+                             uint64_t work);
 
 typedef struct evtx_kent { uint32_t gen, obj, h, len, next; size_t off; } evtx_kent;
 typedef struct hslot { uint32_t key, gen; void *v; } hslot;
@@ -276,6 +353,9 @@ struct tells_evtx {
   /* holes of the input (tells_evtx_set_holes): pairs (offset, length),
   ** sorted; chunks inside one are empty without being read (NOT OWNED) */
   const uint64_t *holes; size_t n_holes;
+  tells_evtx_tcache *tc;    /* template cache (NOT OWNED), or NULL */
+  evtx_tc_rec *tc_rec;      /* the definition compiling for the cache */
+  evtx_tc_rec tc_scratch;   /* its record (v OWNED) */
   int expand_only;          /* testing: no symbolic tree copies */
   uint64_t sym_records;     /* records whose tree was a symbolic copy */
 };
@@ -293,6 +373,10 @@ uint64_t tells__evtx_chunk_work(const tells_evtx *x);
 ** the records decoded as copies, *n_recs the records (either may be NULL). */
 int tells__evtx_check(const uint8_t *buf, size_t len, uint64_t *n_sym, uint64_t *n_recs,
                       char *why, size_t wn);
+
+/* evtx_check.c: everything a caller sees of record r (header, JSON, XML,
+** normalised event) as one text, into b (reset first). */
+void tells__evtx_record_text(tells_evtx *x, const tells_evtx_rec *r, tells_buf *b);
 
 /* evtx_val.c: value formatting. */
 /* Appends the text form of a value (as evtx_dump renders it in XML). */

@@ -85,6 +85,7 @@ tells_err tells_logs_detect(const char *const *paths, size_t n_paths, const char
   tells_walk w;
   tells_json j;
   tells_lsum *sum = NULL;
+  tells_evtx_tcache *tc = NULL;
   det_ctx c;
   tells_err e;
   size_t i;
@@ -97,6 +98,7 @@ tells_err tells_logs_detect(const char *const *paths, size_t n_paths, const char
   if (n_rules && (e = tells_logs_rules_load(rules, n_rules, diag, diag_ud, &set, &rs))) goto done;
   if ((e = tells_lsum_create(NULL, &sum))) goto done;
   if ((e = tells_walk_paths(&w, paths, n_paths))) goto done;
+  tc = tells_evtx_tcache_new();          /* NULL: no cache, same output */
   for (i = 0; i < w.n && !j.err; i++) {
     tells_map m;
     tells_anoms an;
@@ -109,6 +111,7 @@ tells_err tells_logs_detect(const char *const *paths, size_t n_paths, const char
     c.path = w.v[i].path;
     if (tells_evtx_open(m.p, m.len, &an, &x) == TELLS_OK && x) {
       tells_evtx_set_holes(x, m.holes, m.n_holes);
+      tells_evtx_set_tcache(x, tc);
       tells_lsum_file(sum, w.v[i].path);
       while (tells_evtx_next(x, &rec) > 0 && !j.err) {
         int64_t t;
@@ -135,6 +138,7 @@ tells_err tells_logs_detect(const char *const *paths, size_t n_paths, const char
   }
   if (!e) e = tells_json_flush(&j);
 done:
+  tells_evtx_tcache_free(tc);
   tells_lsum_destroy(sum);
   tells_logs_sigev_free(&sev);
   tells_sigma_ruleset_destroy(set);

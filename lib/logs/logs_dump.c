@@ -15,6 +15,7 @@ tells_err tells_logs_dump(const char *const *paths, size_t n_paths, int count_on
                           tells_diag_fn diag, void *diag_ud, FILE *out, uint64_t *n_records) {
   tells_walk w;
   tells_json j;
+  tells_evtx_tcache *tc = NULL;
   tells_err e = TELLS_OK;
   uint64_t n = 0;
   size_t i;
@@ -22,6 +23,7 @@ tells_err tells_logs_dump(const char *const *paths, size_t n_paths, int count_on
   w.diag = diag; w.diag_ud = diag_ud;
   if ((e = tells_walk_paths(&w, paths, n_paths))) goto done;
   tells_json_init_file(&j, out, 0);
+  tc = tells_evtx_tcache_new();          /* NULL: no cache, same output */
   for (i = 0; i < w.n && !j.err; i++) {
     tells_map m;
     tells_anoms an;
@@ -41,6 +43,7 @@ tells_err tells_logs_dump(const char *const *paths, size_t n_paths, int count_on
     if (tells_evtx_open(m.p, m.len, &an, &x) == TELLS_OK && x) {
       uint64_t k = 0, rec_k = 0;
       tells_evtx_set_holes(x, m.holes, m.n_holes);
+      tells_evtx_set_tcache(x, tc);
       while (tells_evtx_next(x, &rec) > 0 && !j.err) {
         if (count_only) { k++; rec_k += rec.recovered != 0; continue; }
         if (tells_evtx_rec_json(x, &j) == TELLS_OK) { tells_json_nl(&j); n++; }
@@ -67,6 +70,7 @@ tells_err tells_logs_dump(const char *const *paths, size_t n_paths, int count_on
   }
   if (!e) e = tells_json_flush(&j);
 done:
+  tells_evtx_tcache_free(tc);
   tells_walk_free(&w);
   if (n_records) *n_records = n;
   return e;

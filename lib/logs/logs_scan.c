@@ -291,6 +291,7 @@ tells_err tells_logs_scan_evtx(tells_ingest *ig) {
   if (!x) return TELLS_OK;
   e = TELLS_OK;
   tells_evtx_set_holes(x, ig->holes, ig->n_holes);
+  tells_evtx_set_tcache(x, ig->evtx_tc);
   {
     tells_lsum_caps caps;   /* per file, and the artifact holds the script text */
     memset(&caps, 0, sizeof caps);
