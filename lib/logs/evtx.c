@@ -1320,9 +1320,11 @@ static int build_tree(tells_evtx *x, uint32_t p, uint32_t size) {
   rc = compile(x, ov, &r, 0, 0);
   if (rc) {
     char m[128];
-    snprintf(m, sizeof m, "record %llu: Binary XML could not be decoded (%s)",
-             (unsigned long long)x->cur.id, tells_strerror(r.err ? r.err : TELLS_ECORRUPT));
-    banom(x, r.err ? r.err_off : x->ck.base + p, "evtx.binxml", m);
+    if (!x->quiet) {                     /* a carved candidate's is not kept */
+      snprintf(m, sizeof m, "record %llu: Binary XML could not be decoded (%s)",
+               (unsigned long long)x->cur.id, tells_strerror(r.err ? r.err : TELLS_ECORRUPT));
+      banom(x, r.err ? r.err_off : x->ck.base + p, "evtx.binxml", m);
+    }
     x->tree_bad = 1;
   } else if (ov->n >= 1 && ov->n <= 2 && ov->v[0].op == OP_TEMPLATE &&
              ov->v[0].u.ti.t && (ov->n == 1 || ov->v[1].op == OP_EOS)) {

@@ -43,7 +43,8 @@ typedef struct evf {
 typedef struct ncache { uint64_t h; uint32_t id, len; char name[NC_NAME]; } ncache;
 #define NC_FIELDS 1024
 #define NC_CHANS  128
-#define NC_POS    64     /* the last event's names by position (ev_add) */
+#define NC_POS    64     /* the last event's names by position (ev_add) ... */
+#define NC_POS_SETS 16   /* ... one set per (channel, EventID) slot */
 
 typedef struct mstate {
   evf *f; size_t n, cap;
@@ -976,7 +977,7 @@ tells_err tells_sigma_compile(tells_sigma_ruleset *s, tells_sigma_report_fn rep,
   s->scanned = tells_calloc(1, sizeof(mstate));
   if (!s->lit_hits || !s->fv || !s->selmemo || !s->md || !s->scanned) goto nomem;
   ms_of(s)->fc = tells_calloc(NC_FIELDS, sizeof(ncache));
-  ms_of(s)->pc = tells_calloc(NC_POS, sizeof(ncache));
+  ms_of(s)->pc = tells_calloc(NC_POS * NC_POS_SETS, sizeof(ncache));
   ms_of(s)->cc = tells_calloc(NC_CHANS, sizeof(ncache));
   if (!ms_of(s)->fc || !ms_of(s)->cc || !ms_of(s)->pc) goto nomem;
   s->stats.literals = lt.n;
@@ -1250,21 +1251,21 @@ static int ev_add_fid(tells_sigma_ruleset *s, uint32_t fid, const char *v, size_
   return 0;
 }
 
-/* Field i of the event: the events of a template come one after another,
-** their names in the same order, so the name is compared with the last
-** event's at the same position before it is hashed and looked up. */
-static int ev_add(tells_sigma_ruleset *s, size_t i, const char *name, size_t nn, const char *v,
-                  size_t vn, uint32_t chan, uint32_t eid) {
-  mstate *m = ms_of(s);
+/* Field i of the event: the events of one (channel, EventID) carry the
+** same names in the same order, so the name is compared with the one at
+** the same position in the last event of its slot before it is hashed and
+** looked up (pc: the names of the slot's last event). */
+static int ev_add(tells_sigma_ruleset *s, ncache *pc, size_t i, const char *name, size_t nn,
+                  const char *v, size_t vn, uint32_t chan, uint32_t eid) {
   uint32_t fid;
   if (!name) fid = SG_ANY;
-  else if (i < NC_POS && nn && m->pc[i].len == nn && same_bytes(m->pc[i].name, name, nn))
-    fid = m->pc[i].id;
+  else if (i < NC_POS && nn && pc[i].len == nn && same_bytes(pc[i].name, name, nn))
+    fid = pc[i].id;
   else {
-    fid = nc_id(s, m->fc, NC_FIELDS, name, nn, 0);
+    fid = nc_id(s, ms_of(s)->fc, NC_FIELDS, name, nn, 0);
     if (i < NC_POS && nn && nn <= NC_NAME) {
-      m->pc[i].len = (uint32_t)nn; m->pc[i].id = fid;
-      memcpy(m->pc[i].name, name, nn);
+      pc[i].len = (uint32_t)nn; pc[i].id = fid;
+      memcpy(pc[i].name, name, nn);
     }
   }
   return ev_add_fid(s, fid, v, vn, chan, eid);
@@ -1339,6 +1340,7 @@ static void match_reference(tells_sigma_ruleset *s, const tells_sigma_event *ev,
 tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
                             tells_sigma_match_fn fn, void *ud) {
   mstate *m;
+  ncache *pc;
   const sg_bucket *bk[4];
   int nb = 0, b, all_fields = 0;
   uint32_t chan = SG_ANY, h, nc = 0;
@@ -1375,8 +1377,9 @@ tells_err tells_sigma_match(tells_sigma_ruleset *s, const tells_sigma_event *ev,
   m->alias_ev = 0;
   for (i = 0; i < s->n_alias && !m->alias_ev; i++)
     m->alias_ev = s->alias_from[i * 3] == chan && s->alias_from[i * 3 + 1] == ev->event_id;
+  pc = m->pc + (size_t)((chan * 2654435761u ^ ev->event_id) % NC_POS_SETS) * NC_POS;
   for (i = 0; i < ev->n_fields; i++)
-    if (ev_add(s, i, ev->fields[i].name, ev->fields[i].name_len, ev->fields[i].val,
+    if (ev_add(s, pc, i, ev->fields[i].name, ev->fields[i].name_len, ev->fields[i].val,
                ev->fields[i].val_len, chan, ev->event_id))
       return TELLS_ENOMEM;
   if (!has_field(s, s->f_eventid)) {
