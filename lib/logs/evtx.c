@@ -104,7 +104,10 @@ static void tc_note(evtx_tc_rec *rec, uint32_t here, int inl, const evtx_name *n
   if (rec->bad) return;
   if (rec->n == rec->cap) {
     uint32_t cap = rec->cap ? rec->cap * 2 : 64;
-    if (cap > EVTX_MAX_OPS || !(v = tells_realloc(rec->v, cap * sizeof *v))) { rec->bad = 1; return; }
+    if (cap > EVTX_MAX_OPS || !(v = tells_realloc(rec->v, cap * sizeof *v))) {
+      rec->bad = 1;
+      return;
+    }
     rec->v = v; rec->cap = cap;
   }
   v = &rec->v[rec->n++];
@@ -119,9 +122,11 @@ static const evtx_name *get_name_at(tells_evtx *x, tells_rd *r, uint32_t off);
 /* Name at chunk offset `off`; inline (and skipped over) when off is r's
 ** position. */
 static const evtx_name *get_name(tells_evtx *x, tells_rd *r, uint32_t off) {
-  uint32_t here = cpos(x, r);
-  const evtx_name *nm = get_name_at(x, r, off);
-  if (x->tc_rec && nm) tc_note(x->tc_rec, here, off == here, nm);
+  uint32_t here;
+  const evtx_name *nm;
+  if (!x->tc_rec) return get_name_at(x, r, off);
+  here = cpos(x, r);
+  if ((nm = get_name_at(x, r, off)) != NULL) tc_note(x->tc_rec, here, off == here, nm);
   return nm;
 }
 
@@ -199,7 +204,7 @@ static int tc_adopt(tells_evtx *x, evtx_tc_ent *e, opvec *ov, evtx_tmpl *t, uint
   for (k = 0; k < e->n_ops; k++) {
     const evtx_op *o = &e->ops[k];
     if (o->op == OP_TEXT) sz = (size_t)o->n + 1;
-    else if (o->op == OP_OPEN || o->op == OP_ATTR || o->op == OP_ENTITY || o->op == OP_PI) {
+    else if (evtx_op_named(o->op)) {
       sz = (size_t)o->u.name->n + 1;
       total += sizeof(evtx_name); count++;
     } else continue;
@@ -214,7 +219,7 @@ static int tc_adopt(tells_evtx *x, evtx_tc_ent *e, opvec *ov, evtx_tmpl *t, uint
     const evtx_op *o = &e->ops[k];
     if (o->op == OP_TEXT) {
       (void)tells_arena_alloc(&x->arena, (size_t)o->n + 1);    /* compile_text's copy */
-    } else if (o->op == OP_OPEN || o->op == OP_ATTR || o->op == OP_ENTITY || o->op == OP_PI) {
+    } else if (evtx_op_named(o->op)) {
       const evtx_tc_name *n = &e->names[j++];
       uint32_t here = body + n->rel + 4, at = n->inl ? here : tells_ld32le(x->ck.p + body + n->rel);
       int found = 0;
@@ -391,7 +396,7 @@ static int compile_text(cctx *c, tells_rd *r) {
 /* Whether an element start at r (after the token) reads sensibly with or
 ** without the dependency id: 2 when the name is inline right after it, 1
 ** when the data size and the name offset fit in the chunk, 0 otherwise. */
-static int elem_layout_ok(const tells_evtx *x, const tells_rd *r, int dep) {
+int tells__evtx_layout(const tells_evtx *x, const tells_rd *r, int dep) {
   size_t at = r->off + (dep ? 2u : 0u);
   uint32_t size, noff, here;
   if (r->err || r->len < at || r->len - at < 8) return 0;
@@ -403,9 +408,6 @@ static int elem_layout_ok(const tells_evtx *x, const tells_rd *r, int dep) {
   return noff >= EVTX_CHUNK_HEADER && noff < x->ck.len;
 }
 
-int tells__evtx_layout(const tells_evtx *x, const tells_rd *r, int dep) {
-  return elem_layout_ok(x, r, dep);
-}
 
 /* Compiles the stream at r up to its end-of-stream token (or the end of
 ** r's window).  Returns 0, or -1 after a fault (the ops hold a prefix). */
@@ -432,10 +434,11 @@ static int compile(tells_evtx *x, opvec *ov, tells_rd *r, int in_subst, int nest
         dep_mode = !in_subst;
         if (x->tc_rec && x->tc_rec->el < 0 && !in_subst) {
           x->tc_rec->el = (int32_t)(cpos(x, r) - x->tc_rec->body);
-          x->tc_rec->lay[0] = (uint8_t)elem_layout_ok(x, r, 1);
-          x->tc_rec->lay[1] = (uint8_t)elem_layout_ok(x, r, 0);
+          x->tc_rec->lay[0] = (uint8_t)tells__evtx_layout(x, r, 1);
+          x->tc_rec->lay[1] = (uint8_t)tells__evtx_layout(x, r, 0);
         }
-        if (elem_layout_ok(x, r, !dep_mode) > elem_layout_ok(x, r, dep_mode)) dep_mode = !dep_mode;
+        if (tells__evtx_layout(x, r, !dep_mode) > tells__evtx_layout(x, r, dep_mode))
+          dep_mode = !dep_mode;
       }
       dep = dep_mode;
       if (dep) tells_rd_skip(r, 2);

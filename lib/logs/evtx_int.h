@@ -150,6 +150,11 @@ enum {
   OP_ENTITY, OP_CHARREF, OP_PI, OP_TEMPLATE, OP_EOS
 };
 
+/* The ops that carry a name (compiled from a name reference). */
+static inline int evtx_op_named(uint8_t op) {
+  return op == OP_OPEN || op == OP_ATTR || op == OP_ENTITY || op == OP_PI;
+}
+
 typedef struct evtx_tmpl evtx_tmpl;
 struct evtx_node;
 
@@ -282,8 +287,8 @@ typedef struct evtx_tc_rec {
   int bad;                      /* out of memory: not kept */
 } evtx_tc_rec;
 
-/* evtx.c: how an element start at r reads with (dep 1) and without the
-** dependency id (elem_layout_ok). */
+/* evtx.c: how an element start at r (after its token) reads with (dep 1)
+** and without the dependency id: 2 name inline, 1 plausible, 0 not. */
 int tells__evtx_layout(const struct tells_evtx *x, const tells_rd *r, int dep);
 /* evtx_tcache.c */
 evtx_tc_ent *tells__evtx_tc_find(struct tells_evtx *x, uint32_t off, uint32_t dsize);

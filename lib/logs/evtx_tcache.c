@@ -114,9 +114,10 @@ evtx_tc_ent *tells__evtx_tc_add(tells_evtx *x, uint32_t off, uint32_t dsize,
     if (rec->v[k].rel < prev || end > dsize) return NULL;
     prev = end;
   }
-  for (k = 0; k < n_ops; k++)
-    if (ops[k].op == OP_OPEN || ops[k].op == OP_ATTR || ops[k].op == OP_ENTITY ||
-        ops[k].op == OP_PI) j++;
+  for (k = 0; k < n_ops; k++) {
+    if (ops[k].op == OP_TEMPLATE) return NULL;   /* not replayable: never kept */
+    j += evtx_op_named(ops[k].op);
+  }
   if (j != rec->n) return NULL;
   e = tells_arena_alloc(a, sizeof *e);
   body = e ? tells_arena_alloc(a, dsize ? dsize : 1) : NULL;
@@ -146,18 +147,10 @@ evtx_tc_ent *tells__evtx_tc_add(tells_evtx *x, uint32_t off, uint32_t dsize,
   }
   for (k = 0, j = 0; k < n_ops; k++) {
     cops[k] = ops[k];
-    switch (ops[k].op) {
-    case OP_OPEN: case OP_ATTR: case OP_ENTITY: case OP_PI:
-      cops[k].u.name = names[j++].nm;
-      break;
-    case OP_TEXT:
-      if (!(cops[k].u.text = tells_arena_strndup(a, ops[k].u.text, ops[k].n))) return NULL;
-      break;
-    case OP_TEMPLATE:
-      return NULL;                        /* not replayable: never kept */
-    default:
-      break;
-    }
+    if (evtx_op_named(ops[k].op)) cops[k].u.name = names[j++].nm;
+    else if (ops[k].op == OP_TEXT &&
+             !(cops[k].u.text = tells_arena_strndup(a, ops[k].u.text, ops[k].n)))
+      return NULL;
   }
   e->names = names; e->n_names = rec->n;
   e->ops = cops; e->n_ops = n_ops;

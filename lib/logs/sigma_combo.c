@@ -20,6 +20,7 @@
 ** once, so memory stays bounded whatever the events.  Literal ids stay
 ** global: every scanner stamps the same bitset.
 */
+#include <stdint.h>
 #include <string.h>
 #include "alloc.h"
 #include "sigma_int.h"
@@ -29,8 +30,7 @@
 
 typedef struct sg_cslot {              /* a set of buckets */
   uint32_t key[4];                     /* bucket indices, SG_ANY unused */
-  sg_combo c;
-  sg_ac *own;                          /* c.ac, when built for this set */
+  sg_combo c;                          /* c.ac built for this set (owned) */
   int used;
 } sg_cslot;
 
@@ -57,6 +57,44 @@ static int mark(tells_sigma_ruleset *s, uint32_t x) {
   return 1;
 }
 
+int tells__sigma_lit_mark(tells_sigma_ruleset *s, uint32_t x) { return mark(s, x); }
+
+/* One pass over the buckets: each bucket's list written at ids + off[i]
+** (ids NULL: counted into off[], each list into tmp).  -1 when the
+** offsets would pass 32 bits. */
+static int lists_pass(tells_sigma_ruleset *s, sg_rule_lits_fn add, const void *ud, uint32_t *off,
+                      uint32_t *ids, uint32_t *tmp) {
+  size_t i, total = 0;
+  for (i = 0; i < s->n_buckets; i++) {
+    const sg_bucket *b = &s->buckets[i];
+    uint32_t k, n = 0;
+    next_gen(s);
+    for (k = 0; k < b->n; k++) add(s, &s->rules[b->rules[k]], ids ? ids + off[i] : tmp, &n, ud);
+    if (ids) continue;
+    total += n;
+    if (total > UINT32_MAX) return -1;
+    off[i + 1] = (uint32_t)total;
+  }
+  return 0;
+}
+
+int tells__sigma_bucket_lists(tells_sigma_ruleset *s, sg_rule_lits_fn add, const void *ud,
+                              uint32_t **off_out, uint32_t **ids_out) {
+  uint32_t *off, *ids = NULL, *tmp;
+  int rc = -1;
+  if (!s->lmark && !(s->lmark = tells_calloc(s->n_lits ? s->n_lits : 1, sizeof *s->lmark)))
+    return -1;
+  off = tells_calloc(s->n_buckets + 1, sizeof *off);
+  tmp = tells_malloc((s->n_lits ? s->n_lits : 1) * sizeof *tmp);
+  if (off && tmp && lists_pass(s, add, ud, off, NULL, tmp) == 0 &&
+      (ids = tells_malloc((off[s->n_buckets] ? off[s->n_buckets] : 1) * sizeof *ids)) != NULL)
+    rc = lists_pass(s, add, ud, off, ids, NULL);
+  tells_free(tmp);
+  if (rc) { tells_free(off); tells_free(ids); return -1; }
+  *off_out = off; *ids_out = ids;
+  return 0;
+}
+
 static void det_gates(tells_sigma_ruleset *s, const sg_det *d, uint32_t *out, uint32_t *n) {
   uint32_t i, a, k, q;
   for (i = 0; i < d->n_sels; i++)
@@ -72,8 +110,10 @@ static void det_gates(tells_sigma_ruleset *s, const sg_det *d, uint32_t *out, ui
 
 /* The literals that evaluating rule r may read: its clauses', its gates'
 ** and its filters' gates'. */
-static void rule_lits(tells_sigma_ruleset *s, const sg_rule *r, uint32_t *out, uint32_t *n) {
+static void rule_lits(tells_sigma_ruleset *s, const sg_rule *r, uint32_t *out, uint32_t *n,
+                      const void *ud) {
   uint32_t at = 0, q;
+  (void)ud;
   while (at < r->n_lits) {
     uint32_t cn = r->lits[at++], z;
     for (z = 0; z < cn; z++) if (mark(s, r->lits[at + z])) out[(*n)++] = r->lits[at + z];
@@ -84,39 +124,15 @@ static void rule_lits(tells_sigma_ruleset *s, const sg_rule *r, uint32_t *out, u
 }
 
 int tells__sigma_combo_init(tells_sigma_ruleset *s, const char **lits, size_t *lens) {
-  size_t i, total = 0;
-  uint32_t *tmp;
+  size_t i;
   uint8_t used[256];
   s->lit_p = lits; s->lit_len = lens;
   s->combo_cap = SG_COMBO_BYTES;
-  s->lmark = tells_calloc(s->n_lits ? s->n_lits : 1, sizeof *s->lmark);
-  s->blit_off = tells_calloc(s->n_buckets + 1, sizeof *s->blit_off);
   s->combos = tells_calloc(SG_COMBO_SLOTS, sizeof *s->combos);
   s->kwsets = tells_calloc(SG_COMBO_SLOTS, sizeof *s->kwsets);
-  tmp = tells_malloc((s->n_lits ? s->n_lits : 1) * sizeof *tmp);
-  if (!s->lmark || !s->blit_off || !s->combos || !s->kwsets || !tmp) {
-    tells_free(tmp);
+  if (!s->combos || !s->kwsets ||
+      tells__sigma_bucket_lists(s, rule_lits, NULL, &s->blit_off, &s->blit))
     return -1;
-  }
-  /* per bucket, its rules' literals; counted first, then written */
-  for (i = 0; i < s->n_buckets; i++) {
-    const sg_bucket *b = &s->buckets[i];
-    uint32_t k, n = 0;
-    next_gen(s);
-    for (k = 0; k < b->n; k++) rule_lits(s, &s->rules[b->rules[k]], tmp, &n);
-    total += n;
-    if (total > UINT32_MAX) { tells_free(tmp); return -1; }   /* offsets are 32-bit */
-    s->blit_off[i + 1] = (uint32_t)total;
-  }
-  tells_free(tmp);
-  s->blit = tells_malloc((total ? total : 1) * sizeof *s->blit);
-  if (!s->blit) return -1;
-  for (i = 0; i < s->n_buckets; i++) {
-    const sg_bucket *b = &s->buckets[i];
-    uint32_t k, n = 0;
-    next_gen(s);
-    for (k = 0; k < b->n; k++) rule_lits(s, &s->rules[b->rules[k]], s->blit + s->blit_off[i], &n);
-  }
   /* the separator: a byte of no literal is in class 0 of every automaton
   ** built from a subset of them (sigma_ac.c) */
   memset(used, 0, sizeof used);
@@ -192,21 +208,21 @@ static const sg_combo *all_lits(tells_sigma_ruleset *s) {
   if (!s->all_built) {
     lits l = {NULL, NULL, NULL, 0};
     uint32_t *every = tells_malloc((s->n_buckets ? s->n_buckets : 1) * sizeof *every);
+    sg_ac *ac = NULL, *kac = NULL;
+    sg_bg *kbg = NULL;
     size_t i;
     int rc = -1;
-    if (every && lits_alloc(s, &l) == 0) {
+    if (every && lits_alloc(s, &l) == 0 &&
+        (!s->n_lits || (ac = tells__sigma_ac_build(s->lit_p, s->lit_len, s->n_lits, NULL)))) {
       for (i = 0; i < s->n_buckets; i++) every[i] = (uint32_t)i;
-      s->ac = s->n_lits ? tells__sigma_ac_build(s->lit_p, s->lit_len, s->n_lits, NULL) : NULL;
-      if (s->ac || !s->n_lits) {
-        if (s->ac) count(s, s->ac);
-        gather(s, s->bkw_off, s->bkw, every, s->n_buckets, &l);
-        rc = kw_build(&l, &s->kbg, &s->kac);
-      }
+      gather(s, s->bkw_off, s->bkw, every, s->n_buckets, &l);
+      rc = kw_build(&l, &kbg, &kac);
     }
     lits_free(&l);
     tells_free(every);
-    if (rc) return NULL;
-    s->all.ac = s->ac; s->all.kbg = s->kbg; s->all.kac = s->kac;
+    if (rc) { tells__sigma_ac_free(ac); return NULL; }
+    if (ac) count(s, ac);
+    s->all.ac = ac; s->all.kbg = kbg; s->all.kac = kac;
     s->all_built = 1;
   }
   return &s->all;
@@ -256,11 +272,9 @@ const sg_combo *tells__sigma_combo_get(tells_sigma_ruleset *s, const uint32_t ke
   memset(&c->c, 0, sizeof c->c);
   gather(s, s->blit_off, s->blit, key, 4, &l);
   if (l.n) {
-    c->own = tells__sigma_ac_build(l.p, l.len, l.n, l.ids);
-    if (!c->own) { lits_free(&l); return NULL; }
-    c->c.ac = c->own;
-    s->combo_bytes += tells__sigma_ac_bytes(c->own);
-    count(s, c->own);
+    if (!(c->c.ac = tells__sigma_ac_build(l.p, l.len, l.n, l.ids))) { lits_free(&l); return NULL; }
+    s->combo_bytes += tells__sigma_ac_bytes(c->c.ac);
+    count(s, c->c.ac);
   }
   if (kw_get(s, key, &c->c, &l)) { lits_free(&l); return NULL; }
   lits_free(&l);
@@ -274,15 +288,20 @@ void tells__sigma_set_combo_cap(tells_sigma_ruleset *s, size_t bytes) { s->combo
 
 void tells__sigma_combo_free(tells_sigma_ruleset *s) {
   size_t j;
+  /* the sets' scanners are theirs (const only to their users) */
   if (s->combos)
-    for (j = 0; j < SG_COMBO_SLOTS; j++) tells__sigma_ac_free(s->combos[j].own);
+    for (j = 0; j < SG_COMBO_SLOTS; j++)
+      tells__sigma_ac_free((sg_ac *)(uintptr_t)s->combos[j].c.ac);
   if (s->kwsets)
     for (j = 0; j < SG_COMBO_SLOTS; j++) {
       tells__sigma_bg_free(s->kwsets[j].bg);
       tells__sigma_ac_free(s->kwsets[j].ac);
     }
-  tells__sigma_ac_free(s->ac); tells__sigma_bg_free(s->kbg); tells__sigma_ac_free(s->kac);
-  s->ac = NULL; s->kbg = NULL; s->kac = NULL;
+  tells__sigma_ac_free((sg_ac *)(uintptr_t)s->all.ac);
+  tells__sigma_bg_free((sg_bg *)(uintptr_t)s->all.kbg);
+  tells__sigma_ac_free((sg_ac *)(uintptr_t)s->all.kac);
+  memset(&s->all, 0, sizeof s->all);
+  s->all_built = 0;
   tells_free(s->combos); tells_free(s->kwsets);
   tells_free(s->blit_off); tells_free(s->blit); tells_free(s->bkw_off); tells_free(s->bkw);
   tells_free(s->lmark); tells_free((void *)s->lit_p); tells_free(s->lit_len);

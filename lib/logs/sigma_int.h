@@ -221,13 +221,11 @@ struct tells_sigma_ruleset {
   ** sets met past a cap on their tables */
   struct sg_cslot *combos; size_t n_combos, combo_bytes, combo_cap;
   struct sg_kwslot *kwsets;
-  sg_combo all; int all_built;
-  sg_ac *ac;
-  sg_bg *kbg; sg_ac *kac;
+  sg_combo all; int all_built;         /* (owned) */
   const char **lit_p; size_t *lit_len;  /* the literals by id (arena text) */
   uint32_t *blit_off, *blit;            /* per bucket: the literals its rules read */
   uint32_t *bkw_off, *bkw;              /* per bucket: its keyword literals */
-  uint32_t *lmark, lmark_gen;           /* [n_lits] scratch */
+  uint32_t *lmark, lmark_gen;           /* [n_lits] scratch of the lists */
   int ac_sep;                           /* a byte of no literal, or -1 */
   uint64_t *lit_hits; size_t n_lits;    /* bitset of literals seen */
   uint32_t *hit_list, n_hit;            /* the literals seen, in order */
@@ -308,6 +306,15 @@ void tells__sigma_match_free(tells_sigma_ruleset *s);
 ** event's buckets (key: up to four bucket indices, SG_ANY for none), NULL
 ** when out of memory. */
 int tells__sigma_combo_init(tells_sigma_ruleset *s, const char **lits, size_t *lens);
+/* Per bucket, the union of the literal ids add() lists for its rules, each
+** once (add appends to out[*n] the ids that tells__sigma_lit_mark marks
+** first), as offsets [n_buckets + 1] and ids; -1 when out of memory.
+** s->n_lits must be set. */
+typedef void (*sg_rule_lits_fn)(tells_sigma_ruleset *s, const sg_rule *r, uint32_t *out,
+                                uint32_t *n, const void *ud);
+int tells__sigma_bucket_lists(tells_sigma_ruleset *s, sg_rule_lits_fn add, const void *ud,
+                              uint32_t **off, uint32_t **ids);
+int tells__sigma_lit_mark(tells_sigma_ruleset *s, uint32_t x);
 const sg_combo *tells__sigma_combo_get(tells_sigma_ruleset *s, const uint32_t key[4]);
 void tells__sigma_combo_free(tells_sigma_ruleset *s);
 /* For tests: the cap of the sets' tables, in bytes, past which the sets

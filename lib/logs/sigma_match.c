@@ -527,11 +527,9 @@ static int64_t lt_find(const ltab *t, const char *p, size_t n) {
   return -1;
 }
 
-/* Per bucket, the keyword literals of its rules (s->bkw_off, s->bkw): each
-** set of buckets scans the fields that only keyword items read for its
-** own (sigma_combo.c).  stamp[] is scratch of lt->n entries, zeroed. */
-static void det_kw_add(const ltab *lt, const sg_det *d, uint32_t *stamp, uint32_t g,
-                       uint32_t *out, uint32_t *n) {
+/* The keyword literals of detection d (lt: the literal table). */
+static void det_kw_add(tells_sigma_ruleset *s, const ltab *lt, const sg_det *d, uint32_t *out,
+                       uint32_t *n) {
   uint32_t i, a, k, q;
   for (i = 0; i < d->n_sels; i++)
     for (a = 0; a < d->sels[i].n_alts; a++)
@@ -540,43 +538,20 @@ static void det_kw_add(const ltab *lt, const sg_det *d, uint32_t *stamp, uint32_
         if (it->field != SG_FIELD_KEYWORD) continue;
         for (q = 0; q < it->n_pats; q++) {
           int64_t id = it->pats[q].lit ? lt_find(lt, it->pats[q].lit, it->pats[q].lit_n) : -1;
-          if (id < 0 || stamp[id] == g) continue;
-          stamp[id] = g;
-          if (out) out[*n] = (uint32_t)id;
-          (*n)++;
+          if (id >= 0 && tells__sigma_lit_mark(s, (uint32_t)id)) out[(*n)++] = (uint32_t)id;
         }
       }
 }
 
-static int build_kw_lists(tells_sigma_ruleset *s, const ltab *lt) {
-  uint32_t *stamp = tells_calloc(lt->n ? lt->n : 1, sizeof *stamp), pass, q;
-  size_t i;
-  if (!stamp) return -1;
-  s->bkw_off = tells_calloc(s->n_buckets + 1, sizeof *s->bkw_off);
-  if (!s->bkw_off) { tells_free(stamp); return -1; }
-  for (pass = 0; pass < 2; pass++) {       /* count, then write */
-    if (pass) {
-      s->bkw = tells_malloc((s->bkw_off[s->n_buckets] ? s->bkw_off[s->n_buckets] : 1) *
-                            sizeof *s->bkw);
-      if (!s->bkw) { tells_free(stamp); return -1; }
-      memset(stamp, 0, (lt->n ? lt->n : 1) * sizeof *stamp);
-    }
-    for (i = 0; i < s->n_buckets; i++) {
-      const sg_bucket *b = &s->buckets[i];
-      uint32_t k, n = 0, *out = pass ? s->bkw + s->bkw_off[i] : NULL;
-      for (k = 0; k < b->n; k++) {
-        const sg_rule *r = &s->rules[b->rules[k]];
-        if (!r->needs_all_fields) continue;
-        det_kw_add(lt, &r->det, stamp, (uint32_t)i + 1, out, &n);
-        for (q = 0; q < r->n_filters; q++)
-          det_kw_add(lt, r->filters[q], stamp, (uint32_t)i + 1, out, &n);
-      }
-      if (!pass && (uint64_t)s->bkw_off[i] + n > UINT32_MAX) { tells_free(stamp); return -1; }
-      if (!pass) s->bkw_off[i + 1] = s->bkw_off[i] + n;
-    }
-  }
-  tells_free(stamp);
-  return 0;
+/* Rule r's keyword literals, for the per-bucket lists s->bkw_off/bkw: each
+** set of buckets scans the fields that only keyword items read for its own
+** (sigma_combo.c). */
+static void rule_kw_lits(tells_sigma_ruleset *s, const sg_rule *r, uint32_t *out, uint32_t *n,
+                         const void *ud) {
+  uint32_t q;
+  if (!r->needs_all_fields) return;
+  det_kw_add(s, ud, &r->det, out, n);
+  for (q = 0; q < r->n_filters; q++) det_kw_add(s, ud, r->filters[q], out, n);
 }
 
 /* For an item of many values, the index that item_match uses instead of
@@ -937,7 +912,7 @@ tells_err tells_sigma_compile(tells_sigma_ruleset *s, tells_sigma_report_fn rep,
   /* the keyword scanner; the literal automata are built per set of
   ** buckets as events meet them (sigma_combo.c) */
   s->n_lits = lt.n;
-  if (build_kw_lists(s, &lt)) goto nomem;
+  if (tells__sigma_bucket_lists(s, rule_kw_lits, &lt, &s->bkw_off, &s->bkw)) goto nomem;
   if (build_index(s)) goto nomem;
   s->rstamp = tells_calloc(s->n_rules ? s->n_rules : 1, sizeof *s->rstamp);
   if (!s->rstamp) goto nomem;

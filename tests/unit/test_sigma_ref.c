@@ -156,7 +156,7 @@ static void test_attack_samples_match_reference(void) {
          (unsigned long long)w.diffs, w.s->n_combos);
   CHECK(w.events >= 5000);
   CHECK_EQ_INT(w.diffs, 0);
-  CHECK(w.s->all_built && w.s->ac != NULL);   /* the later sets share every literal */
+  CHECK(w.s->all_built && w.s->all.ac != NULL);   /* the later sets share every literal */
   CHECK(w.s->n_combos < 10);
   tells_logs_sigev_free(&w.sev);
   free(w.opt.r); free(w.ref.r);
