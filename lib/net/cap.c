@@ -223,6 +223,14 @@ static int pcap_next(tells_cap *c, tells_pkt *o) {
       size_t n2 = next + hl + ld32(c->p + next + 8, big);
       if (n2 < c->len) __builtin_prefetch(c->p + n2);
       if (n2 + 64 < c->len) __builtin_prefetch(c->p + n2 + 64);
+      /* Past that the headers are unknown, but a bulk transfer repeats its
+      ** packet size: guess eight records ahead at this one's size (a wrong
+      ** guess costs a line of bandwidth, a right one hides a memory miss). */
+      n2 = next + 8 * (size_t)(hl + cl);
+      if (n2 + 64 < c->len) {
+        __builtin_prefetch(c->p + n2);
+        __builtin_prefetch(c->p + n2 + 64);
+      }
     }
     if (cl > c->snaplen && c->snaplen)
       tells__cap_anom(c, pos, "pcap.caplen_over_snaplen", "caplen %u > snaplen %u",

@@ -256,6 +256,12 @@ int tells__pcapng_next(tells_cap *c, tells_pkt *o) {
       continue;
     }
     c->pos = pos + n;
+    /* The next block starts where this one's trailer ended (in cache now);
+    ** past it, guess as cap.c does that the packet size repeats. */
+    if (c->pos + 8 * (size_t)n + 64 < c->len) {
+      __builtin_prefetch(c->p + c->pos + 8 * (size_t)n);
+      __builtin_prefetch(c->p + c->pos + 8 * (size_t)n + 64);
+    }
     switch (t) {
     case BT_EPB: {
       uint32_t id, cl, ol;
