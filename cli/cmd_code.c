@@ -7,7 +7,7 @@
 #include "cli.h"
 
 static const char HELP[] =
-  "usage: tells code FILE|DIR... [--yara RULES]... [--library FILE] --jsonl\n"
+  "usage: tells code FILE|DIR... [--yara RULES]... [--library FILE] [--threads N] --jsonl\n"
   "\n"
   "Triage of executables (PE and ELF, identified by content; other files are\n"
   "skipped): one JSON object per file with its hashes, the parsed structure\n"
@@ -22,6 +22,8 @@ static const char HELP[] =
   "                 PE/ELF object: the nearest samples by TLSH distance (up to\n"
   "                 100) and those sharing its imphash, Rich or RichPE hash,\n"
   "                 with their family; docs/library.md\n"
+  "  --threads N    files analysed at once (default: one per CPU this process\n"
+  "                 may use, at most 16); the output is the same for any N\n"
   "  --jsonl        JSON lines on stdout (the only output format)\n"
   "  -h, --help     this help\n"
   "\n"
@@ -48,6 +50,14 @@ int cmd_code(int argc, char **argv) {
     else if (strcmp(argv[i], "--jsonl") == 0) jsonl = 1;
     else if (strcmp(argv[i], "--yara") == 0 && i + 1 < argc) yara[ny++] = argv[++i];
     else if (strcmp(argv[i], "--library") == 0 && i + 1 < argc) o.library_path = argv[++i];
+    else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) {
+      char *end;
+      long t = strtol(argv[++i], &end, 10);
+      if (*end || t < 1 || t > 16) {
+        cli_error("code", "--threads takes a number from 1 to 16"); rc = EXIT_USAGE; goto out;
+      }
+      o.threads = (unsigned)t;
+    }
     else if (argv[i][0] == '-' && argv[i][1]) {
       cli_error("code", "unknown option (see tells code --help)"); rc = EXIT_USAGE; goto out;
     } else paths[n++] = argv[i];

@@ -161,6 +161,8 @@ typedef struct tells_scan_opts {
   size_t n_yara_paths;
   tells_diag_fn diag;          void *diag_ud;
   const char *library_path;    /* reference library (tells lib), or NULL */
+  unsigned threads;            /* files analysed at once; 0 = one per CPU the
+                                  process may use (at most 16) */
 } tells_scan_opts;
 
 /* Analyses the files under `paths` without a case and writes one JSON

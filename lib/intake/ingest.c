@@ -228,12 +228,21 @@ static void run_yara(tells_ingest *ig) {
   }
 }
 
-tells_err tells_ingest_run(tells_ingest *ig) {
+tells_err tells_ingest_scan(tells_ingest *ig) {
   tells_scan_fn scan = tells_kind_scanner(ig->kind);
   if (scan) {
     tells_err e = scan(ig);
     if (e && !ig->sink_err) ig->sink_err = e;
   }
+  return ig->sink_err;
+}
+
+tells_err tells_ingest_run(tells_ingest *ig) {
+  tells_ingest_scan(ig);
+  return tells_ingest_finish(ig);
+}
+
+tells_err tells_ingest_finish(tells_ingest *ig) {
   run_yara(ig);
   check_masquerade(ig);
   tells_ingest_flush(ig);

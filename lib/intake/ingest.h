@@ -139,6 +139,11 @@ void tells_ingest_flush(tells_ingest *ig);
 ** hashes whatever the scanner did not reach.  Returns a sink error; parse
 ** problems are anomalies, not errors. */
 tells_err tells_ingest_run(tells_ingest *ig);
+/* The same in two steps: the kind's scanner, then YARA (ig->yara, which may
+** be set in between), the common checks and the hashes.  tells_scan_paths
+** scans files while the rules still compile and finishes them after. */
+tells_err tells_ingest_scan(tells_ingest *ig);
+tells_err tells_ingest_finish(tells_ingest *ig);
 
 /* The scanner registered for a kind, or NULL. */
 tells_scan_fn tells_kind_scanner(tells_kind kind);

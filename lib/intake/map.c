@@ -4,6 +4,7 @@
 */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -14,13 +15,15 @@
 
 #define MAP_SLOTS 16
 
-/* Active mappings, read by the SIGBUS handler.  Written only by the thread
-** that opens and closes mappings, before and after they are touched. */
+/* Active mappings, read by the SIGBUS handler.  Threads that open and close
+** mappings claim and free slots under g_slots_mu, before and after the
+** mapping is touched. */
 static struct {
   volatile uintptr_t lo, hi;
   volatile sig_atomic_t faulted;
 } g_slots[MAP_SLOTS];
-static int g_handler_installed;
+static pthread_mutex_t g_slots_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t g_handler_once = PTHREAD_ONCE_INIT;
 static struct sigaction g_prev_bus;
 
 static void on_sigbus(int sig, siginfo_t *si, void *uc) {
@@ -45,12 +48,11 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc) {
 
 static void install_handler(void) {
   struct sigaction sa;
-  if (g_handler_installed) return;
   memset(&sa, 0, sizeof sa);
   sa.sa_sigaction = on_sigbus;
   sa.sa_flags = SA_SIGINFO | SA_NODEFER;
   sigemptyset(&sa.sa_mask);
-  if (sigaction(SIGBUS, &sa, &g_prev_bus) == 0) g_handler_installed = 1;
+  (void)sigaction(SIGBUS, &sa, &g_prev_bus);
 }
 
 static int64_t ts_ns(struct timespec t) {
@@ -161,7 +163,8 @@ tells_err tells_map_open(const char *path, tells_map *m) {
   p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (p == MAP_FAILED) { int e = errno; close(fd); m->fd = -1; return from_errno(e); }
   m->p = p; m->len = (size_t)st.st_size;
-  install_handler();
+  pthread_once(&g_handler_once, install_handler);
+  pthread_mutex_lock(&g_slots_mu);
   for (i = 0; i < MAP_SLOTS; i++) {
     if (!g_slots[i].hi) {
       g_slots[i].faulted = 0;
@@ -171,6 +174,7 @@ tells_err tells_map_open(const char *path, tells_map *m) {
       break;
     }
   }
+  pthread_mutex_unlock(&g_slots_mu);
   return TELLS_OK;
 }
 
@@ -186,9 +190,11 @@ tells_err tells_map_close(tells_map *m) {
       ts_ns(st.st_mtim) != m->mtime_ns || ts_ns(st.st_ctim) != m->ctime_ns)
     rc = TELLS_ECHANGED;
   if (m->slot >= 0) {
+    pthread_mutex_lock(&g_slots_mu);
     if (g_slots[m->slot].faulted) rc = TELLS_ECHANGED;
     g_slots[m->slot].hi = 0;
     g_slots[m->slot].lo = 0;
+    pthread_mutex_unlock(&g_slots_mu);
   }
   if (m->short_read) rc = TELLS_ECHANGED;
   if (m->copied) tells_free((void *)m->p);
