@@ -26,6 +26,9 @@ static const char *label(const char *tactic) {
     {"initial-access", "Initial access"}, {"execution", "Execution"},
     {"persistence", "Persistence"}, {"privilege-escalation", "Privilege escalation"},
     {"defense-evasion", "Defense evasion"}, {"credential-access", "Credential access"},
+    /* ATT&CK v19 split defense-evasion into these two (TA0005, TA0112);
+    ** SigmaHQ rules already carry the new tags */
+    {"stealth", "Stealth"}, {"defense-impairment", "Defense impairment"},
     {"discovery", "Discovery"}, {"lateral-movement", "Lateral movement"},
     {"collection", "Collection"}, {"command-and-control", "Command and control"},
     {"exfiltration", "Exfiltration"}, {"impact", "Impact"}};

@@ -272,12 +272,14 @@ static const struct { const char *tactic, *cap; } CAPS[] = {
   {"command-and-control", "communicates-with-c2"},
   {"credential-access", "steals-authentication-credentials"},
   {"defense-evasion", "evades-av"},
+  {"defense-impairment", "degrades-security-software"},   /* ATT&CK v19 (TA0112) */
   {"discovery", "fingerprints-host"},
   {"exfiltration", "exfiltrates-data"},
   {"impact", "compromises-data-availability"},
   {"lateral-movement", "infects-remote-machines"},
   {"persistence", "persists-after-system-reboot"},
   {"privilege-escalation", "escalates-privileges"},
+  {"stealth", "hides-artifacts"},                          /* ATT&CK v19 (TA0005) */
 };
 #define N_CAPS (sizeof CAPS / sizeof CAPS[0])
 #define N_TACTICS 16

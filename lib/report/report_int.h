@@ -73,6 +73,6 @@ tells_err tells__report_tables(rep *r);
 
 /* The ATT&CK tactic lanes in kill-chain order (other tactics follow). */
 extern const char *const tells__report_lanes[];
-#define REP_N_LANES 14
+#define REP_N_LANES 16   /* the ATT&CK tactics in kill-chain order (v19 adds 2) */
 
 #endif

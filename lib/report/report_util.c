@@ -11,7 +11,8 @@
 
 const char *const tells__report_lanes[REP_N_LANES] = {
   "reconnaissance", "resource-development", "initial-access", "execution", "persistence",
-  "privilege-escalation", "defense-evasion", "credential-access", "discovery",
+  "privilege-escalation", "defense-evasion", "stealth", "defense-impairment",
+  "credential-access", "discovery",
   "lateral-movement", "collection", "command-and-control", "exfiltration", "impact"};
 
 void tells__report_escn(FILE *o, const char *s, size_t max) {
