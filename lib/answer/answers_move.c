@@ -304,6 +304,51 @@ static int edge_cmp(const edge *a, const edge *b) {
   return a->to - b->to;
 }
 
+/* No edge, but detections of the lateral-movement tactic (Sigma rules on
+** one host's logs, whose source is an address or a name that is not one of
+** the case's hosts): say so, with the hosts where they fired and the first
+** one, rather than "no lateral movement".  Returns 0 when there are none. */
+static int lateral_without_edges(tells_ans *x) {
+  tells_ans_row w;
+  char text[2048], t[40];
+  const tells_ans_act *first = NULL;
+  int hosts[16], n_hosts = 0, n = 0, i, k;
+  size_t m;
+  for (i = 0; i < x->n_acts; i++) {
+    const tells_ans_act *a = &x->acts[i];
+    if (strcmp(a->tactic, "lateral-movement") != 0) continue;
+    n++;
+    if (!first || a->first_ns < first->first_ns) first = a;
+    for (k = 0; k < n_hosts && hosts[k] != a->host; k++) {}
+    if (a->host >= 0 && k == n_hosts && n_hosts < 16) hosts[n_hosts++] = a->host;
+  }
+  if (!n) return 0;
+  tells_ans_time(first->first_ns, t);
+  m = (size_t)snprintf(text, sizeof text,
+                       "No host-to-host edge could be drawn (no session, network logon with a "
+                       "compromised account or service install ties two of the case's hosts), "
+                       "but %d lateral-movement %s fired", n, n == 1 ? "detection" : "detections");
+  for (k = 0; k < n_hosts && k < 6 && m < sizeof text; k++)
+    m += (size_t)snprintf(text + m, sizeof text - m, "%s %s", k ? "," : " on", x->hosts[hosts[k]].name);
+  if (n_hosts > 6 && m < sizeof text)
+    m += (size_t)snprintf(text + m, sizeof text - m, " and %d more", n_hosts - 6);
+  if (m < sizeof text) snprintf(text + m, sizeof text - m, "; first at %s: %s.", t, first->text);
+  tells_ans_row_begin(&w);
+  tells_json_ki64(&w.d, "detections", n);
+  tells_json_key(&w.d, "hosts"); tells_json_arr(&w.d);
+  for (k = 0; k < n_hosts; k++) tells_json_str(&w.d, x->hosts[hosts[k]].name);
+  tells_json_arr_end(&w.d);
+  tells_json_key(&w.d, "edges"); tells_json_arr(&w.d); tells_json_arr_end(&w.d);
+  tells_json_key(&w.d, "first"); tells_json_obj(&w.d);
+  tells_json_kstr(&w.d, "time", t);
+  tells_json_kstr(&w.d, "what", first->text);
+  tells_json_ki64(&w.d, first->ref_kind, first->ref_id);
+  tells_json_obj_end(&w.d);
+  tells_ans_ref(&w, first->ref_kind, first->ref_id);
+  tells_ans_put(x, &w, "movement", 0, "How the attackers moved", text, -1);
+  return 1;
+}
+
 void tells_ans_movement(tells_ans *x) {
   mv v;
   tells_ans_row w;
@@ -325,9 +370,10 @@ void tells_ans_movement(tells_ans *x) {
     v.e[k] = e;
   }
   if (!v.n) {
-    tells_ans_none(x, "movement", "How the attackers moved",
-                   x->first_ns == TELLS_NO_TIME ? "No lateral movement: there is no attacker activity in the evidence."
-                   : "No lateral movement seen: no host-to-host session, logon or service install ties two hosts.");
+    if (!lateral_without_edges(x))
+      tells_ans_none(x, "movement", "How the attackers moved",
+                     x->first_ns == TELLS_NO_TIME ? "No lateral movement: there is no attacker activity in the evidence."
+                     : "No lateral movement seen: no host-to-host session, logon or service install ties two hosts.");
     tells_free(v.e);
     return;
   }

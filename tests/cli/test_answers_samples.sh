@@ -1,0 +1,33 @@
+#!/bin/sh
+# test_answers_samples.sh -- the answers over the EVTX attack samples with
+# SigmaHQ's Windows rules: every stage of "what happened" is titled with its
+# ATT&CK tactic's name, never the raw tag (the rules now carry the tactics
+# ATT&CK v19 made of Defense Evasion, attack.stealth and
+# attack.defense-impairment, and the samples trigger both); and "how did
+# they move", where no edge ties two of the case's hosts, still reports the
+# lateral-movement detections instead of "no lateral movement".
+. "$(dirname "$0")/lib.sh"
+EV="$CORPORA/evtx/attack-samples"
+RULES="$CORPORA/sigma/rules/rules/windows"
+if [ ! -d "$EV" ] || [ ! -d "$RULES" ]; then skip "tactic names" "corpora evtx or sigma absent"; exit 0; fi
+"$TELLS_BIN" investigate -q "$EV" --sigma "$RULES" -o "$T/c.tells" > /dev/null 2> "$T/err"; rc=$?
+check "investigate the attack samples with rules/windows: exit 0 (got $rc)" [ "$rc" -eq 0 ]
+"$TELLS_BIN" show "$T/c.tells" answers --jsonl > "$T/a.jsonl"
+check "stage titles are tactic names, Stealth and Defense impairment among them" py '
+import json, sys
+rows = [json.loads(l) for l in open("'"$T"'/a.jsonl")]
+stages = [r["title"] for r in rows if r["question"] == "what" and r["ordinal"] > 0
+          and r["title"] != "Malicious binaries"]
+print("    stages:", stages)
+raw = [t for t in stages if "-" in t or not t[:1].isupper()]
+sys.exit(0 if stages and not raw and "Stealth" in stages and "Defense impairment" in stages else 1)'
+check "movement without edges names the lateral-movement detections" py '
+import json, sys
+rows = [json.loads(l) for l in open("'"$T"'/a.jsonl")]
+m = [r for r in rows if r["question"] == "movement"][0]
+what = {r["title"]: r for r in rows if r["question"] == "what"}
+print("    ", m["answer"][:200])
+lm = what.get("Lateral movement")
+ok = (lm is not None and not m["details"].get("none") and "No lateral movement" not in m["answer"]
+      and m["details"]["detections"] == lm["details"]["activities"] and m["evidence"])
+sys.exit(0 if ok else 1)'
