@@ -291,6 +291,7 @@ void tells_ans_destruction(tells_ans *x) {
   n_drv = signal(x, &w, "driver_services",
                  "SELECT id, json_extract(" TELLS_ANS_DJ("") ", '$.host'), summary, first_ns FROM findings"
                  " WHERE rule = 'evtx-new-service' AND json_valid(details)"
+                 " AND json_extract(" TELLS_ANS_DJ("") ", '$.defender_update') IS NULL"
                  " AND (json_extract(" TELLS_ANS_DJ("") ", '$.service_type') LIKE '%kernel%'"
                  "  OR lower(json_extract(" TELLS_ANS_DJ("") ", '$.image_path')) LIKE '%.sys')"
                  " ORDER BY first_ns, id", hs, sizeof hs, &t_drv, ws, sizeof ws);

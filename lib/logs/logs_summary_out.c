@@ -85,6 +85,31 @@ static uint64_t window(tells__lsum_times *tm, int64_t w, int64_t *ws, int64_t *w
   return best;
 }
 
+/* Microsoft Defender loads its kernel scanning driver from a definition
+** update as a new service (7045, "MpKsl" and 8 hex digits, ".sys", under
+** ProgramData\Microsoft\Windows Defender\Definition Updates\{GUID}\)
+** on every update: not an attacker's driver. */
+static void lower_field(const char *s, char low[LSUM_FIELD_MAX + 1]) {
+  size_t n;
+  for (n = 0; s[n] && n < LSUM_FIELD_MAX; n++)
+    low[n] = s[n] >= 'A' && s[n] <= 'Z' ? (char)(s[n] + 32) : s[n];
+  low[n] = 0;
+}
+
+static int defender_update_driver(const char *img) {
+  static const char dir[] = "\\programdata\\microsoft\\windows defender\\definition updates\\";
+  char low[LSUM_FIELD_MAX + 1];
+  const char *b;
+  size_t i;
+  if (!img) return 0;
+  lower_field(img, low);
+  b = strrchr(low, '\\');
+  if (!strstr(low, dir) || !b || strncmp(b + 1, "mpksl", 5) != 0) return 0;
+  for (i = 6; i < 14; i++)
+    if (!((b[i] >= '0' && b[i] <= '9') || (b[i] >= 'a' && b[i] <= 'f'))) return 0;
+  return strcmp(b + 14, ".sys") == 0;
+}
+
 /* Image paths that services of attackers use (PsExec, Metasploit, Cobalt
 ** Strike, Impacket): shells, script hosts, user-writable folders, shares. */
 static int suspicious_image(const char *img) {
@@ -94,11 +119,9 @@ static int suspicious_image(const char *img) {
     "\\users\\public\\", "\\programdata\\", "\\\\127.0.0.1", "psexesvc", "remcom", ".bat",
     ".vbs", ".ps1", " -enc", " -e ", "echo ", "frombase64"};
   char low[LSUM_FIELD_MAX + 1];
-  size_t i, n;
-  if (!img) return 0;
-  for (n = 0; img[n] && n < LSUM_FIELD_MAX; n++)
-    low[n] = img[n] >= 'A' && img[n] <= 'Z' ? (char)(img[n] + 32) : img[n];
-  low[n] = 0;
+  size_t i;
+  if (!img || defender_update_driver(img)) return 0;
+  lower_field(img, low);
   for (i = 0; i < sizeof pat / sizeof pat[0]; i++)
     if (strstr(low, pat[i])) return 1;
   return 0;
@@ -203,6 +226,7 @@ static void r_service(out_ctx *o, const tells__lsum_grp *g) {
   tells_json_kstr(j, "installed_by", f[6]);
   tells_json_kstr(j, "host", f[2]);
   tells_json_kbool(j, "suspicious_image", sus);
+  if (defender_update_driver(f[1])) tells_json_kbool(j, "defender_update", 1);
   finding(o, "evtx-new-service", "New service installed", sus ? "high" : "low", "T1543.003",
           "persistence");
   snprintf(o->text, TEXT_MAX, "Service %s installed on %s: %s (account %s)", or_q(f[0]),

@@ -211,6 +211,19 @@ static void test_services_tasks_clears(void) {
   mk(&m, SYS_CH, "Service Control Manager", 7045, "PC1", "ServiceName", "Spooler2", "ImagePath",
      "C:\\Windows\\System32\\spoolsv.exe", NULL);
   tells_lsum_add(s, &m.ev, T0, 300);
+  /* Defender's scanning driver of a definition update: not suspicious;
+  ** the same name outside that folder, or another name in it, still is */
+  mk(&m, SYS_CH, "Service Control Manager", 7045, "PC1", "ServiceName", "MpKsl1bb57ead", "ImagePath",
+     "C:\\ProgramData\\Microsoft\\Windows Defender\\Definition Updates\\"
+     "{972CA50B-64EC-45FC-A57E-68F894ED5B68}\\MpKsl1bb57ead.sys", "ServiceType", "kernel mode driver", NULL);
+  tells_lsum_add(s, &m.ev, T0, 302);
+  mk(&m, SYS_CH, "Service Control Manager", 7045, "PC1", "ServiceName", "MpKslfake", "ImagePath",
+     "C:\\ProgramData\\Microsoft\\Windows Defender\\Definition Updates\\{1}\\MpKslzz57eadx.sys",
+     NULL);
+  tells_lsum_add(s, &m.ev, T0, 303);
+  mk(&m, SYS_CH, "Service Control Manager", 7045, "PC1", "ServiceName", "MpKsl2", "ImagePath",
+     "C:\\ProgramData\\Temp\\MpKsl1bb57ead.sys", NULL);
+  tells_lsum_add(s, &m.ev, T0, 304);
   mk(&m, SYS_CH, "Some Other Provider", 7045, "PC1", "ServiceName", "x", NULL);   /* not SCM */
   tells_lsum_add(s, &m.ev, T0, 301);
   mk(&m, SEC_CH, AUDIT, 4698, "PC1", "TaskName", "\\Upd", "SubjectUserName", "admin",
@@ -236,7 +249,14 @@ static void test_services_tasks_clears(void) {
      "SubjectDomainName", "CORP", NULL);
   tells_lsum_add(s, &m.ev, T0, 601);
   CHECK_EQ_INT(tells_lsum_each(s, on_item, &x), TELLS_OK);
-  CHECK_EQ_INT(count_type(&x, TELLS_LSUM_SERVICE), 2);
+  CHECK_EQ_INT(count_type(&x, TELLS_LSUM_SERVICE), 5);
+  i = find(&x, TELLS_LSUM_SERVICE, "\"name\":\"MpKsl1bb57ead\"");
+  HAS(&x, i, "\"suspicious_image\":false");
+  HAS(&x, i, "\"defender_update\":true");
+  i = find(&x, TELLS_LSUM_SERVICE, "\"name\":\"MpKslfake\"");
+  HAS(&x, i, "\"suspicious_image\":true");
+  CHECK(i >= 0 && !strstr(x.json[i], "defender_update"));
+  HAS(&x, find(&x, TELLS_LSUM_SERVICE, "\"name\":\"MpKsl2\""), "\"suspicious_image\":true");
   i = find(&x, TELLS_LSUM_SERVICE, "PSEXESVC");
   HAS(&x, i, "\"event_ids\":[7045,4697]");
   HAS(&x, i, "\"count\":2");
