@@ -163,9 +163,12 @@ void tells_ans_what(tells_ans *x) {
   n = build_stages(x, st);
   tells_ans_time(x->first_ns, a);
   tells_ans_time(x->last_ns, b);
-  if (x->first_ns != TELLS_NO_TIME)
-    m = (size_t)snprintf(text, sizeof text, "Attacker activity from %s to %s (%.1f hours) in %d stages:",
-                         a, b, (double)(x->last_ns - x->first_ns) / 3.6e12, n);
+  if (x->first_ns != TELLS_NO_TIME) {
+    double h = (double)(x->last_ns - x->first_ns) / 3.6e12;   /* days past three days */
+    m = (size_t)snprintf(text, sizeof text, "Attacker activity from %s to %s (%.1f %s) in %d %s:",
+                         a, b, h > 72 ? h / 24 : h, h > 72 ? "days" : "hours", n,
+                         n == 1 ? "stage" : "stages");
+  }
   else
     m = (size_t)snprintf(text, sizeof text, "No dated attacker activity;");
   for (i = 0; i < n && m < sizeof text; i++)
@@ -204,9 +207,9 @@ void tells_ans_what(tells_ans *x) {
     size_t q = (size_t)snprintf(text, sizeof text, "%d malicious %s:", x->n_bins,
                                 x->n_bins == 1 ? "binary" : "binaries");
     for (i = 0; i < x->n_bins && q < sizeof text; i++)
-      q += (size_t)snprintf(text + q, sizeof text - q, "%s %s (%u %s, %u findings)", i ? ";" : "",
+      q += (size_t)snprintf(text + q, sizeof text - q, "%s %s (%u %s, %u %s)", i ? ";" : "",
                             x->bins[i].file, x->bins[i].copies, x->bins[i].copies == 1 ? "copy" : "copies",
-                            x->bins[i].findings);
+                            x->bins[i].findings, x->bins[i].findings == 1 ? "finding" : "findings");
     tells_ans_row_begin(&w);
     bins_json(x, &w.d);
     for (i = 0; i < x->n_bins; i++) tells_ans_ref(&w, "evidence", x->bins[i].evidence_id);
