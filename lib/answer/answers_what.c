@@ -179,8 +179,8 @@ void tells_ans_what(tells_ans *x) {
   n_links = links_json(x, &w.d, top, sizeof top);
   m = strlen(text);
   if (n_links && m + 1 < sizeof text)
-    snprintf(text + m - 1, sizeof text - m + 1, "; %d %s tie the kinds of evidence together, first: %s.", n_links,
-             n_links == 1 ? "indicator" : "indicators", top);
+    snprintf(text + m - 1, sizeof text - m + 1, "; %d %s the kinds of evidence together, first: %s.", n_links,
+             n_links == 1 ? "indicator ties" : "indicators tie", top);
   if (x->first_ns != TELLS_NO_TIME) { tells_json_kstr(&w.d, "first", a); tells_json_kstr(&w.d, "last", b); }
   else { tells_json_key(&w.d, "first"); tells_json_null(&w.d); tells_json_key(&w.d, "last"); tells_json_null(&w.d); }
   tells_json_ki64(&w.d, "duration_s", x->first_ns != TELLS_NO_TIME ? (x->last_ns - x->first_ns) / 1000000000 : 0);
