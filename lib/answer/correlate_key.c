@@ -7,12 +7,17 @@
 ** hashes sha256, md5, sha1 (lower-case).  The net pillar does not store an
 ** indicator per flow (a capture holds millions), so the addresses seen in
 ** binaries and logs are also looked up as peers of the flows table: one
-** pass over the flows with one of those addresses at either end.
+** pass over the flows with one of those addresses at either end.  Values
+** that name no particular machine (loopback, "localhost", link-local,
+** multicast...) are never keys.
 */
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include "alloc.h"
 #include "correlate_int.h"
+#include "decode.h"
+#include "geo.h"
 
 static const char IND_SQL[] =
   "DROP TABLE IF EXISTS temp.corr_ind;"
@@ -83,9 +88,34 @@ static int64_t col_time(sqlite3_stmt *s, int i) {
 }
 
 /* Keeps the key under construction when it may become a link. */
+/* Values that name no particular machine: every host has its own loopback,
+** "localhost", link-local and unspecified addresses, and multicast and
+** broadcast addresses are no one's.  Seen in a binary and in a capture they
+** tie nothing together. */
+static int machine_local(const corr_key *k) {
+  static const char *const skip[] = {"loopback", "unspecified", "link-local", "multicast",
+                                     "broadcast"};
+  uint8_t a[16];
+  const char *sc;
+  size_t i;
+  if (strcmp(k->cls, "host") == 0)
+    return strcmp(k->key, "localhost") == 0 || strcmp(k->key, "localhost.localdomain") == 0;
+  if (strcmp(k->cls, "ip") != 0) return 0;
+  memset(a, 0, sizeof a);
+  if (inet_pton(AF_INET, k->key, a) == 1) sc = tells_geo_scope(TELLS_L3_IPV4, a);
+  else if (inet_pton(AF_INET6, k->key, a) == 1) sc = tells_geo_scope(TELLS_L3_IPV6, a);
+  else return 0;
+  for (i = 0; sc && i < sizeof skip / sizeof skip[0]; i++)
+    if (strcmp(sc, skip[i]) == 0) return 1;
+  return 0;
+}
+
 static tells_err push(corr_set *set, corr_key *k) {
   int ip_pending = strcmp(k->cls, "ip") == 0 && (k->pillars & (CORR_CODE | CORR_LOGS));
-  if (popcount3(k->pillars) < 2 && !ip_pending) { tells_free(k->key); return TELLS_OK; }
+  if ((popcount3(k->pillars) < 2 && !ip_pending) || machine_local(k)) {
+    tells_free(k->key);
+    return TELLS_OK;
+  }
   if (set->n_keys >= CORR_MAX_KEYS) { tells_free(k->key); return TELLS_OK; }
   if (set->n_keys == set->cap_keys) {
     int cap = set->cap_keys ? set->cap_keys * 2 : 64;

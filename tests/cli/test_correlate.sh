@@ -5,7 +5,8 @@
 # binary is started (Sysmon 1 with its SHA-256, Security 4688 with its
 # path); a capture where a workstation beacons to the address with the host
 # name as TLS SNI.  Asserted: the address, the host names and the hash
-# become links with their kinds and sentence; the findings they tie form
+# become links with their kinds and sentence, and 127.0.0.1 and
+# "localhost", in the binary and the capture too, do not; the findings they tie form
 # one chain and rise one severity level (the old one kept in
 # base_severity); "Malicious binary executed" is found at each event with
 # its record; timeline lanes and references; a second run over the same
@@ -22,7 +23,7 @@ py '
 import struct
 h = b"\x7fELF\x02\x01\x01" + b"\0" * 9 + struct.pack("<HHIQQQIHHHHHH", 2, 0x3e, 1, 0, 0, 0, 0, 64, 56, 0, 64, 0, 0)
 body = (b"\0" * 64 + b"connect %s:443\0host '"$SNI"'\0beacon interval 60\0target dc01.corp.example\0"
-        % b"'"$C2"'" + b"\0" * 256)
+        % b"'"$C2"'" + b"proxy 127.0.0.1:8080\0proxy host localhost\0" + b"\0" * 256)
 open("'"$EV"'/bin/implant.elf", "wb").write(h + body)
 open("'"$T"'/ctl/bin/other.elf", "wb").write(h + body)'
 SHA=$(sha256sum "$EV/bin/implant.elf" | cut -d' ' -f1)
@@ -71,6 +72,7 @@ t = 1416787200 + 900
 for i in range(30):
     lines.append("%.1f tls 10.1.2.3 '"$C2"' 443 '"$SNI"' 900 4200" % (t + 60 * i + (i * 7 % 9) - 4))
 lines.append("%d tcp 10.1.2.3 10.1.2.9 445 5000 9000" % (1416787200 + 2900))
+lines.append("%d tcp 127.0.0.1 127.0.0.1 8080 300 700" % (1416787200 + 2950))
 open("'"$T"'/net.script", "w").write("\n".join(lines) + "\n")'
 "$TELLS_BUILD/tools/mkbreach" "$EV/net/c.pcap" script "$T/net.script" &&
   cp "$EV/net/c.pcap" "$T/ctl/net/c.pcap" || { notok "mkbreach writes the capture"; exit 0; }
@@ -104,6 +106,8 @@ if not h or h[3] != "code,logs" or "process start on DC01" not in h[6]: bad.appe
 dc = L.get("dc01.corp.example") or L.get("DC01.corp.example")
 if not dc or dc[3] != "code,logs" or "the computer name of 2 event logs" not in dc[6]: bad.append(("computer", dc))
 if "10.1.2.9" in L: bad.append("an address of the flows only became a link")
+# in the binary and in the flows, but every machine has its own loopback
+if "127.0.0.1" in L or "localhost" in L: bad.append("a machine-local value became a link")
 print("    ", bad or [r[6] for r in d["links"]])
 sys.exit(1 if bad else 0)'
 
