@@ -125,6 +125,9 @@ tells_err tells_logs_hit_finding(const tells_sigma_hit *h, tells_arena *a, int64
   for (i = 0; i < r->n_tags; i++) tells_json_str(&j, r->tags[i]);
   tells_json_arr_end(&j);
   if (h->group) { tells_json_kstr(&j, "group", h->group); tells_json_ku64(&j, "count", h->count); }
+  /* the computer that logged the event: the host the detection implicates,
+  ** whichever computers share the file (forwarded or merged logs) */
+  if (h->ev && h->ev->computer && h->ev->computer[0]) tells_json_kstr(&j, "host", h->ev->computer);
   tells_json_obj_end(&j);
   tells_json_flush(&j);
   f->details_json = b.err ? NULL : tells_arena_strndup(a, b.p, b.n);

@@ -8,7 +8,9 @@
 # lateral-movement detections instead of "no lateral movement"; and the
 # kernel drivers Microsoft Defender installs with each definition update
 # (MpKsl*.sys, 20 of them in the samples) are neither suspicious services
-# nor the means of a staged destruction.
+# nor the means of a staged destruction; a Sigma detection implicates the
+# computer of the matched event, also in files that hold the events of
+# several computers (parser-samples/Security_with_size_t.evtx).
 . "$(dirname "$0")/lib.sh"
 EV="$CORPORA/evtx"
 RULES="$CORPORA/sigma/rules/rules/windows"
@@ -45,3 +47,17 @@ used = {x["finding"] for x in d["driver_services"]}
 print("     Defender update drivers:", len(mp), "severities:", sorted({s for _, s in mp}),
       "driver services counted:", len(used))
 sys.exit(0 if len(mp) >= 10 and {s for _, s in mp} == {"low"} and used and not used & {i for i, _ in mp} else 1)'
+check "Sigma detections implicate the computer of their event" py '
+import json, sys
+rows = [json.loads(l) for l in open("'"$T"'/a.jsonl")]
+bad, n = [], 0
+for r in rows:
+    if r["question"] != "hosts" or r["ordinal"] == 0: continue
+    for h in r["details"]["how"]:
+        w = h["what"]
+        if not w.startswith("Sigma rule ") or " on " not in w: continue
+        comp = w.rsplit(" on ", 1)[1].split()[0].split(".")[0].upper()
+        n += 1
+        if comp != r["title"].upper(): bad.append((r["title"], w[:120]))
+print("     implications checked:", n, "wrong host:", bad[:3])
+sys.exit(0 if n > 50 and not bad else 1)'
