@@ -205,7 +205,9 @@ static int r_burst(out_ctx *o, tells__lsum_grp *g) {
            "%llu%s distinct %s)",
            (unsigned long long)n, (int)(TELLS_LSUM_BURST_NS / 60000000000), acct ? "for account" : "from",
            or_q(g->f[0]), (unsigned long long)g->count, (unsigned long long)g->c[0],
-           g->c[1] ? "+" : "", acct ? "sources" : "accounts");
+           g->c[1] ? "+" : "",
+           acct ? (g->c[0] == 1 && !g->c[1] ? "source" : "sources")
+                : (g->c[0] == 1 && !g->c[1] ? "account" : "accounts"));
   return 1;
 }
 
