@@ -8,7 +8,7 @@
 
 static const char HELP[] =
   "usage: tells investigate PATH... [-o CASE] [--yara RULES]... [--sigma RULES]...\n"
-  "                         [--library FILE]\n"
+  "                         [--library FILE] [--threads N]\n"
   "\n"
   "Walks files and folders, identifies each file by content (PE, ELF, pcap,\n"
   "pcapng, EVTX), records its path, size, mtime and SHA-256 (plus SHA-1 and MD5\n"
@@ -29,6 +29,9 @@ static const char HELP[] =
   "                      the imphash/Rich/RichPE matches; a TLSH distance <= 70\n"
   "                      raises \"similar to known family X\" (<= 30: \"very\n"
   "                      similar\", high severity)\n"
+  "  --threads N         CPUs to use, 1 to 16 (default: every CPU this process\n"
+  "                      may use, at most 16); with YARA rules, N - 1 workers\n"
+  "                      scan the files ahead; the case is the same for any N\n"
   "  -q, --quiet         no summary on stdout\n"
   "  -h, --help          this help\n"
   "\n"
@@ -52,6 +55,7 @@ int cmd_investigate(int argc, char **argv) {
   tells_err e;
   char *argv_text;
   const char *o_library = NULL;
+  unsigned threads = 0;
 
   paths = calloc((size_t)argc, sizeof *paths);
   yara = calloc((size_t)argc, sizeof *yara);
@@ -72,6 +76,15 @@ int cmd_investigate(int argc, char **argv) {
     } else if (strcmp(argv[i], "--library") == 0) {
       if (++i >= argc) { cli_error("investigate", "--library needs a library file"); free(paths); free(yara); free(sigma); return EXIT_USAGE; }
       o_library = argv[i];
+    } else if (strcmp(argv[i], "--threads") == 0) {
+      char *end;
+      long t = ++i < argc ? strtol(argv[i], &end, 10) : 0;
+      if (i >= argc || *end || t < 1 || t > 16) {
+        cli_error("investigate", "--threads takes a number from 1 to 16");
+        free(paths); free(yara); free(sigma);
+        return EXIT_USAGE;
+      }
+      threads = (unsigned)t;
     } else if (strcmp(argv[i], "-q") == 0 || strcmp(argv[i], "--quiet") == 0) {
       quiet = 1;
     } else if (strcmp(argv[i], "--") == 0) {
@@ -103,6 +116,7 @@ int cmd_investigate(int argc, char **argv) {
   o.yara_paths = yara; o.n_yara_paths = ny;
   o.sigma_paths = sigma; o.n_sigma_paths = ns;
   o.library_path = o_library;
+  o.threads = threads;
   e = tells_investigate(c, paths, n, &o, &st);
   cli_progress_done();
   if (e && o_library && ndiag && (e == TELLS_ECORRUPT || e == TELLS_ENOENT || e == TELLS_EACCES)) {

@@ -124,6 +124,9 @@ typedef struct tells_investigate_opts {
   const char *const *sigma_paths; /* Sigma rules files or folders, or NULL */
   size_t n_sigma_paths;
   const char *library_path;    /* reference library (tells lib), or NULL */
+  unsigned threads;            /* CPUs to use: with YARA rules, threads - 1
+                                  workers scan the files ahead; 0 = every CPU
+                                  the process may use */
 } tells_investigate_opts;
 
 typedef struct tells_investigate_stats {

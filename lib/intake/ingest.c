@@ -207,14 +207,17 @@ static void check_masquerade(tells_ingest *ig) {
 /* YARA rules look at executables and at whatever intake could not place
 ** (scripts, documents, dumps); captures and event logs have their own
 ** detection content. */
+int tells_ingest_yara_applies(tells_kind kind, size_t len) {
+  return kind != TELLS_KIND_PCAP && kind != TELLS_KIND_PCAPNG && kind != TELLS_KIND_EVTX && len;
+}
+
 static void run_yara(tells_ingest *ig) {
   tells_yara_result res;
   const tells_yara_hit *h;
   tells_err e;
-  if (!ig->yara || ig->kind == TELLS_KIND_PCAP || ig->kind == TELLS_KIND_PCAPNG ||
-      ig->kind == TELLS_KIND_EVTX || ig->len == 0)
-    return;
-  e = tells_yara_scan(ig->yara, ig->path, ig->buf, ig->len, NULL, &ig->arena, &res);
+  if ((!ig->yara && !ig->yara_pre) || !tells_ingest_yara_applies(ig->kind, ig->len)) return;
+  if (ig->yara_pre) { res = *ig->yara_pre; e = ig->yara_pre_err; }
+  else e = tells_yara_scan(ig->yara, ig->path, ig->buf, ig->len, NULL, &ig->arena, &res);
   if (e == TELLS_ELIMIT)
     tells_anom_add(&ig->anoms, 0, "yara.timeout", "YARA scan timed out; %zu hits found before", res.n_hits);
   else if (e)

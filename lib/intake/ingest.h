@@ -86,6 +86,10 @@ typedef struct tells_ingest {
   const tells_sink *sink;
   tells_err sink_err;        /* first sink failure; fatal for the file */
   struct tells_yara_scanner *yara;  /* YARA scanner of the run, or NULL */
+  const struct tells_yara_result *yara_pre;  /* the hits of a scan made ahead of
+                                   the file's turn (investigate's YARA
+                                   workers), used instead of scanning, or NULL */
+  tells_err yara_pre_err;       /* what that scan returned */
   uint64_t yara_hits;        /* hits recorded for this file */
   struct tells_sigma_ruleset *sigma;  /* Sigma rules of the run, or NULL */
   struct tells_evtx_tcache *evtx_tc;  /* EVTX template cache of the run, or NULL */
@@ -144,6 +148,8 @@ tells_err tells_ingest_run(tells_ingest *ig);
 ** scans files while the rules still compile and finishes them after. */
 tells_err tells_ingest_scan(tells_ingest *ig);
 tells_err tells_ingest_finish(tells_ingest *ig);
+/* Whether YARA rules look at a file of this kind and length. */
+int tells_ingest_yara_applies(tells_kind kind, size_t len);
 
 /* The scanner registered for a kind, or NULL. */
 tells_scan_fn tells_kind_scanner(tells_kind kind);

@@ -9,7 +9,15 @@
 ** hashing worker hashes it, see `pend` below), and commit -- or, if the
 ** file changed while it was read, roll back and record the failure.  Content already ingested under another path
 ** is recorded as a duplicate of it, without analysing it again.
+**
+** With YARA rules, the files opened ahead are also scanned ahead, by a
+** pool of YARA workers (yara_ahead.h); the scanner's findings come first in
+** the file's turn, then the hits of its scan, as in a one-by-one run.  The
+** rules compile on a thread of their own while the Sigma rules, the
+** library and the walk are loaded, and the messages of those steps are
+** held and given after the compiler's, in the one-by-one order.
 */
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -23,12 +31,16 @@
 #include "map.h"
 #include "sniff.h"
 #include "walk.h"
+#include "yara_ahead.h"
 #include "yara_scan.h"
 #include "logs_sigma.h"
 
 typedef struct inv {
   tells_case *c;
   tells_yara_scanner *yara;   /* NULL without rules */
+  tells_yara_ahead *yq;       /* YARA workers scanning ahead, or NULL */
+  tells_buf held;             /* messages held while the rules compile */
+  int holding;
   tells_sigma_ruleset *sigma; /* NULL without rules */
   tells_evtx_tcache *evtx_tc; /* EVTX template cache of the run, or NULL */
   tells_codelib *library;     /* reference library, or NULL */
@@ -43,8 +55,31 @@ typedef struct inv {
   int64_t run_time_s;         /* the run's start: its one wall-clock stamp */
 } inv;
 
+/* A message kept for later: 'p' path NUL, or '-', then the message NUL. */
+static void hold_add(tells_buf *b, const char *path, const char *msg) {
+  tells_buf_addc(b, path ? 'p' : '-');
+  if (path) { tells_buf_adds(b, path); tells_buf_addc(b, '\0'); }
+  tells_buf_adds(b, msg);
+  tells_buf_addc(b, '\0');
+}
+
 static void diag(inv *v, const char *path, const char *msg) {
+  if (v->holding) { hold_add(&v->held, path, msg); return; }   /* after the compiler's */
   if (v->o && v->o->diag) v->o->diag(v->o->diag_ud, path, msg);
+}
+
+static void diag_cb(void *ud, const char *path, const char *msg) { diag(ud, path, msg); }
+
+/* Gives the messages kept in b, in order, and empties it. */
+static void hold_replay(inv *v, tells_buf *b) {
+  size_t k = 0;
+  while (k < b->n && !b->err) {
+    const char *path = NULL;
+    if (b->p[k++] == 'p') { path = b->p + k; k += strlen(path) + 1; }
+    diag(v, path, b->p + k);
+    k += strlen(b->p + k) + 1;
+  }
+  tells_buf_free(b);
 }
 
 static void progress(inv *v, int force) {
@@ -94,6 +129,7 @@ typedef struct pend {
   tells_hash h;
   tells_hash_job job;
   tells_drop drop;            /* pages released behind scanner and hasher */
+  tells_yara_ahead_job yj;    /* its YARA scan, made ahead by a worker */
 } pend;
 
 static int exe_kind(tells_kind k) { return k == TELLS_KIND_PE || k == TELLS_KIND_ELF; }
@@ -129,12 +165,17 @@ static void pend_open(inv *v, pend *p, const tells_walk_file *wf) {
     p->job.drop = &p->drop;
   }
   tells_hasher_post(v->hasher, &p->job);
+  if (v->yq && !p->known && tells_ingest_yara_applies(p->kind, p->m.len)) {
+    p->yj.path = wf->path; p->yj.buf = p->m.p; p->yj.len = p->m.len;
+    tells_yara_ahead_post(v->yq, &p->yj);
+  }
 }
 
 /* Ends the file's hashing and mapping; returns the map's verdict
 ** (TELLS_ECHANGED when the file changed while it was read).  Idempotent. */
 static tells_err pend_close(inv *v, pend *p) {
   tells_err ce = TELLS_OK;
+  tells_yara_ahead_release(v->yq, &p->yj);   /* before the bytes go */
   if (p->hashing) {
     tells_hasher_join(v->hasher, &p->job);
     tells_hash_free(&p->h);
@@ -247,7 +288,9 @@ static tells_err ingest_file(inv *v, pend *p) {
     ig.tlsh_wait = v->hasher;
     ig.tlsh_job = &p->job;
   }
-  e = tells_ingest_run(&ig);
+  tells_ingest_scan(&ig);
+  if (tells_yara_ahead_join(v->yq, &p->yj)) { ig.yara_pre = &p->yj.res; ig.yara_pre_err = p->yj.err; }
+  e = tells_ingest_finish(&ig);
   tells_hasher_join(v->hasher, &p->job);
   if (!e) e = tells_hash_final(&p->h);
   ce = pend_close(v, p);
@@ -311,33 +354,71 @@ static tells_err ingest_file(inv *v, pend *p) {
   return e;
 }
 
+/* The run's YARA rules, compiled once on a thread of their own while the
+** rest is set up; bad rule files are reported by file and line and left
+** out, never silently dropped. */
+typedef struct compile_job {
+  const tells_investigate_opts *o;
+  tells_buf diags;            /* the compiler's messages (hold_add) */
+  tells_yara_rules *rules;
+  tells_err e;
+  pthread_t t;
+  int state;                  /* 0 no rules, 1 compiling on t, 2 compiled here,
+                                 3 yara_finish has run */
+} compile_job;
+
 static void on_yara_diag(void *ud, const tells_yara_diag *d) {
-  inv *v = ud;
   char where[4200], msg[600];
   snprintf(where, sizeof where, "%s:%d", d->file ? d->file : d->source, d->line);
   snprintf(msg, sizeof msg, "YARA %s: %s%s%s", d->level == TELLS_YARA_ERROR ? "error" : "warning",
            d->msg, d->rule ? " in rule " : "", d->rule ? d->rule : "");
-  diag(v, where, msg);
+  hold_add(ud, where, msg);
 }
 
-/* Compiles the run's YARA rules once; bad rule files are reported by file
-** and line and left out, never silently dropped. */
-static tells_err yara_setup(inv *v, tells_yara_rules **rules) {
+static void *compile_main(void *arg) {
+  compile_job *cj = arg;
   tells_yara_opts yo;
-  const tells_yara_stats *ys;
-  size_t i, n;
-  const tells_yara_file *files;
-  tells_err e;
-  *rules = NULL;
-  if (!v->o || !v->o->n_yara_paths) return TELLS_OK;
   memset(&yo, 0, sizeof yo);
-  yo.diag = on_yara_diag; yo.diag_ud = v;
-  if ((e = tells_yara_compile(v->o->yara_paths, v->o->n_yara_paths, &yo, rules))) return e;
-  ys = tells_yara_rules_stats(*rules);
+  yo.diag = on_yara_diag; yo.diag_ud = &cj->diags;
+  cj->e = tells_yara_compile(cj->o->yara_paths, cj->o->n_yara_paths, &yo, &cj->rules);
+  return NULL;
+}
+
+/* Starts compiling when there are rules; until yara_finish, messages of the
+** other steps are held. */
+static void yara_start(inv *v, compile_job *cj) {
+  memset(cj, 0, sizeof *cj);
+  tells_buf_init(&cj->diags, (size_t)64 << 20);
+  tells_buf_init(&v->held, (size_t)64 << 20);
+  if (!v->o || !v->o->n_yara_paths) return;
+  cj->o = v->o;
+  v->holding = 1;
+  if (pthread_create(&cj->t, NULL, compile_main, cj) == 0) cj->state = 1;
+  else { compile_main(cj); cj->state = 2; }
+}
+
+/* Waits for the rules, gives the compiler's messages then the held ones,
+** and (with `setup`) makes the scanner and starts the workers.  Only the
+** first call does anything. */
+static tells_err yara_finish(inv *v, compile_job *cj, int setup) {
+  const tells_yara_stats *ys;
+  const tells_yara_file *files;
+  size_t i, n;
+  if (cj->state == 1) pthread_join(cj->t, NULL);
+  if (cj->state == 3) return TELLS_OK;
+  v->holding = 0;
+  hold_replay(v, &cj->diags);
+  hold_replay(v, &v->held);
+  if (cj->state == 0) { cj->state = 3; return TELLS_OK; }
+  cj->state = 3;
+  if (cj->e || !setup) return cj->e;
+  ys = tells_yara_rules_stats(cj->rules);
   v->st->yara_rules = ys->n_rules;
-  files = tells_yara_rules_files(*rules, &n);
+  files = tells_yara_rules_files(cj->rules, &n);
   for (i = 0; i < n; i++) if (!files[i].ok) v->st->yara_rule_files_failed++;
-  return tells_yara_scanner_new(*rules, &v->yara);
+  if ((cj->e = tells_yara_scanner_new(cj->rules, &v->yara))) return cj->e;
+  v->yq = tells_yara_ahead_start(cj->rules, tells_yara_ahead_workers(v->o->threads));
+  return TELLS_OK;
 }
 
 tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_paths,
@@ -350,7 +431,7 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
   uint64_t ahead = 0;           /* bytes of the files opened ahead */
   unsigned ahead_maps = 0;      /* files opened ahead that are mapped */
   pend *ring = NULL;            /* files opened ahead, by walk index % AHEAD_FILES */
-  tells_yara_rules *rules = NULL;
+  compile_job cj;
   char *excl[4] = {0};
   static const char *const suffix[4] = {"", "-wal", "-shm", "-journal"};
   memset(st, 0, sizeof *st);
@@ -370,9 +451,9 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
   }
   w.exclude = (const char *const *)excl;
   w.n_exclude = 4;
-  if (opts) { w.diag = opts->diag; w.diag_ud = opts->diag_ud; }
+  w.diag = diag_cb; w.diag_ud = &v;
   if (tells_hasher_start(&v.hasher) != TELLS_OK) v.hasher = NULL;  /* hash inline */
-  if ((e = yara_setup(&v, &rules))) goto done;
+  yara_start(&v, &cj);
   if (opts && opts->library_path) {    /* the reference library, loaded once */
     char err[1200];
     if ((e = tells_codelib_load(opts->library_path, 0, &v.library, err, sizeof err))) {
@@ -382,8 +463,8 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
   }
   if (opts && opts->n_sigma_paths) {
     tells_logs_rules_stats ss;
-    if ((e = tells_logs_rules_load(opts->sigma_paths, opts->n_sigma_paths, opts->diag,
-                                   opts->diag_ud, &v.sigma, &ss))) goto done;
+    if ((e = tells_logs_rules_load(opts->sigma_paths, opts->n_sigma_paths, diag_cb, &v,
+                                   &v.sigma, &ss))) goto done;
     st->sigma_rules = ss.loaded;
     st->sigma_rules_rejected = ss.rejected;
     st->files_failed += ss.rejected;
@@ -392,6 +473,7 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
   if ((e = tells_case_run_begin(c, opts ? opts->argv_text : NULL, &st->resumed_run))) goto done;
   v.fresh_case = tells_case_is_empty(c);
   if ((e = tells_walk_paths(&w, paths, n_paths))) goto done;
+  if ((e = yara_finish(&v, &cj, 1))) goto done;
   st->files_failed += w.problems;
   v.pr.files_total = w.n;
   v.pr.bytes_total = w.bytes;
@@ -434,12 +516,14 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
 done:
   for (i = 0; ring && i < AHEAD_FILES; i++) pend_close(&v, &ring[i]);
   tells_free(ring);
+  yara_finish(&v, &cj, 0);             /* the messages, if not given yet */
+  tells_yara_ahead_stop(v.yq);
   tells_codelib_free(v.library);
   tells_yara_scanner_free(v.yara);
   tells_sigma_ruleset_destroy(v.sigma);
   tells_evtx_tcache_free(v.evtx_tc);
   tells_hasher_stop(v.hasher);
-  tells_yara_rules_free(rules);
+  tells_yara_rules_free(cj.rules);
   tells_walk_free(&w);
   for (i = 0; i < 4; i++) tells_free(excl[i]);
   return e;
