@@ -19,25 +19,30 @@ struct tells_yara_ahead {
   pthread_t t[TELLS_YARA_AHEAD_MAX];
 };
 
+/* Takes the job at the head of the queue and scans it with sc (or
+** records se, the scanner's failure); called and returns with mu held. */
+static void scan_head(tells_yara_ahead *q, tells_yara_scanner *sc, tells_err se) {
+  tells_yara_ahead_job *j = q->head;
+  q->head = j->next;
+  if (!q->head) q->tail = NULL;
+  j->state = 2;
+  pthread_mutex_unlock(&q->mu);
+  memset(&j->res, 0, sizeof j->res);
+  j->err = se ? se : tells_yara_scan(sc, j->path, j->buf, j->len, NULL, &j->arena, &j->res);
+  pthread_mutex_lock(&q->mu);
+  j->state = 3;
+  pthread_cond_broadcast(&q->done_cv);
+}
+
 static void *worker(void *arg) {
   tells_yara_ahead *q = arg;
   tells_yara_scanner *sc = NULL;
   tells_err se = tells_yara_scanner_new(q->rules, &sc);
   pthread_mutex_lock(&q->mu);
   for (;;) {
-    tells_yara_ahead_job *j;
     while (!q->head && !q->quit) pthread_cond_wait(&q->cv, &q->mu);
     if (!q->head) break;
-    j = q->head;
-    q->head = j->next;
-    if (!q->head) q->tail = NULL;
-    j->state = 2;
-    pthread_mutex_unlock(&q->mu);
-    memset(&j->res, 0, sizeof j->res);
-    j->err = se ? se : tells_yara_scan(sc, j->path, j->buf, j->len, NULL, &j->arena, &j->res);
-    pthread_mutex_lock(&q->mu);
-    j->state = 3;
-    pthread_cond_broadcast(&q->done_cv);
+    scan_head(q, sc, se);
   }
   pthread_mutex_unlock(&q->mu);
   tells_yara_scanner_free(sc);
@@ -94,7 +99,8 @@ void tells_yara_ahead_post(tells_yara_ahead *q, tells_yara_ahead_job *j) {
   pthread_mutex_unlock(&q->mu);
 }
 
-int tells_yara_ahead_join(tells_yara_ahead *q, tells_yara_ahead_job *j) {
+int tells_yara_ahead_join(tells_yara_ahead *q, tells_yara_ahead_job *j,
+                          tells_yara_scanner *helper) {
   int done;
   if (!q) return 0;                    /* no pool: nothing was posted */
   pthread_mutex_lock(&q->mu);          /* a worker may be writing j->state */
@@ -105,7 +111,10 @@ int tells_yara_ahead_join(tells_yara_ahead *q, tells_yara_ahead_job *j) {
     j->state = 0;
     tells_arena_free(&j->arena);
   }
-  while (j->state == 2) pthread_cond_wait(&q->done_cv, &q->mu);
+  while (j->state == 2) {
+    if (helper && q->head) scan_head(q, helper, TELLS_OK);   /* help rather than sleep */
+    else pthread_cond_wait(&q->done_cv, &q->mu);
+  }
   done = j->state == 3;
   pthread_mutex_unlock(&q->mu);
   return done;
@@ -113,6 +122,6 @@ int tells_yara_ahead_join(tells_yara_ahead *q, tells_yara_ahead_job *j) {
 
 void tells_yara_ahead_release(tells_yara_ahead *q, tells_yara_ahead_job *j) {
   /* after the join no worker holds j (its last write was under the mutex) */
-  if (tells_yara_ahead_join(q, j)) tells_arena_free(&j->arena);
+  if (tells_yara_ahead_join(q, j, NULL)) tells_arena_free(&j->arena);
   j->state = 0;
 }

@@ -47,9 +47,12 @@ void tells_yara_ahead_stop(tells_yara_ahead *q);
 /* Queues job j (path, buf and len set; state 0). */
 void tells_yara_ahead_post(tells_yara_ahead *q, tells_yara_ahead_job *j);
 /* Ends j's wait: 1 when its scan is done (res and err hold it), 0 when j
-** was not posted or was taken back before a worker started it.  Safe to
-** call again; q may be NULL when j was never posted. */
-int tells_yara_ahead_join(tells_yara_ahead *q, tells_yara_ahead_job *j);
+** was not posted or was taken back before a worker started it.  While a
+** worker scans j, the caller scans queued jobs with `helper` (its own
+** scanner) instead of sleeping, if it gives one.  Safe to call again; q
+** may be NULL when j was never posted. */
+int tells_yara_ahead_join(tells_yara_ahead *q, tells_yara_ahead_job *j,
+                          tells_yara_scanner *helper);
 /* Joins j and frees its hits; j may then be posted again. */
 void tells_yara_ahead_release(tells_yara_ahead *q, tells_yara_ahead_job *j);
 

@@ -289,7 +289,10 @@ static tells_err ingest_file(inv *v, pend *p) {
     ig.tlsh_job = &p->job;
   }
   tells_ingest_scan(&ig);
-  if (tells_yara_ahead_join(v->yq, &p->yj)) { ig.yara_pre = &p->yj.res; ig.yara_pre_err = p->yj.err; }
+  if (tells_yara_ahead_join(v->yq, &p->yj, v->yara)) {
+    ig.yara_pre = &p->yj.res;
+    ig.yara_pre_err = p->yj.err;
+  }
   e = tells_ingest_finish(&ig);
   tells_hasher_join(v->hasher, &p->job);
   if (!e) e = tells_hash_final(&p->h);
