@@ -6,9 +6,15 @@
 ** autonomous_system_number / _organization (top level, else under traits).
 ** A prefix length for an IPv4 address in an IPv6 database is counted in
 ** IPv4 bits, as MaxMind's own readers report it.
+**
+** Debian's two tor-geoipdb files, opened as defaults, are parsed at the
+** first lookup of their family (geoip holds IPv4 ranges only, geoip6 IPv6
+** ones): 16 MB of IPv6 text is most of the cost of a small capture's run,
+** and a capture with no public IPv6 peer never needs it.
 */
 #include <arpa/inet.h>
 #include <maxminddb.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,6 +29,9 @@ typedef struct geo_db {
   int is_mmdb;
   MMDB_s mmdb;                /* when is_mmdb */
   tells__geo_tor *tor;        /* otherwise (owned) */
+  int deferred;               /* a Debian tor file not parsed yet (atomic) */
+  uint8_t fam;                /* its family: TELLS_L3_IPV4 or TELLS_L3_IPV6 */
+  pthread_mutex_t mu;         /* the parse, when it was deferred */
 } geo_db;
 
 struct tells_geo {
@@ -130,6 +139,36 @@ static tells_err open_one(tells_geo *g, const char *path, char *err, size_t errl
   return TELLS_OK;
 }
 
+/* Records a Debian tor file to parse at the first lookup of its family.  A
+** file that turns out broken then gives no country, as a broken default
+** file is skipped when opened. */
+static tells_err defer_tor(tells_geo *g, const char *path, uint8_t fam) {
+  geo_db *d;
+  if (g->n >= TELLS_GEO_MAX_DBS) return TELLS_OK;
+  d = &g->db[g->n];
+  memset(d, 0, sizeof *d);
+  if (!(d->path = tells_strdup(path))) return TELLS_ENOMEM;
+  d->fam = fam;
+  d->deferred = 1;
+  pthread_mutex_init(&d->mu, NULL);
+  g->n++;
+  return TELLS_OK;
+}
+
+static void load_deferred(geo_db *d) {
+  pthread_mutex_lock(&d->mu);
+  if (d->deferred) {
+    tells_map m;
+    char why[200];
+    if (tells_map_open(d->path, &m) == TELLS_OK) {
+      if (tells__geo_tor_parse(m.p, m.len, &d->tor, why, sizeof why) != TELLS_OK) d->tor = NULL;
+      tells_map_close(&m);
+    }
+    __atomic_store_n(&d->deferred, 0, __ATOMIC_RELEASE);
+  }
+  pthread_mutex_unlock(&d->mu);
+}
+
 tells_err tells_geo_open(const char *const *paths, size_t n_paths, int defaults,
                          tells_geo **out, char *err, size_t errlen) {
   tells_geo *g;
@@ -148,6 +187,10 @@ tells_err tells_geo_open(const char *const *paths, size_t n_paths, int defaults,
       int tor = strncmp(*p, "/usr/share/tor/", 15) == 0;
       if (tor && have_mmdb) continue;
       if (stat(*p, &st) != 0 || !S_ISREG(st.st_mode)) continue;
+      if (strcmp(*p, "/usr/share/tor/geoip") == 0 || strcmp(*p, "/usr/share/tor/geoip6") == 0) {
+        e = defer_tor(g, *p, (*p)[20] == '6' ? TELLS_L3_IPV6 : TELLS_L3_IPV4);
+        continue;
+      }
       /* a broken system file is skipped (its reason left in err), not fatal */
       if ((e = open_one(g, *p, skip, sizeof skip)) == TELLS_OK) have_mmdb |= !tor;
       else if (e != TELLS_ENOMEM) { snprintf(err, errlen, "%s", skip); e = TELLS_OK; }
@@ -163,6 +206,7 @@ void tells_geo_close(tells_geo *g) {
   if (!g) return;
   for (i = 0; i < g->n; i++) {
     if (g->db[i].is_mmdb) MMDB_close(&g->db[i].mmdb);
+    if (g->db[i].fam) pthread_mutex_destroy(&g->db[i].mu);
     tells__geo_tor_free(g->db[i].tor);
     tells_free(g->db[i].path);
   }
@@ -275,6 +319,8 @@ int tells_geo_lookup(const tells_geo *g, uint8_t l3, const uint8_t ip[16], int v
       mmdb_lookup(&d->mmdb, l3, ip, validate, gi);
     } else if (!gi->country[0]) {
       char cc[3];
+      if (d->fam && d->fam != l3) continue;          /* a Debian file of the other family */
+      if (__atomic_load_n(&d->deferred, __ATOMIC_ACQUIRE)) load_deferred((geo_db *)(uintptr_t)d);
       if (tells__geo_tor_find(d->tor, l3, ip, cc)) memcpy(gi->country, cc, 3);
     }
   }

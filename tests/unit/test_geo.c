@@ -338,6 +338,43 @@ static void test_tor_debian(void) {
   tells_geo_close(g);
 }
 
+/* Opened as defaults, the Debian files are parsed at the first lookup of
+** their family: the answers must be those of the files opened (and parsed)
+** at once, for addresses of both families asked in mixed order. */
+static void test_tor_deferred(void) {
+  static const char *const p[] = {"/usr/share/tor/geoip", "/usr/share/tor/geoip6"};
+  const char *const *d;
+  tells_geo *lazy = NULL, *now = NULL;
+  char err[600];
+  uint64_t x = 88172645463325252ull;
+  int i, found = 0, diff = 0;
+  FILE *f = fopen(p[1], "r");
+  if (!f) T_SKIP("tor-geoipdb not installed");
+  fclose(f);
+  for (d = tells_geo_default_paths(); *d; d++)   /* an .mmdb default comes first */
+    if (strstr(*d, ".mmdb") && (f = fopen(*d, "r"))) { fclose(f); T_SKIP("a default .mmdb is installed"); }
+  CHECK_EQ_INT(tells_geo_open(NULL, 0, 1, &lazy, err, sizeof err), TELLS_OK);
+  CHECK_EQ_INT(tells_geo_open(p, 2, 0, &now, err, sizeof err), TELLS_OK);
+  if (!lazy || !now) { tells_geo_close(lazy); tells_geo_close(now); return; }
+  CHECK_EQ_INT(tells_geo_count(lazy), 2);
+  for (i = 0; i < 20000; i++) {
+    tells_geo_info a, b;
+    uint8_t ip[16];
+    int v6 = (i / 7) % 2, k, ra, rb;       /* runs of each family, IPv6 first */
+    memset(ip, 0, sizeof ip);
+    for (k = 0; k < 16; k++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; ip[k] = (uint8_t)x; }
+    if (v6) ip[0] = (uint8_t)(0x20 | (ip[0] & 0x1f));   /* 2000::/3 */
+    ra = tells_geo_lookup(lazy, v6 ? TELLS_L3_IPV6 : TELLS_L3_IPV4, ip, 0, &a);
+    rb = tells_geo_lookup(now, v6 ? TELLS_L3_IPV6 : TELLS_L3_IPV4, ip, 0, &b);
+    found += rb;
+    diff += ra != rb || strcmp(a.country, b.country) != 0;
+  }
+  CHECK(found > 5000);
+  CHECK_EQ_INT(diff, 0);
+  tells_geo_close(lazy);
+  tells_geo_close(now);
+}
+
 /* Lines in the files' exact form take a one-pass path in geo_tor.c and all
 ** others the general line parser: the Debian files read as they are and
 ** with CRLF line ends (every line through the general parser) must give
@@ -443,6 +480,7 @@ int main(void) {
   T_RUN(test_tor_format);
   T_RUN(test_tor_v6_forms);
   T_RUN(test_tor_debian);
+  T_RUN(test_tor_deferred);
   T_RUN(test_tor_paths_agree);
   T_RUN(test_open_errors);
   T_END();
