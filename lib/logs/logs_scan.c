@@ -105,16 +105,6 @@ static const char *describe(tells_ingest *ig, const tells_evtx_event *ev, int64_
                id == 4699 ? "deleted" : "updated",
                fld(ev, "SubjectUserName") ? fld(ev, "SubjectUserName") : "?");
       break;
-    case 4723: case 4725: case 4726: case 4738: case 4767:
-    case 4729: case 4733: case 4757:
-      kind = id == 4723 ? "account.password_change" : id == 4725 ? "account.disabled"
-           : id == 4726 ? "account.deleted" : id == 4738 ? "account.changed"
-           : id == 4767 ? "account.unlocked" : "group.member_removed";
-      snprintf(s, n, "%s: %s %s by %s", kind,
-               fld(ev, "TargetUserName") ? fld(ev, "TargetUserName") : "",
-               fld(ev, "MemberName") ? fld(ev, "MemberName") : "",
-               fld(ev, "SubjectUserName") ? fld(ev, "SubjectUserName") : "?");
-      break;
     case 4688:
       kind = "process.created";
       snprintf(s, n, "Process %s started by %s: %s", fld(ev, "NewProcessName") ? fld(ev, "NewProcessName") : "?",
@@ -131,15 +121,31 @@ static const char *describe(tells_ingest *ig, const tells_evtx_event *ev, int64_
       snprintf(s, n, "Scheduled task %s created by %s", fld(ev, "TaskName") ? fld(ev, "TaskName") : "?",
                fld(ev, "SubjectUserName") ? fld(ev, "SubjectUserName") : "?");
       break;
-    case 4720: case 4722: case 4724: case 4728: case 4732: case 4756:
-      kind = id == 4720 ? "account.created" : id == 4722 ? "account.enabled"
-           : id == 4724 ? "account.password_reset" : "group.member_added";
-      snprintf(s, n, "%s: %s %s (group %s) by %s", kind,
-               fld(ev, "TargetUserName") ? fld(ev, "TargetUserName") : "",
-               fld(ev, "MemberName") ? fld(ev, "MemberName") : "",
-               id >= 4728 && fld(ev, "TargetUserName") ? fld(ev, "TargetUserName") : "-",
+    case 4720: case 4722: case 4723: case 4724: case 4725: case 4726: case 4738: case 4767: {
+      static const struct { unsigned id; const char *kind, *what; } A[] = {
+        {4720, "account.created", "created"}, {4722, "account.enabled", "enabled"},
+        {4723, "account.password_change", "password changed"},
+        {4724, "account.password_reset", "password reset"},
+        {4725, "account.disabled", "disabled"}, {4726, "account.deleted", "deleted"},
+        {4738, "account.changed", "changed"}, {4767, "account.unlocked", "unlocked"}};
+      size_t k;
+      for (k = 0; A[k].id != id; k++) {}
+      kind = A[k].kind;
+      snprintf(s, n, "Account %s %s by %s", fld(ev, "TargetUserName") ? fld(ev, "TargetUserName") : "?",
+               A[k].what, fld(ev, "SubjectUserName") ? fld(ev, "SubjectUserName") : "?");
+      break;
+    }
+    case 4728: case 4732: case 4756: case 4729: case 4733: case 4757: {
+      /* the member's name is "-" for local accounts: its SID says who */
+      const char *m = fld(ev, "MemberName");
+      int add = id == 4728 || id == 4732 || id == 4756;
+      if (!m || !*m || strcmp(m, "-") == 0) m = fld(ev, "MemberSid");
+      kind = add ? "group.member_added" : "group.member_removed";
+      snprintf(s, n, "%s %s group %s by %s", m && *m ? m : "?", add ? "added to" : "removed from",
+               fld(ev, "TargetUserName") ? fld(ev, "TargetUserName") : "?",
                fld(ev, "SubjectUserName") ? fld(ev, "SubjectUserName") : "?");
       break;
+    }
     case 1102:
       if (!ev->provider || strcmp(ev->provider, "Microsoft-Windows-Eventlog") != 0) break;
       kind = "log.cleared";

@@ -10,7 +10,9 @@
 # (MpKsl*.sys, 20 of them in the samples) are neither suspicious services
 # nor the means of a staged destruction; a Sigma detection implicates the
 # computer of the matched event, also in files that hold the events of
-# several computers (parser-samples/Security_with_size_t.evtx).
+# several computers (parser-samples/Security_with_size_t.evtx); account and
+# group events read as sentences that name the account, the member (its SID
+# when the log gives no name) and the group.
 . "$(dirname "$0")/lib.sh"
 EV="$CORPORA/evtx"
 RULES="$CORPORA/sigma/rules/rules/windows"
@@ -61,3 +63,14 @@ for r in rows:
         if comp != r["title"].upper(): bad.append((r["title"], w[:120]))
 print("     implications checked:", n, "wrong host:", bad[:3])
 sys.exit(0 if n > 50 and not bad else 1)'
+"$TELLS_BIN" show "$T/c.tells" timeline --jsonl > "$T/tl.jsonl"
+check "account and group events: who, what, which group" py '
+import json, sys
+ev = [json.loads(l) for l in open("'"$T"'/tl.jsonl")]
+acc = [e for e in ev if e.get("what", "").startswith(("account.", "group."))]
+text = [e.get("summary", "") for e in acc]
+want = ["Account IEUser created by WIN-QALA5Q3KJ43$",
+        "S-1-5-21-3463664321-2923530833-3546627382-1000 added to group Administrators by WIN-QALA5Q3KJ43$"]
+raw = [t for t in text if t.startswith(("account.", "group.")) or "  " in t]
+print("     %d events; %s" % (len(acc), (raw or [w for w in want if w not in text])[:3]))
+sys.exit(0 if len(acc) >= 20 and not raw and all(w in text for w in want) else 1)'
