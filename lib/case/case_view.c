@@ -61,7 +61,8 @@ static const char *const VIEW_SQL[] = {
     "   FROM evidence e WHERE e.last_ns IS NOT NULL AND e.status = 'analysed'"
     "  UNION ALL"
     "  SELECT e.mtime_ns, 'file', '', 'intake', 'file.modified',"
-    "   e.kind || ' evidence last modified', e.path, e.id, NULL, NULL, NULL, NULL, NULL, e.id"
+    "   CASE e.kind WHEN 'none' THEN 'file last modified' ELSE e.kind || ' evidence last modified' END,"
+    "   e.path, e.id, NULL, NULL, NULL, NULL, NULL, e.id"
     "   FROM evidence e WHERE e.mtime_ns IS NOT NULL AND e.status <> 'ingesting'"
     " ) ORDER BY t, type, what, evidence, k"),
   [TELLS_VIEW_INDICATORS] =

@@ -287,10 +287,11 @@ static void r_rdp(out_ctx *o, const tells__lsum_grp *g) {
   tells_json_obj(j);
   for (i = 0; i < 7; i++) if (g->c[i]) tells_json_ku64(j, ev[i], g->c[i]);
   tells_json_obj_end(j);
-  snprintf(o->text, TEXT_MAX, "RDP by %s from %s to %s: %llu events (%llu logons, %llu failed, "
-           "%llu authentications)", or_q(f[0]), f[1] ? f[1] : "-", or_q(f[2]),
-           (unsigned long long)g->count, (unsigned long long)g->c[0], (unsigned long long)g->c[1],
-           (unsigned long long)g->c[2]);
+  snprintf(o->text, TEXT_MAX, "RDP by %s from %s to %s: %llu %s (%llu %s, %llu failed, "
+           "%llu %s)", or_q(f[0]), f[1] ? f[1] : "-", or_q(f[2]),
+           (unsigned long long)g->count, g->count == 1 ? "event" : "events",
+           (unsigned long long)g->c[0], g->c[0] == 1 ? "logon" : "logons", (unsigned long long)g->c[1],
+           (unsigned long long)g->c[2], g->c[2] == 1 ? "authentication" : "authentications");
 }
 
 static tells_err r_script(out_ctx *o, const tells__lsum_grp *g) {
@@ -358,8 +359,9 @@ static void r_deletion(out_ctx *o, tells__lsum_grp *g) {
   if (wiper)
     finding(o, "evtx-mass-deletion", "Mass file deletion (wiper signal)", "high", "T1485",
             "impact");
-  snprintf(o->text, TEXT_MAX, "%s deleted %llu files on %s (at most %llu within %d minutes)%s",
-           or_q(g->f[0]), (unsigned long long)g->count, or_q(g->f[1]), (unsigned long long)n,
+  snprintf(o->text, TEXT_MAX, "%s deleted %llu %s on %s (at most %llu within %d minutes)%s",
+           or_q(g->f[0]), (unsigned long long)g->count, g->count == 1 ? "file" : "files",
+           or_q(g->f[1]), (unsigned long long)n,
            (int)(TELLS_LSUM_WIPE_NS / 60000000000), wiper ? ": wiper signal" : "");
 }
 

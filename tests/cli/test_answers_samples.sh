@@ -74,3 +74,11 @@ want = ["Account IEUser created by WIN-QALA5Q3KJ43$",
 raw = [t for t in text if t.startswith(("account.", "group.")) or "  " in t]
 print("     %d events; %s" % (len(acc), (raw or [w for w in want if w not in text])[:3]))
 sys.exit(0 if len(acc) >= 20 and not raw and all(w in text for w in want) else 1)'
+check "file times: a file that is not evidence is a file, not 'none evidence'" py '
+import json, sys
+ev = [json.loads(l) for l in open("'"$T"'/tl.jsonl")]
+mod = [e for e in ev if e.get("what") == "file.modified"]
+txt = {e["summary"] for e in mod}
+print("     ", sorted(txt))
+sys.exit(0 if "file last modified" in txt and "evtx evidence last modified" in txt
+         and not any(t.startswith("none ") for t in txt) else 1)'
