@@ -302,8 +302,12 @@ tells_err tells__report_graph(rep *r) {
       fputs(":", o);
       if (d->kinds & K_FINDING) fputs(" lateral-movement finding;", o);
       if (d->kinds & K_ANSWER) fputs(" movement answer;", o);
-      if (d->logons) fprintf(o, " %lld network/RDP logons;", (long long)d->logons);
-      if (d->flows) { fprintf(o, " %lld flows to port ", (long long)d->flows); tells__report_esc(o, d->ports); }
+      if (d->logons)
+        fprintf(o, " %lld network/RDP %s;", (long long)d->logons, d->logons == 1 ? "logon" : "logons");
+      if (d->flows) {
+        fprintf(o, " %lld %s to port ", (long long)d->flows, d->flows == 1 ? "flow" : "flows");
+        tells__report_esc(o, d->ports);
+      }
       fputs("</title></line>", o);
       if (d->finding) fputs("</a>", o);
       fputc('\n', o);
