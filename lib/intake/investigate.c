@@ -13,9 +13,9 @@
 ** With YARA rules, the files opened ahead are also scanned ahead, by a
 ** pool of YARA workers (yara_ahead.h); the scanner's findings come first in
 ** the file's turn, then the hits of its scan, as in a one-by-one run.  The
-** rules compile on a thread of their own while the Sigma rules, the
-** library and the walk are loaded, and the messages of those steps are
-** held and given after the compiler's, in the one-by-one order.
+** rules compile on a thread of their own while the library and the Sigma
+** rules load, whose messages are held and given after the compiler's, in
+** the one-by-one order.
 */
 #include <pthread.h>
 #include <stdio.h>
@@ -473,10 +473,11 @@ tells_err tells_investigate(tells_case *c, const char *const *paths, size_t n_pa
     st->files_failed += ss.rejected;
   }
   v.evtx_tc = tells_evtx_tcache_new();  /* NULL: each chunk compiles its templates */
+  /* the rules before the run is recorded: a run that cannot scan is not begun */
+  if ((e = yara_finish(&v, &cj, 1))) goto done;
   if ((e = tells_case_run_begin(c, opts ? opts->argv_text : NULL, &st->resumed_run))) goto done;
   v.fresh_case = tells_case_is_empty(c);
   if ((e = tells_walk_paths(&w, paths, n_paths))) goto done;
-  if ((e = yara_finish(&v, &cj, 1))) goto done;
   st->files_failed += w.problems;
   v.pr.files_total = w.n;
   v.pr.bytes_total = w.bytes;

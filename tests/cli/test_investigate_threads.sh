@@ -1,8 +1,8 @@
 #!/bin/sh
 # test_investigate_threads.sh -- `tells investigate` with YARA rules scans
 # the files opened ahead on N - 1 workers and compiles the rules while the
-# Sigma rules, the library and the walk are loaded; the case and the
-# messages must not depend on it.  A case made with --threads 1 (no worker,
+# library and the Sigma rules load; the case and the messages must not
+# depend on it.  A case made with --threads 1 (no worker,
 # nothing ahead) is compared with cases made with 2 and 4: every view
 # (the per-file "ingested" stamps removed), the answers and stderr, where
 # the compiler's messages (a rules file that fails) come before the Sigma
