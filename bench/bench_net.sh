@@ -2,11 +2,15 @@
 # bench_net.sh -- capture reading: tells versus Debian's nfpcapd (nfdump) and
 # ndpiReader (libndpi-bin) on the same >= 1 GB capture, side by side in one run.
 #
-#   bench/bench_net.sh BUILD_DIR [GB] [REPS]
+#   bench/bench_net.sh BUILD_DIR [GB] [REPS] [mixed]
 #
 # bench/mkbigcap.py builds a classic pcap of GB gigabytes (default 1) in a
 # temporary folder by replicating the Ethernet captures of
-# ../shared/corpora/pcap with shifted addresses.  The file is read once to
+# ../shared/corpora/pcap with shifted addresses.  Five synthetic stress
+# traces of Zeek's (zeek-traces/contentline: one connection carrying an
+# 18 MB line each, once decompressed) make up 95% of those bytes; with
+# "mixed" they are left out, and the capture is the other 704 captures'
+# traffic (DNS, HTTP, TLS, SMB... at about 460 bytes a packet).  The file is read once to
 # warm the page cache, then each REPS times (default 5), the order of the
 # three tools alternating from run to run:
 #   tells net BIG --jsonl > /dev/null      flows, metadata and detections
@@ -22,6 +26,7 @@ set -eu
 BUILD=${1:-build}
 GB=${2:-1}
 REPS=${3:-5}
+MIX=${4:-}
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 for t in nfpcapd ndpiReader; do
   command -v "$t" >/dev/null 2>&1 || { echo "bench_net.sh: $t missing (scripts/install-deps.sh)" >&2; exit 1; }
@@ -29,7 +34,16 @@ done
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 BIG="$TMP/big.pcap"
-python3 "$SRC/bench/mkbigcap.py" "$BIG" "$GB"
+CORPUS="$SRC/../shared/corpora/pcap"
+if [ "$MIX" = mixed ]; then   # the corpus less the stress traces, as symlinks
+  CORPUS="$TMP/corpus"
+  (cd "$SRC/../shared/corpora/pcap" && find . -type f ! -path './zeek-traces/contentline/*') |
+    while read -r f; do
+      mkdir -p "$CORPUS/$(dirname "$f")"
+      ln -s "$(cd "$SRC/../shared/corpora/pcap" && pwd)/$f" "$CORPUS/$f"
+    done
+fi
+python3 "$SRC/bench/mkbigcap.py" "$BIG" "$GB" "$CORPUS"
 bytes=$(stat -c %s "$BIG")
 cat "$BIG" > /dev/null
 mkdir "$TMP/nf"
