@@ -61,6 +61,11 @@ void tells_json_raw(tells_json *j, const char *s, size_t n);
 /* Ends a JSON-lines record with "\n" (only at depth 0). */
 void tells_json_nl(tells_json *j);
 
+/* The AVX-512 path of string escaping: on = 0 turns it off (SSE2 or
+** 8-byte steps then), anything else turns it on when the CPU has it; returns
+** whether it is on.  Tests use it to check every path the CPU can run. */
+int tells__json_simd(int on);
+
 /* key + value shorthands (kstr writes null for a NULL string) */
 void tells_json_kstr(tells_json *j, const char *k, const char *v);
 void tells_json_kbool(tells_json *j, const char *k, int v);

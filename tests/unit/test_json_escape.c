@@ -3,7 +3,8 @@
 ** against a reference written here from the rules in json.h: fixed cases,
 ** random byte strings of every length in both modes, strings that land at
 ** every position of the writer's 8 KiB block (direct and flushing paths),
-** and tells_json_escape() agreeing with the writer.
+** and tells_json_escape() agreeing with the writer; with the AVX-512 path
+** of the plain-byte scan and without it, when the CPU has it.
 */
 #include <stdlib.h>
 #include <string.h>
@@ -166,8 +167,12 @@ static void test_block_edges(void) {
 }
 
 int main(void) {
-  T_RUN(test_fixed);
-  T_RUN(test_random);
-  T_RUN(test_block_edges);
+  int simd = tells__json_simd(1), pass;
+  for (pass = 0; pass < (simd ? 2 : 1); pass++) {   /* AVX-512 when there, then without */
+    if (pass) tells__json_simd(0);
+    T_RUN(test_fixed);
+    T_RUN(test_random);
+    T_RUN(test_block_edges);
+  }
   T_END();
 }
