@@ -37,7 +37,7 @@ static void note(const tells_scan_opts *o, const char *path, const char *msg) {
 
 #define SCAN_THREADS_MAX 16
 #define LINE_LIMIT ((size_t)128 << 20)     /* one file's object (parts are capped) */
-#define INFLIGHT_MAX ((uint64_t)256 << 20) /* bytes of files begun, not written */
+#define INFLIGHT_MAX ((uint64_t)64 << 20)  /* bytes of files begun, not written */
 #define PARK_WINDOW 256                    /* files begun ahead while rules compile */
 
 enum { S_FREE, S_BEGIN, S_PARKED, S_END, S_DONE };
