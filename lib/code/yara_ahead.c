@@ -3,10 +3,9 @@
 ** turn (see yara_ahead.h).
 */
 #include <pthread.h>
-#include <sched.h>
 #include <string.h>
-#include <unistd.h>
 #include "alloc.h"
+#include "held.h"
 #include "yara_ahead.h"
 
 struct tells_yara_ahead {
@@ -50,14 +49,9 @@ static void *worker(void *arg) {
 }
 
 unsigned tells_yara_ahead_workers(unsigned threads) {
-  cpu_set_t cs;
-  long n = threads;
-  if (!n) {
-    if (sched_getaffinity(0, sizeof cs, &cs) == 0) n = CPU_COUNT(&cs);
-    if (n < 1) n = sysconf(_SC_NPROCESSORS_ONLN);
-  }
+  unsigned n = threads ? threads : tells_cpu_count();
   n = n > 1 ? n - 1 : 0;
-  return n > TELLS_YARA_AHEAD_MAX ? TELLS_YARA_AHEAD_MAX : (unsigned)n;
+  return n > TELLS_YARA_AHEAD_MAX ? TELLS_YARA_AHEAD_MAX : n;
 }
 
 tells_yara_ahead *tells_yara_ahead_start(const tells_yara_rules *rules, unsigned n) {

@@ -375,6 +375,28 @@ static tells_err compile_isolated(tells_yara_rules *r) {
   return job.err;
 }
 
+static void *compile_async(void *p) {
+  tells_yara_compiling *c = p;
+  c->err = tells_yara_compile(c->paths, c->n_paths, &c->opts, &c->rules);
+  return NULL;
+}
+
+void tells_yara_compile_start(tells_yara_compiling *c, const char *const *paths,
+                              size_t n_paths, const tells_yara_opts *opts) {
+  memset(c, 0, sizeof *c);
+  c->paths = paths; c->n_paths = n_paths;
+  if (opts) c->opts = *opts;
+  if (pthread_create(&c->t, NULL, compile_async, c) == 0) c->on_thread = 1;
+  else compile_async(c);
+}
+
+tells_err tells_yara_compile_wait(tells_yara_compiling *c, tells_yara_rules **out) {
+  if (c->on_thread) { pthread_join(c->t, NULL); c->on_thread = 0; }
+  *out = c->rules;
+  c->rules = NULL;
+  return c->err;
+}
+
 tells_err tells_yara_compile(const char *const *paths, size_t n_paths,
                              const tells_yara_opts *opts,
                              tells_yara_rules **out) {

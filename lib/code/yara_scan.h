@@ -29,6 +29,7 @@
 #ifndef TELLS_YARA_SCAN_H
 #define TELLS_YARA_SCAN_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "arena.h"
@@ -97,6 +98,25 @@ tells_err tells_yara_compile(const char *const *paths, size_t n_paths,
                              const tells_yara_opts *opts,
                              tells_yara_rules **out /* OUT */);
 void tells_yara_rules_free(tells_yara_rules *r);
+
+/* The same compile on a thread of its own, while the caller does other
+** work (`tells code` begins files, `tells investigate` loads Sigma rules):
+** start, then wait for the rule set.  opts->diag is called on that thread.
+** With no thread to be had, start compiles before it returns. */
+typedef struct tells_yara_compiling {
+  const char *const *paths;
+  size_t n_paths;
+  tells_yara_opts opts;
+  tells_yara_rules *rules;  /* the result, until wait hands it over */
+  tells_err err;
+  pthread_t t;
+  int on_thread;            /* t runs (or ran) the compile, not yet joined */
+} tells_yara_compiling;
+void tells_yara_compile_start(tells_yara_compiling *c, const char *const *paths,
+                              size_t n_paths, const tells_yara_opts *opts);
+/* Waits for the compile; *out gets the rule set (NULL on error), the
+** caller's to free.  Returns what tells_yara_compile would have. */
+tells_err tells_yara_compile_wait(tells_yara_compiling *c, tells_yara_rules **out /* OUT */);
 
 const tells_yara_stats *tells_yara_rules_stats(const tells_yara_rules *r);
 const tells_yara_diag *tells_yara_rules_diags(const tells_yara_rules *r,

@@ -17,7 +17,6 @@
 ** rules load, whose messages are held and given after the compiler's, in
 ** the one-by-one order.
 */
-#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -27,6 +26,7 @@
 #include "codelib.h"
 #include "drop.h"
 #include "evtx.h"
+#include "held.h"
 #include "ingest.h"
 #include "map.h"
 #include "sniff.h"
@@ -55,32 +55,12 @@ typedef struct inv {
   int64_t run_time_s;         /* the run's start: its one wall-clock stamp */
 } inv;
 
-/* A message kept for later: 'p' path NUL, or '-', then the message NUL. */
-static void hold_add(tells_buf *b, const char *path, const char *msg) {
-  tells_buf_addc(b, path ? 'p' : '-');
-  if (path) { tells_buf_adds(b, path); tells_buf_addc(b, '\0'); }
-  tells_buf_adds(b, msg);
-  tells_buf_addc(b, '\0');
-}
-
 static void diag(inv *v, const char *path, const char *msg) {
-  if (v->holding) { hold_add(&v->held, path, msg); return; }   /* after the compiler's */
+  if (v->holding) { tells_held_add(&v->held, path, msg); return; }   /* after the compiler's */
   if (v->o && v->o->diag) v->o->diag(v->o->diag_ud, path, msg);
 }
 
 static void diag_cb(void *ud, const char *path, const char *msg) { diag(ud, path, msg); }
-
-/* Gives the messages kept in b, in order, and empties it. */
-static void hold_replay(inv *v, tells_buf *b) {
-  size_t k = 0;
-  while (k < b->n && !b->err) {
-    const char *path = NULL;
-    if (b->p[k++] == 'p') { path = b->p + k; k += strlen(path) + 1; }
-    diag(v, path, b->p + k);
-    k += strlen(b->p + k) + 1;
-  }
-  tells_buf_free(b);
-}
 
 static void progress(inv *v, int force) {
   struct timespec now;
@@ -361,13 +341,11 @@ static tells_err ingest_file(inv *v, pend *p) {
 ** rest is set up; bad rule files are reported by file and line and left
 ** out, never silently dropped. */
 typedef struct compile_job {
-  const tells_investigate_opts *o;
-  tells_buf diags;            /* the compiler's messages (hold_add) */
+  tells_yara_compiling yc;
+  tells_buf diags;            /* the compiler's messages (held.h) */
   tells_yara_rules *rules;
   tells_err e;
-  pthread_t t;
-  int state;                  /* 0 no rules, 1 compiling on t, 2 compiled here,
-                                 3 yara_finish has run */
+  int state;                  /* 0 no rules, 1 compiling, 2 yara_finish has run */
 } compile_job;
 
 static void on_yara_diag(void *ud, const tells_yara_diag *d) {
@@ -375,29 +353,22 @@ static void on_yara_diag(void *ud, const tells_yara_diag *d) {
   snprintf(where, sizeof where, "%s:%d", d->file ? d->file : d->source, d->line);
   snprintf(msg, sizeof msg, "YARA %s: %s%s%s", d->level == TELLS_YARA_ERROR ? "error" : "warning",
            d->msg, d->rule ? " in rule " : "", d->rule ? d->rule : "");
-  hold_add(ud, where, msg);
-}
-
-static void *compile_main(void *arg) {
-  compile_job *cj = arg;
-  tells_yara_opts yo;
-  memset(&yo, 0, sizeof yo);
-  yo.diag = on_yara_diag; yo.diag_ud = &cj->diags;
-  cj->e = tells_yara_compile(cj->o->yara_paths, cj->o->n_yara_paths, &yo, &cj->rules);
-  return NULL;
+  tells_held_add(ud, where, msg);
 }
 
 /* Starts compiling when there are rules; until yara_finish, messages of the
 ** other steps are held. */
 static void yara_start(inv *v, compile_job *cj) {
+  tells_yara_opts yo;
   memset(cj, 0, sizeof *cj);
   tells_buf_init(&cj->diags, (size_t)64 << 20);
   tells_buf_init(&v->held, (size_t)64 << 20);
   if (!v->o || !v->o->n_yara_paths) return;
-  cj->o = v->o;
   v->holding = 1;
-  if (pthread_create(&cj->t, NULL, compile_main, cj) == 0) cj->state = 1;
-  else { compile_main(cj); cj->state = 2; }
+  memset(&yo, 0, sizeof yo);
+  yo.diag = on_yara_diag; yo.diag_ud = &cj->diags;
+  tells_yara_compile_start(&cj->yc, v->o->yara_paths, v->o->n_yara_paths, &yo);
+  cj->state = 1;
 }
 
 /* Waits for the rules, gives the compiler's messages then the held ones,
@@ -407,14 +378,16 @@ static tells_err yara_finish(inv *v, compile_job *cj, int setup) {
   const tells_yara_stats *ys;
   const tells_yara_file *files;
   size_t i, n;
-  if (cj->state == 1) pthread_join(cj->t, NULL);
-  if (cj->state == 3) return TELLS_OK;
+  int compiled = cj->state == 1;
+  if (cj->state == 2) return TELLS_OK;
+  cj->state = 2;
+  if (compiled) cj->e = tells_yara_compile_wait(&cj->yc, &cj->rules);
   v->holding = 0;
-  hold_replay(v, &cj->diags);
-  hold_replay(v, &v->held);
-  if (cj->state == 0) { cj->state = 3; return TELLS_OK; }
-  cj->state = 3;
-  if (cj->e || !setup) return cj->e;
+  tells_held_replay(&cj->diags, diag_cb, v);
+  tells_held_replay(&v->held, diag_cb, v);
+  tells_buf_free(&cj->diags);
+  tells_buf_free(&v->held);
+  if (!compiled || cj->e || !setup) return cj->e;
   ys = tells_yara_rules_stats(cj->rules);
   v->st->yara_rules = ys->n_rules;
   files = tells_yara_rules_files(cj->rules, &n);

@@ -3,13 +3,12 @@
 ** workers, their JSON objects written in walk order (tells_scan_paths).
 */
 #include <pthread.h>
-#include <sched.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 #include "alloc.h"
 #include "codelib.h"
 #include "hash.h"
+#include "held.h"
 #include "map.h"
 #include "pe_tells.h"
 #include "scan_int.h"
@@ -20,6 +19,8 @@
 static void note(const tells_scan_opts *o, const char *path, const char *msg) {
   if (o && o->diag) o->diag(o->diag_ud, path, msg);
 }
+/* note() as a tells_diag_fn (ud: the options), for the held messages. */
+static void note_cb(void *ud, const char *path, const char *msg) { note(ud, path, msg); }
 
 /* Each worker takes the next file and analyses it in two steps: begin
 ** (map, sniff, post the hashes, run the kind's scanner) and end (YARA with
@@ -59,7 +60,7 @@ typedef struct slot {
   int64_t build_ns;
   tells_err fatal;            /* stops the run (out of memory) */
   tells_buf line;             /* the object and its newline */
-  tells_buf notes;            /* messages for opts->diag, each NUL-ended */
+  tells_buf notes;            /* messages for opts->diag (held.h) */
 } slot;
 
 typedef struct pool {
@@ -91,9 +92,8 @@ typedef struct worker {
   int started;
 } worker;
 
-static void slot_note(slot *s, const char *msg) {
-  tells_buf_adds(&s->notes, msg);
-  tells_buf_addc(&s->notes, '\0');
+static void slot_note(pool *p, size_t i, slot *s, const char *msg) {
+  tells_held_add(&s->notes, p->w->v[i].path, msg);
 }
 
 /* Step one for file i into the free slot s: open, sniff, hashes posted,
@@ -106,7 +106,7 @@ static void scan_begin(pool *p, size_t i, slot *s) {
   if (p->w->v[i].not_regular) return;
   if ((fe = tells_map_open(path, &s->m))) {
     snprintf(msg, sizeof msg, "cannot open: %s", tells_strerror(fe));
-    slot_note(s, msg);
+    slot_note(p, i, s, msg);
     return;
   }
   s->bytes = s->m.len;
@@ -152,7 +152,7 @@ static void scan_end(pool *p, tells_yara_scanner *yara, size_t i, slot *s) {
   tells_hash_final(&s->h);
   tells_ingest_flush(&s->ig);
   if (tells_map_close(&s->m) == TELLS_ECHANGED)
-    slot_note(s, "file changed while it was being read; results may be inconsistent");
+    slot_note(p, i, s, "file changed while it was being read; results may be inconsistent");
   tells_json_init_buf(&j, &s->line, 0);
   tells_json_obj(&j);
   tells_json_kstr(&j, "path", p->w->v[i].path);
@@ -236,28 +236,12 @@ static void *worker_main(void *arg) {
   return NULL;
 }
 
-/* Workers for this machine: the CPUs this process may run on, at most
-** SCAN_THREADS_MAX. */
-static unsigned auto_threads(void) {
-  cpu_set_t cs;
-  long n = 0;
-  if (sched_getaffinity(0, sizeof cs, &cs) == 0) n = CPU_COUNT(&cs);
-  if (n < 1) n = sysconf(_SC_NPROCESSORS_ONLN);
-  if (n < 1) n = 1;
-  return n > SCAN_THREADS_MAX ? SCAN_THREADS_MAX : (unsigned)n;
-}
-
-/* Writes slot s (file i) and empties it; returns the run's error.  The
+/* Writes slot s and empties it; returns the run's error.  The
 ** caller frees the slot (state, bytes) under the pool mutex. */
-static tells_err write_slot(pool *p, size_t i, slot *s, FILE *out, tells_petells_set *set,
+static tells_err write_slot(pool *p, slot *s, FILE *out, tells_petells_set *set,
                             uint64_t *n) {
   tells_err e = TELLS_OK;
-  size_t k = 0;
-  while (k < s->notes.n) {
-    const char *msg = s->notes.p + k;
-    note(p->o, p->w->v[i].path, msg);
-    k += strlen(msg) + 1;
-  }
+  tells_held_replay(&s->notes, note_cb, (void *)p->o);
   if (s->fatal) e = s->fatal;
   else if (s->out) {
     if (fwrite(s->line.p, 1, s->line.n, out) != s->line.n) e = TELLS_EIO;
@@ -269,54 +253,18 @@ static tells_err write_slot(pool *p, size_t i, slot *s, FILE *out, tells_petells
   }
   tells_buf_free(&s->line);             /* a large object's memory is not kept */
   tells_buf_init(&s->line, LINE_LIMIT);
-  tells_buf_reset(&s->notes);
   s->out = s->is_pe = s->has_build = 0;
   s->build_ns = 0;
   s->fatal = TELLS_OK;
   return e;
 }
 
-/* Messages held back (path or NULL, message) to keep their order. */
-typedef struct held { tells_buf b; } held;
-static void hold(void *ud, const char *path, const char *msg) {
-  held *h = ud;
-  tells_buf_addc(&h->b, path ? 'p' : '-');
-  if (path) { tells_buf_adds(&h->b, path); tells_buf_addc(&h->b, '\0'); }
-  tells_buf_adds(&h->b, msg);
-  tells_buf_addc(&h->b, '\0');
-}
-static void replay(const tells_scan_opts *o, const held *h) {
-  size_t k = 0;
-  while (k < h->b.n && !h->b.err) {
-    const char *path = NULL;
-    if (h->b.p[k++] == 'p') { path = h->b.p + k; k += strlen(path) + 1; }
-    note(o, path, h->b.p + k);
-    k += strlen(h->b.p + k) + 1;
-  }
-}
-
+/* A compiler message as `tells code` words it, kept for later (held.h). */
 static void yara_hold(void *ud, const tells_yara_diag *d) {
-  held *h = ud;
   char where[4200], msg[600];
   snprintf(where, sizeof where, "%s:%d", d->file ? d->file : d->source, d->line);
   snprintf(msg, sizeof msg, "YARA %s: %s", d->level == TELLS_YARA_ERROR ? "error" : "warning", d->msg);
-  hold(h, where, msg);
-}
-
-typedef struct compile_job {
-  const tells_scan_opts *o;
-  held diags;
-  tells_yara_rules *rules;
-  tells_err e;
-} compile_job;
-
-static void *compile_main(void *arg) {
-  compile_job *c = arg;
-  tells_yara_opts yo;
-  memset(&yo, 0, sizeof yo);
-  yo.diag = yara_hold; yo.diag_ud = &c->diags;
-  c->e = tells_yara_compile(c->o->yara_paths, c->o->n_yara_paths, &yo, &c->rules);
-  return NULL;
+  tells_held_add(ud, where, msg);
 }
 
 tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells_scan_opts *o,
@@ -324,10 +272,11 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
   tells_walk w;
   pool p;
   worker *wk = NULL;
-  compile_job cj;
-  held walk_diags;
-  pthread_t ct;
-  int compiling = 0, threads = 0, replayed = 0;
+  tells_yara_compiling yc;
+  tells_yara_opts yo;
+  tells_yara_rules *rules = NULL;
+  tells_buf yara_diags, walk_diags;      /* held until the compile is over */
+  int threads = 0, replayed = 0;
   unsigned nw = 0, k;
   tells_petells_set set;                 /* build times of the PE files */
   tells_err e = TELLS_OK;
@@ -335,15 +284,13 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
   uint64_t n = 0;
   memset(&w, 0, sizeof w);
   memset(&p, 0, sizeof p);
-  memset(&cj, 0, sizeof cj);
-  tells_buf_init(&cj.diags.b, (size_t)64 << 20);
-  tells_buf_init(&walk_diags.b, (size_t)64 << 20);
-  cj.o = o;
+  tells_buf_init(&yara_diags, (size_t)64 << 20);
+  tells_buf_init(&walk_diags, (size_t)64 << 20);
   p.w = &w; p.o = o;
   p.run_time_s = (int64_t)time(NULL);    /* the run's one wall-clock stamp */
   p.ready = !(o && o->n_yara_paths);
   tells_petells_set_init(&set);
-  w.diag = hold; w.diag_ud = &walk_diags;
+  w.diag = tells_held_diag; w.diag_ud = &walk_diags;
   pthread_mutex_init(&p.mu, NULL);
   pthread_cond_init(&p.work_cv, NULL);
   pthread_cond_init(&p.done_cv, NULL);
@@ -355,7 +302,7 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
     }
   }
   if ((e = tells_walk_paths(&w, paths, n_paths))) goto done;
-  nw = o && o->threads ? o->threads : auto_threads();
+  nw = o && o->threads ? o->threads : tells_cpu_count();
   if (nw > SCAN_THREADS_MAX) nw = SCAN_THREADS_MAX;
   if (nw > w.n) nw = w.n ? (unsigned)w.n : 1;
   p.window = nw > 1 && !p.ready ? PARK_WINDOW : 4 * (size_t)nw;
@@ -370,8 +317,9 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
   }
   if (tells_hasher_start(&p.hasher) != TELLS_OK) p.hasher = NULL;   /* hash inline */
   if (!p.ready) {                      /* compile while the first files are begun */
-    if (nw > 1 && pthread_create(&ct, NULL, compile_main, &cj) == 0) compiling = 1;
-    else compile_main(&cj);
+    memset(&yo, 0, sizeof yo);
+    yo.diag = yara_hold; yo.diag_ud = &yara_diags;
+    tells_yara_compile_start(&yc, o->yara_paths, o->n_yara_paths, &yo);
   }
   for (k = 0; k < nw; k++) wk[k].p = &p;
   if (nw > 1)
@@ -380,17 +328,16 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
       threads |= wk[k].started;        /* none started: all on this thread */
     }
   if (!p.ready) {
-    if (compiling) pthread_join(ct, NULL);
-    e = cj.e;
+    e = tells_yara_compile_wait(&yc, &rules);
     pthread_mutex_lock(&p.mu);
-    p.rules = cj.rules;
+    p.rules = rules;
     p.ready = 1;
     if (e) p.stop = 1;
     pthread_cond_broadcast(&p.work_cv);
     pthread_mutex_unlock(&p.mu);
   }
-  replay(o, &cj.diags);                /* the compiler's messages, then the walk's */
-  replay(o, &walk_diags);
+  tells_held_replay(&yara_diags, note_cb, (void *)o);   /* the compiler's, then the walk's */
+  tells_held_replay(&walk_diags, note_cb, (void *)o);
   replayed = 1;
   for (i = 0; i < w.n && !e; i++) {
     slot *s = &p.ring[i % p.window];
@@ -404,7 +351,7 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
       if ((we = worker_yara(&wk[0]))) s->fatal = we;
       scan_end(&p, wk[0].yara, i, s);
     }
-    we = write_slot(&p, i, s, out, &set, &n);
+    we = write_slot(&p, s, out, &set, &n);
     pthread_mutex_lock(&p.mu);
     s->state = S_FREE;
     p.written = i + 1;
@@ -453,14 +400,17 @@ done:
   if (wk) for (k = 0; k < nw; k++) tells_yara_scanner_free(wk[k].yara);
   tells_free(wk);
   tells_codelib_free(p.library);
-  tells_yara_rules_free(cj.rules);
+  tells_yara_rules_free(rules);
   tells_walk_free(&w);
-  if (!replayed) { replay(o, &cj.diags); replay(o, &walk_diags); }
+  if (!replayed) {
+    tells_held_replay(&yara_diags, note_cb, (void *)o);
+    tells_held_replay(&walk_diags, note_cb, (void *)o);
+  }
   pthread_mutex_destroy(&p.mu);
   pthread_cond_destroy(&p.work_cv);
   pthread_cond_destroy(&p.done_cv);
-  tells_buf_free(&cj.diags.b);
-  tells_buf_free(&walk_diags.b);
+  tells_buf_free(&yara_diags);
+  tells_buf_free(&walk_diags);
   if (n_files) *n_files = n;
   return e;
 }
