@@ -7,10 +7,14 @@
 ** A prefix length for an IPv4 address in an IPv6 database is counted in
 ** IPv4 bits, as MaxMind's own readers report it.
 **
-** Debian's two tor-geoipdb files, opened as defaults, are parsed at the
+** Debian's two tor-geoipdb files, opened as defaults, are mapped at the
 ** first lookup of their family (geoip holds IPv4 ranges only, geoip6 IPv6
-** ones): 16 MB of IPv6 text is most of the cost of a small capture's run,
-** and a capture with no public IPv6 peer never needs it.
+** ones) and searched in place (geo_torx.c): parsing 16 MB of IPv6 text
+** whole was most of a small capture's run.  Past as many lookups as the
+** parse would have cost (nx_max), or
+** at a line the in-place search cannot read, the file is parsed whole
+** (geo_tor.c) and searched in memory from then on; the answers are the
+** same either way.
 */
 #include <arpa/inet.h>
 #include <maxminddb.h>
@@ -28,11 +32,26 @@ typedef struct geo_db {
   char *path;                 /* owned */
   int is_mmdb;
   MMDB_s mmdb;                /* when is_mmdb */
-  tells__geo_tor *tor;        /* otherwise (owned) */
-  int deferred;               /* a Debian tor file not parsed yet (atomic) */
+  tells__geo_tor *tor;        /* otherwise, parsed whole (owned; atomic) */
+  int deferred;               /* a Debian tor file not mapped yet (atomic) */
   uint8_t fam;                /* its family: TELLS_L3_IPV4 or TELLS_L3_IPV6 */
-  pthread_mutex_t mu;         /* the parse, when it was deferred */
+  pthread_mutex_t mu;         /* the mapping and the whole parse */
+  tells_map map;              /* a Debian file's mapping, once mapped */
+  int mapped;
+  tells__geo_torx *torx;      /* its in-place search (owned), NULL if refused */
+  uint64_t nx;                /* lookups done in place (atomic) */
+  uint64_t nx_max;            /* and the most before the whole parse */
+  int whole_tried;            /* parsed whole, or tried to (atomic) */
 } geo_db;
+
+/* In-place lookups of a Debian file before it is parsed whole: one for
+** every 512 bytes of the file (~18k for geoip, ~31k for geoip6), about
+** what the parse costs -- ~0.65 ns a byte for geoip, ~1 ns for geoip6,
+** against ~0.3 and ~0.45 us a lookup -- so a capture with many public
+** peers pays at most about twice the parse.  Tests set it (0: by size). */
+static uint64_t g_torx_lookups;
+
+void tells__geo_torx_limit(uint64_t n) { g_torx_lookups = n; }
 
 struct tells_geo {
   geo_db db[TELLS_GEO_MAX_DBS];
@@ -155,18 +174,55 @@ static tells_err defer_tor(tells_geo *g, const char *path, uint8_t fam) {
   return TELLS_OK;
 }
 
+/* Maps a deferred Debian file and samples it for the in-place search; a
+** file the search refuses is parsed whole at once. */
 static void load_deferred(geo_db *d) {
   pthread_mutex_lock(&d->mu);
   if (d->deferred) {
-    tells_map m;
     char why[200];
-    if (tells_map_open(d->path, &m) == TELLS_OK) {
-      if (tells__geo_tor_parse(m.p, m.len, &d->tor, why, sizeof why) != TELLS_OK) d->tor = NULL;
-      tells_map_close(&m);
+    if (tells_map_open(d->path, &d->map) == TELLS_OK) {
+      d->mapped = 1;
+      d->nx_max = g_torx_lookups ? g_torx_lookups : d->map.len / 512;
+      if (tells__geo_torx_open(d->map.p, d->map.len, d->fam, &d->torx) != TELLS_OK) {
+        d->torx = NULL;
+        if (tells__geo_tor_parse(d->map.p, d->map.len, &d->tor, why, sizeof why) != TELLS_OK) d->tor = NULL;
+        __atomic_store_n(&d->whole_tried, 1, __ATOMIC_RELEASE);
+      }
     }
     __atomic_store_n(&d->deferred, 0, __ATOMIC_RELEASE);
   }
   pthread_mutex_unlock(&d->mu);
+}
+
+/* Parses a mapped Debian file whole (once). */
+static void parse_whole(geo_db *d) {
+  pthread_mutex_lock(&d->mu);
+  if (!d->whole_tried) {
+    tells__geo_tor *t = NULL;
+    char why[200];
+    if (tells__geo_tor_parse(d->map.p, d->map.len, &t, why, sizeof why) != TELLS_OK) t = NULL;
+    __atomic_store_n(&d->tor, t, __ATOMIC_RELEASE);
+    __atomic_store_n(&d->whole_tried, 1, __ATOMIC_RELEASE);
+  }
+  pthread_mutex_unlock(&d->mu);
+}
+
+/* A Debian file's country for an address: 1 found (cc set), else 0. */
+static int tor_lookup(geo_db *d, uint8_t l3, const uint8_t ip[16], char cc[3]) {
+  tells__geo_tor *t;
+  cc[0] = 0;
+  if (__atomic_load_n(&d->deferred, __ATOMIC_ACQUIRE)) load_deferred(d);
+  if (!(t = __atomic_load_n(&d->tor, __ATOMIC_ACQUIRE)) && d->torx) {
+    int tried = __atomic_load_n(&d->whole_tried, __ATOMIC_ACQUIRE), r = -1;
+    if (tried || __atomic_add_fetch(&d->nx, 1, __ATOMIC_RELAXED) <= d->nx_max)
+      r = tells__geo_torx_find(d->torx, ip, cc);
+    if (r >= 0 || tried) return r > 0;
+    parse_whole(d);
+    t = __atomic_load_n(&d->tor, __ATOMIC_ACQUIRE);
+    /* a whole parse that fails leaves the in-place search answering */
+    if (!t) return tells__geo_torx_find(d->torx, ip, cc) > 0;
+  }
+  return tells__geo_tor_find(t, l3, ip, cc);
 }
 
 tells_err tells_geo_open(const char *const *paths, size_t n_paths, int defaults,
@@ -208,6 +264,8 @@ void tells_geo_close(tells_geo *g) {
     if (g->db[i].is_mmdb) MMDB_close(&g->db[i].mmdb);
     if (g->db[i].fam) pthread_mutex_destroy(&g->db[i].mu);
     tells__geo_tor_free(g->db[i].tor);
+    tells__geo_torx_free(g->db[i].torx);
+    if (g->db[i].mapped) tells_map_close(&g->db[i].map);
     tells_free(g->db[i].path);
   }
   tells_free(g);
@@ -320,8 +378,9 @@ int tells_geo_lookup(const tells_geo *g, uint8_t l3, const uint8_t ip[16], int v
     } else if (!gi->country[0]) {
       char cc[3];
       if (d->fam && d->fam != l3) continue;          /* a Debian file of the other family */
-      if (__atomic_load_n(&d->deferred, __ATOMIC_ACQUIRE)) load_deferred((geo_db *)(uintptr_t)d);
-      if (tells__geo_tor_find(d->tor, l3, ip, cc)) memcpy(gi->country, cc, 3);
+      if (d->fam ? tor_lookup((geo_db *)(uintptr_t)d, l3, ip, cc)
+                 : tells__geo_tor_find(d->tor, l3, ip, cc))
+        memcpy(gi->country, cc, 3);
     }
   }
   return gi->country[0] || gi->asn;

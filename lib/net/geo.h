@@ -94,4 +94,30 @@ int tells__geo_tor_find(const tells__geo_tor *t, uint8_t l3, const uint8_t ip[16
                         char cc[3] /* OUT */);
 size_t tells__geo_tor_ranges(const tells__geo_tor *t, int v6);
 
+/* One range line; IPv4 bounds are in lo[1]/hi[1] (lo[0] = hi[0] = 0), IPv6
+** ones as the address's big-endian halves; cc "??" when none. */
+typedef struct tells__geo_range { int v6; uint64_t lo[2], hi[2]; char cc[2]; } tells__geo_range;
+/* A line in the files' exact form at s[0..n) ("FROM,TO,CC" then '\n' or the
+** end; FROM <= TO; CC two capitals or "??"): the bytes it takes, its newline
+** too, or 0 when it is not in that form (comments, CRLF, blanks, errors). */
+size_t tells__geo_tor_line(const uint8_t *s, size_t n, tells__geo_range *r /* OUT */);
+/* Only the FROM of such a line (IPv6 when v6, else IPv4), as
+** tells__geo_tor_line stores it: the bytes before the ',' after it, or 0. */
+size_t tells__geo_tor_from(const uint8_t *s, size_t n, int v6, uint64_t lo[2] /* OUT */);
+
+/* ---- internal: lookups in place in a mapped range file (geo_torx.c) ---- */
+typedef struct tells__geo_torx tells__geo_torx;
+/* Samples a file of one family (TELLS_L3_IPV4 or _IPV6) held in memory,
+** which must outlive the result.  ECORRUPT when it is not in the form the
+** in-place search needs (parse it whole instead). */
+tells_err tells__geo_torx_open(const uint8_t *p, size_t len, uint8_t fam,
+                               tells__geo_torx **out /* OUT */);
+void tells__geo_torx_free(tells__geo_torx *x);
+/* Country of an address of the file's family: 1 found (cc set), 0 none,
+** -1 a line on the way is not in the exact form (parse the file whole). */
+int tells__geo_torx_find(const tells__geo_torx *x, const uint8_t ip[16], char cc[3] /* OUT */);
+/* Tests: in-place lookups of a default Debian file before it is parsed
+** whole (0, the default: one per 512 bytes of the file). */
+void tells__geo_torx_limit(uint64_t n);
+
 #endif

@@ -250,40 +250,73 @@ static size_t dec32(const uint8_t *s, size_t n, size_t i, uint32_t *out) {
 }
 
 /* A line in the files' exact form at s[0..n): "FROM,TO,CC" then '\n' or
-** the end, CC two capitals or "??", FROM <= TO.  Returns the bytes used
-** (the newline too) with *res as parse_line's, or 0 to leave the line to
-** parse_line. */
-static size_t fast_line(tells__geo_tor *t, const uint8_t *s, size_t n, int *res) {
+** the end, CC two capitals or "??", FROM <= TO (see geo.h). */
+size_t tells__geo_tor_line(const uint8_t *s, size_t n, tells__geo_range *r) {
   size_t i, j, k;
+  uint32_t lo, hi;
   const uint8_t *cc;
-  int g;
-  tor4 r4;
-  tor6 r6;
-  int v6 = 0;
-  if ((i = dec32(s, n, 0, &r4.lo)) != 0 && i < n && s[i] == ',') {
-    if (!(j = dec32(s, n, i + 1, &r4.hi)) || j >= n || s[j] != ',' || r4.lo > r4.hi) return 0;
+  if ((i = dec32(s, n, 0, &lo)) != 0 && i < n && s[i] == ',') {
+    if (!(j = dec32(s, n, i + 1, &hi)) || j >= n || s[j] != ',' || lo > hi) return 0;
+    r->v6 = 0;
+    r->lo[0] = r->hi[0] = 0;
+    r->lo[1] = lo;
+    r->hi[1] = hi;
   } else {
-    if (!(i = v6_text((const char *)s, n, r6.lo)) || i == n || s[i] != ',') return 0;
-    if (!(j = v6_text((const char *)s + i + 1, n - i - 1, r6.hi))) return 0;
+    if (!(i = v6_text((const char *)s, n, r->lo)) || i == n || s[i] != ',') return 0;
+    if (!(j = v6_text((const char *)s + i + 1, n - i - 1, r->hi))) return 0;
     j += i + 1;
-    if (j == n || s[j] != ',' || cmp128(r6.lo, r6.hi) > 0) return 0;
-    v6 = 1;
+    if (j == n || s[j] != ',' || cmp128(r->lo, r->hi) > 0) return 0;
+    r->v6 = 1;
   }
   k = j + 1;
   if (n - k < 2 || (n - k > 2 && s[k + 2] != '\n')) return 0;
   cc = s + k;
-  if (cc[0] == '?' && cc[1] == '?') { *res = 1; return n - k > 2 ? k + 3 : k + 2; }
-  if (cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z') return 0;
-  if (v6) {
-    memcpy(r6.cc, cc, 2);
-    if ((g = grow((void **)&t->v6, &t->raw6, &t->cap6, t->n6, sizeof r6, n / 32)) <= 0) *res = g ? -1 : -2;
-    else { t->v6[t->n6++] = r6; *res = 1; }
-  } else {
-    memcpy(r4.cc, cc, 2);
-    if ((g = grow((void **)&t->v4, &t->raw4, &t->cap4, t->n4, sizeof r4, n / 20)) <= 0) *res = g ? -1 : -2;
-    else { t->v4[t->n4++] = r4; *res = 1; }
-  }
+  if (!(cc[0] == '?' && cc[1] == '?') && (cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z'))
+    return 0;
+  memcpy(r->cc, cc, 2);
   return n - k > 2 ? k + 3 : k + 2;
+}
+
+/* The first address of a line in the exact form's family v6, up to the
+** ',' after it (see geo.h). */
+size_t tells__geo_tor_from(const uint8_t *s, size_t n, int v6, uint64_t lo[2]) {
+  size_t i;
+  uint32_t v;
+  if (v6) {
+    if (!(i = v6_text((const char *)s, n, lo)) || i == n || s[i] != ',') return 0;
+    return i;
+  }
+  if (!(i = dec32(s, n, 0, &v)) || i == n || s[i] != ',') return 0;
+  lo[0] = 0;
+  lo[1] = v;
+  return i;
+}
+
+/* The one-pass path: a line in the exact form, stored.  Returns the bytes
+** used with *res as parse_line's, or 0 to leave the line to parse_line. */
+static size_t fast_line(tells__geo_tor *t, const uint8_t *s, size_t n, int *res) {
+  tells__geo_range r;
+  size_t used = tells__geo_tor_line(s, n, &r);
+  int g;
+  if (!used) return 0;
+  *res = 1;
+  if (r.cc[0] == '?') return used;                     /* no country: skip */
+  if (r.v6) {
+    tor6 r6;
+    memcpy(r6.lo, r.lo, sizeof r6.lo);
+    memcpy(r6.hi, r.hi, sizeof r6.hi);
+    memcpy(r6.cc, r.cc, 2);
+    if ((g = grow((void **)&t->v6, &t->raw6, &t->cap6, t->n6, sizeof r6, n / 32)) <= 0) *res = g ? -1 : -2;
+    else t->v6[t->n6++] = r6;
+  } else {
+    tor4 r4;
+    r4.lo = (uint32_t)r.lo[1];
+    r4.hi = (uint32_t)r.hi[1];
+    memcpy(r4.cc, r.cc, 2);
+    if ((g = grow((void **)&t->v4, &t->raw4, &t->cap4, t->n4, sizeof r4, n / 20)) <= 0) *res = g ? -1 : -2;
+    else t->v4[t->n4++] = r4;
+  }
+  return used;
 }
 
 tells_err tells__geo_tor_parse(const uint8_t *p, size_t len, tells__geo_tor **out,

@@ -341,7 +341,89 @@ static void test_tor_debian(void) {
 /* Opened as defaults, the Debian files are parsed at the first lookup of
 ** their family: the answers must be those of the files opened (and parsed)
 ** at once, for addresses of both families asked in mixed order. */
-static void test_tor_deferred(void) {
+/* The in-place search on small files: the whole parse's answers where it
+** takes the file, a refusal (open) or -1 (lookup) where it cannot. */
+static int torx_cc(const tells__geo_torx *x, const char *ip, char cc[3]) {
+  uint8_t a[16];
+  memset(a, 0, sizeof a);
+  if (inet_pton(strchr(ip, ':') ? AF_INET6 : AF_INET, ip, a) != 1) return -2;
+  return tells__geo_torx_find(x, a, cc);
+}
+
+static void test_torx_small(void) {
+  static const char v4[] =
+    "# heading\n#\n\n"
+    "15726992,15726999,??\n"
+    "16777216,16777471,AU\n"
+    "16777472,16778239,CN\n"
+    "16778240,16779263,??\n"
+    "16809984,16842751,TH";                  /* no final newline */
+  static const char v6[] =
+    "# heading\n"
+    "2001:2::,2001:2:0:ffff:ffff:ffff:ffff:ffff,JP\n"
+    "2a00:1450::,2a00:1450:ffff:ffff:ffff:ffff:ffff:ffff,IE\n";
+  static const char mid_comment[] =
+    "16777216,16777471,AU\n# a comment\n16809984,16842751,TH\n";
+  tells__geo_torx *x = NULL;
+  char cc[3], *big;
+  size_t n, k;
+  CHECK_EQ_INT(tells__geo_torx_open((const uint8_t *)v4, sizeof v4 - 1, TELLS_L3_IPV4, &x), TELLS_OK);
+  if (x) {
+    CHECK_EQ_INT(torx_cc(x, "1.0.0.0", cc), 1); CHECK_EQ_STR(cc, "AU");
+    CHECK_EQ_INT(torx_cc(x, "1.0.0.255", cc), 1); CHECK_EQ_STR(cc, "AU");
+    CHECK_EQ_INT(torx_cc(x, "1.0.3.255", cc), 1); CHECK_EQ_STR(cc, "CN");
+    CHECK_EQ_INT(torx_cc(x, "1.0.4.0", cc), 0); CHECK_EQ_STR(cc, "");      /* "??" */
+    CHECK_EQ_INT(torx_cc(x, "1.0.8.0", cc), 0);                            /* a gap */
+    CHECK_EQ_INT(torx_cc(x, "1.0.128.0", cc), 1); CHECK_EQ_STR(cc, "TH");
+    CHECK_EQ_INT(torx_cc(x, "1.0.255.255", cc), 1); CHECK_EQ_STR(cc, "TH");
+    CHECK_EQ_INT(torx_cc(x, "1.1.0.0", cc), 0);
+    CHECK_EQ_INT(torx_cc(x, "0.239.250.144", cc), 0);
+    CHECK_EQ_INT(torx_cc(x, "0.0.0.1", cc), 0);
+    tells__geo_torx_free(x);
+    x = NULL;
+  }
+  CHECK_EQ_INT(tells__geo_torx_open((const uint8_t *)v6, sizeof v6 - 1, TELLS_L3_IPV6, &x), TELLS_OK);
+  if (x) {
+    CHECK_EQ_INT(torx_cc(x, "2001:2::5", cc), 1); CHECK_EQ_STR(cc, "JP");
+    CHECK_EQ_INT(torx_cc(x, "2a00:1450:4001::1", cc), 1); CHECK_EQ_STR(cc, "IE");
+    CHECK_EQ_INT(torx_cc(x, "2a00:1451::", cc), 0);
+    CHECK_EQ_INT(torx_cc(x, "2001:1::", cc), 0);
+    tells__geo_torx_free(x);
+    x = NULL;
+  }
+  /* refused at open: the other family, no range, nothing */
+  CHECK_EQ_INT(tells__geo_torx_open((const uint8_t *)v6, sizeof v6 - 1, TELLS_L3_IPV4, &x), TELLS_ECORRUPT);
+  CHECK_EQ_INT(tells__geo_torx_open((const uint8_t *)"# only\n\n", 8, TELLS_L3_IPV4, &x), TELLS_ECORRUPT);
+  CHECK_EQ_INT(tells__geo_torx_open((const uint8_t *)"", 0, TELLS_L3_IPV4, &x), TELLS_ECORRUPT);
+  CHECK(x == NULL);
+  /* a comment between ranges is met by a lookup: -1, parse whole */
+  CHECK_EQ_INT(tells__geo_torx_open((const uint8_t *)mid_comment, sizeof mid_comment - 1, TELLS_L3_IPV4, &x),
+               TELLS_OK);
+  if (x) {
+    CHECK_EQ_INT(torx_cc(x, "1.0.128.1", cc), -1);
+    tells__geo_torx_free(x);
+    x = NULL;
+  }
+  /* samples out of order (a second 4 KiB block starting lower): refused */
+  big = malloc(20000);
+  if (!big) return;
+  for (n = 0, k = 0; n < 9000; k++) n += (size_t)sprintf(big + n, "%zu,%zu,AU\n", 100000 + 10 * k, 100004 + 10 * k);
+  for (k = 0; n < 19000; k++) n += (size_t)sprintf(big + n, "%zu,%zu,FR\n", 1000 + 10 * k, 1004 + 10 * k);
+  CHECK_EQ_INT(tells__geo_torx_open((const uint8_t *)big, n, TELLS_L3_IPV4, &x), TELLS_ECORRUPT);
+  /* in order, a long run of "??" before an address: -1 past TORX_BACK lines */
+  for (n = 0, k = 0; k < 100; k++) n += (size_t)sprintf(big + n, "%zu,%zu,%s\n", 1000 + 10 * k, 1004 + 10 * k, k ? "??" : "DE");
+  CHECK_EQ_INT(tells__geo_torx_open((const uint8_t *)big, n, TELLS_L3_IPV4, &x), TELLS_OK);
+  if (x) {
+    uint8_t a[16] = {0, 0, 0x03, 0xe9};           /* 1001: in the first range */
+    CHECK_EQ_INT(tells__geo_torx_find(x, a, cc), 1); CHECK_EQ_STR(cc, "DE");
+    a[2] = 0x07;                                   /* 1993: after 99 "??" lines */
+    CHECK_EQ_INT(tells__geo_torx_find(x, a, cc), -1);
+    tells__geo_torx_free(x);
+  }
+  free(big);
+}
+
+static void tor_deferred_run(void) {
   static const char *const p[] = {"/usr/share/tor/geoip", "/usr/share/tor/geoip6"};
   const char *const *d;
   tells_geo *lazy = NULL, *now = NULL;
@@ -375,17 +457,29 @@ static void test_tor_deferred(void) {
   tells_geo_close(now);
 }
 
+/* The defaults are searched in place up to a number of lookups, then
+** parsed whole: the answers agree with files parsed up front either way,
+** the switch made here after 1000 lookups of each family. */
+static void test_tor_deferred(void) {
+  tor_deferred_run();
+  tells__geo_torx_limit(1000);
+  tor_deferred_run();
+  tells__geo_torx_limit(0);
+}
+
 /* Lines in the files' exact form take a one-pass path in geo_tor.c and all
 ** others the general line parser: the Debian files read as they are and
 ** with CRLF line ends (every line through the general parser) must give
 ** the same ranges -- checked by lookups at, around and between the ends of
-** every range of the file. */
-static void tor_agree_file(const char *path) {
+** every range of the file.  The in-place search (geo_torx.c) must give the
+** same answers on the file as it is. */
+static void tor_agree_file(const char *path, uint8_t fam) {
   FILE *f = fopen(path, "rb");
   char *a = NULL, *b = NULL, err[200];
-  size_t n = 0, nb = 0, i, j, checked = 0, diff = 0;
+  size_t n = 0, nb = 0, i, j, checked = 0, diff = 0, xdiff = 0;
   long sz;
   tells__geo_tor *ta = NULL, *tb = NULL;
+  tells__geo_torx *x = NULL, *xb = NULL;
   if (!f) { T_SKIP("tor-geoipdb not installed"); }
   if (fseek(f, 0, SEEK_END) == 0 && (sz = ftell(f)) > 0 && fseek(f, 0, SEEK_SET) == 0 &&
       (a = malloc((size_t)sz + 1)) && (b = malloc(2 * (size_t)sz + 1)))
@@ -400,7 +494,11 @@ static void tor_agree_file(const char *path) {
   }
   CHECK_EQ_INT(tells__geo_tor_parse((const uint8_t *)a, n, &ta, err, sizeof err), TELLS_OK);
   CHECK_EQ_INT(tells__geo_tor_parse((const uint8_t *)b, nb, &tb, err, sizeof err), TELLS_OK);
-  if (ta && tb) {
+  /* the in-place search takes the file as it is, and refuses CRLF */
+  CHECK_EQ_INT(tells__geo_torx_open((const uint8_t *)a, n, fam, &x), TELLS_OK);
+  CHECK_EQ_INT(tells__geo_torx_open((const uint8_t *)b, nb, fam, &xb), TELLS_ECORRUPT);
+  CHECK(xb == NULL);
+  if (ta && tb && x) {
     CHECK_EQ_INT(tells__geo_tor_ranges(ta, 0), tells__geo_tor_ranges(tb, 0));
     CHECK_EQ_INT(tells__geo_tor_ranges(ta, 1), tells__geo_tor_ranges(tb, 1));
     for (i = 0; i < n; i = j + 1) {    /* each range's ends and their neighbours */
@@ -438,13 +536,18 @@ static void tor_agree_file(const char *path) {
           tells__geo_tor_find(ta, l3, q, ca);
           tells__geo_tor_find(tb, l3, q, cb);
           diff += strcmp(ca, cb) != 0;
+          if (l3 == fam) {
+            xdiff += tells__geo_torx_find(x, q, cb) < 0 || strcmp(ca, cb) != 0;
+          }
           checked++;
         }
       }
     }
     CHECK(checked > 1000);
     CHECK_EQ_INT(diff, 0);
+    CHECK_EQ_INT(xdiff, 0);
   }
+  tells__geo_torx_free(x);
   tells__geo_tor_free(ta);
   tells__geo_tor_free(tb);
   free(a);
@@ -452,8 +555,8 @@ static void tor_agree_file(const char *path) {
 }
 
 static void test_tor_paths_agree(void) {
-  tor_agree_file("/usr/share/tor/geoip");
-  tor_agree_file("/usr/share/tor/geoip6");
+  tor_agree_file("/usr/share/tor/geoip", TELLS_L3_IPV4);
+  tor_agree_file("/usr/share/tor/geoip6", TELLS_L3_IPV6);
 }
 
 static void test_open_errors(void) {
@@ -480,6 +583,7 @@ int main(void) {
   T_RUN(test_tor_format);
   T_RUN(test_tor_v6_forms);
   T_RUN(test_tor_debian);
+  T_RUN(test_torx_small);
   T_RUN(test_tor_deferred);
   T_RUN(test_tor_paths_agree);
   T_RUN(test_open_errors);
