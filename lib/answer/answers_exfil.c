@@ -3,7 +3,8 @@
 ** destination with its country and sources, a per-day and, for short
 ** cases, per-hour series, and DNS tunnels) and "is destruction staged or did
 ** it happen" (wiper capabilities of flagged binaries, kernel-driver
-** services, mass deletion, log clearing).
+** services out of place or near other signs of destruction, inhibited
+** recovery, mass deletion, log clearing).
 */
 #include <stdio.h>
 #include <stdlib.h>
@@ -237,10 +238,69 @@ void tells_ans_exfil(tells_ans *x) {
 
 /* ---- destruction ---- */
 
-/* Appends host names of the findings the query returns (id, host) and
-** returns how many distinct hosts. */
-static int signal(tells_ans *x, tells_ans_row *w, const char *key, const char *sql,
-                  char *hosts, size_t hn, int64_t *first, char *what, size_t wn) {
+/* Where destruction shows in the logs besides driver installs: mass
+** deletion, log clearing and recovery inhibited, by host and time.  A
+** kernel-driver install in a system folder counts as a means of
+** destruction only near one of them (DRV_NEAR_NS on the same host):
+** Windows and VM tools install dozens of drivers at setup, in bursts, far
+** from any of them. */
+#define DRV_NEAR_NS DAY_NS
+#define DSIG_MAX 4096
+typedef struct dsig { char host[64]; int64_t t; } dsig;
+typedef struct dsigs { dsig v[DSIG_MAX]; int n; int counted, routine; } dsigs;
+
+/* A host name's first label, lowercased: "PC01.corp.local" is "pc01". */
+static void host_key(const char *h, char out[64]) {
+  size_t i;
+  for (i = 0; h && h[i] && h[i] != '.' && i < 63; i++)
+    out[i] = h[i] >= 'A' && h[i] <= 'Z' ? (char)(h[i] + 32) : h[i];
+  out[i] = 0;
+}
+
+/* Techniques of destruction and of inhibited recovery (shadow copies
+** deleted, boot recovery disabled), as findings' techniques or Sigma tags. */
+#define RECOVERY_SQL \
+  " f.source = 'logs' AND f.tactic = 'impact' AND f.severity IN ('medium', 'high', 'critical')" \
+  " AND (substr(f.technique, 1, 5) IN ('T1485', 'T1486', 'T1490', 'T1495', 'T1561')" \
+  "  OR EXISTS (SELECT 1 FROM json_each(" TELLS_ANS_DJ("f.") ", '$.tags') t" \
+  "   WHERE substr(lower(t.value), 1, 12) IN ('attack.t1485', 'attack.t1486', 'attack.t1490'," \
+  "    'attack.t1495', 'attack.t1561')))"
+
+static void load_dsigs(tells_ans *x, dsigs *d) {
+  sqlite3_stmt *s = tells_ans_prep(x, "SELECT json_extract(" TELLS_ANS_DJ("f.") ", '$.host'), f.first_ns FROM findings f"
+                                      " WHERE f.first_ns IS NOT NULL AND (f.rule IN ('evtx-mass-deletion', 'evtx-log-cleared')"
+                                      " OR (" RECOVERY_SQL ")) ORDER BY f.first_ns, f.id");
+  d->n = d->counted = d->routine = 0;
+  while (s && tells_ans_step(x, s) && d->n < DSIG_MAX) {
+    host_key(tells_ans_col(s, 0), d->v[d->n].host);
+    d->v[d->n].t = sqlite3_column_int64(s, 1);
+    if (d->v[d->n].host[0]) d->n++;
+  }
+  sqlite3_finalize(s);
+}
+
+/* Row (id, host, summary, first_ns, suspicious_image, driver_out_of_place)
+** of a kernel-driver install: 1 when it counts as a means of destruction. */
+static int driver_counts(void *ctx, sqlite3_stmt *s) {
+  dsigs *d = ctx;
+  char h[64];
+  int i;
+  if (sqlite3_column_int(s, 4) || sqlite3_column_int(s, 5)) return d->counted++, 1;
+  host_key(tells_ans_col(s, 1), h);
+  for (i = 0; h[0] && sqlite3_column_type(s, 3) != SQLITE_NULL && i < d->n; i++) {
+    int64_t dt = d->v[i].t - sqlite3_column_int64(s, 3);
+    if (!strcmp(d->v[i].host, h) && dt <= DRV_NEAR_NS && dt >= -DRV_NEAR_NS) return d->counted++, 1;
+  }
+  d->routine++;
+  return 0;
+}
+
+/* Appends host names of the findings the query returns (id, host, summary,
+** first_ns, ...) that keep() accepts (all when NULL) and returns how many
+** distinct hosts. */
+static int signal_f(tells_ans *x, tells_ans_row *w, const char *key, const char *sql,
+                    int (*keep)(void *, sqlite3_stmt *), void *ctx,
+                    char *hosts, size_t hn, int64_t *first, char *what, size_t wn) {
   sqlite3_stmt *s = tells_ans_prep(x, sql);
   unsigned char seen[TELLS_ANS_MAX_HOSTS];
   int n = 0;
@@ -251,7 +311,9 @@ static int signal(tells_ans *x, tells_ans_row *w, const char *key, const char *s
   tells_json_key(&w->d, key); tells_json_arr(&w->d);
   while (s && tells_ans_step(x, s)) {
     char name[64];
-    int h = tells_ans_host_name(x, tells_ans_col(s, 1), 0);
+    int h;
+    if (keep && !keep(ctx, s)) continue;
+    h = tells_ans_host_name(x, tells_ans_col(s, 1), 0);
     snprintf(name, sizeof name, "%s", h >= 0 ? x->hosts[h].name : tells_ans_col(s, 1));
     tells_json_obj(&w->d);
     tells_json_kstr(&w->d, "host", name);
@@ -274,11 +336,18 @@ static int signal(tells_ans *x, tells_ans_row *w, const char *key, const char *s
   return n;
 }
 
+static int signal(tells_ans *x, tells_ans_row *w, const char *key, const char *sql,
+                  char *hosts, size_t hn, int64_t *first, char *what, size_t wn) {
+  return signal_f(x, w, key, sql, NULL, NULL, hosts, hn, first, what, wn);
+}
+
 void tells_ans_destruction(tells_ans *x) {
   tells_ans_row w;
-  char text[4096], hd[2048], hs[2048], hl[2048], caps[1024], wd[TELLS_ANS_TEXT], ws[TELLS_ANS_TEXT], wl[TELLS_ANS_TEXT];
-  int n_del, n_drv, n_clr, n_bin = 0, i;
-  int64_t t_del, t_drv, t_clr;
+  char text[4096], hd[2048], hs[2048], hl[2048], hr[2048], caps[1024], wd[TELLS_ANS_TEXT], ws[TELLS_ANS_TEXT],
+      wl[TELLS_ANS_TEXT], wr[TELLS_ANS_TEXT];
+  int n_del, n_drv, n_clr, n_rec, n_bin = 0, i;
+  int64_t t_del, t_drv, t_clr, t_rec;
+  dsigs *ds = tells_calloc(1, sizeof *ds);
   const char *verdict;
   size_t m = 0;
   sqlite3_stmt *s;
@@ -288,13 +357,20 @@ void tells_ans_destruction(tells_ans *x) {
                  "SELECT id, json_extract(" TELLS_ANS_DJ("") ", '$.host'), summary, first_ns FROM findings"
                  " WHERE rule = 'evtx-mass-deletion' AND json_valid(details) AND json_extract(" TELLS_ANS_DJ("") ", '$.wiper')"
                  " ORDER BY first_ns, id", hd, sizeof hd, &t_del, wd, sizeof wd);
-  n_drv = signal(x, &w, "driver_services",
-                 "SELECT id, json_extract(" TELLS_ANS_DJ("") ", '$.host'), summary, first_ns FROM findings"
-                 " WHERE rule = 'evtx-new-service' AND json_valid(details)"
-                 " AND json_extract(" TELLS_ANS_DJ("") ", '$.defender_update') IS NULL"
-                 " AND (json_extract(" TELLS_ANS_DJ("") ", '$.service_type') LIKE '%kernel%'"
-                 "  OR lower(json_extract(" TELLS_ANS_DJ("") ", '$.image_path')) LIKE '%.sys')"
-                 " ORDER BY first_ns, id", hs, sizeof hs, &t_drv, ws, sizeof ws);
+  if (ds) load_dsigs(x, ds);
+  n_drv = signal_f(x, &w, "driver_services",
+                   "SELECT id, json_extract(" TELLS_ANS_DJ("") ", '$.host'), summary, first_ns,"
+                   " coalesce(json_extract(" TELLS_ANS_DJ("") ", '$.suspicious_image'), 0),"
+                   " coalesce(json_extract(" TELLS_ANS_DJ("") ", '$.driver_out_of_place'), 0) FROM findings"
+                   " WHERE rule = 'evtx-new-service' AND json_valid(details)"
+                   " AND json_extract(" TELLS_ANS_DJ("") ", '$.defender_update') IS NULL"
+                   " AND (json_extract(" TELLS_ANS_DJ("") ", '$.kernel_driver')"
+                   "  OR json_extract(" TELLS_ANS_DJ("") ", '$.service_type') LIKE '%kernel%'"
+                   "  OR lower(json_extract(" TELLS_ANS_DJ("") ", '$.image_path')) LIKE '%.sys')"
+                   " ORDER BY first_ns, id", ds ? driver_counts : NULL, ds, hs, sizeof hs, &t_drv, ws, sizeof ws);
+  n_rec = signal(x, &w, "recovery_inhibited",
+                 "SELECT f.id, json_extract(" TELLS_ANS_DJ("f.") ", '$.host'), f.summary, f.first_ns FROM findings f"
+                 " WHERE " RECOVERY_SQL " ORDER BY f.first_ns, f.id", hr, sizeof hr, &t_rec, wr, sizeof wr);
   n_clr = signal(x, &w, "log_clearing",
                  "SELECT id, json_extract(" TELLS_ANS_DJ("") ", '$.host'), summary, first_ns FROM findings"
                  " WHERE rule = 'evtx-log-cleared' AND json_valid(details) ORDER BY first_ns, id",
@@ -336,7 +412,8 @@ void tells_ans_destruction(tells_ans *x) {
   }
   sqlite3_finalize(s);
   tells_json_arr_end(&w.d);
-  verdict = n_del ? "happened" : (n_bin || n_drv || n_clr) ? "staged" : "none";
+  /* log clearing covers tracks: it tells of destruction only beside a means */
+  verdict = n_del ? "happened" : (n_bin || n_drv || n_rec) ? "staged" : "none";
   tells_json_kstr(&w.d, "verdict", verdict);
   if (n_del) {
     char t[40];
@@ -347,23 +424,34 @@ void tells_ans_destruction(tells_ans *x) {
     m = (size_t)snprintf(text, sizeof text, "Destruction is staged, not seen happening: no mass deletion in the logs,"
                          " but the means are in place");
   } else {
-    m = (size_t)snprintf(text, sizeof text, "No destruction staged or seen: no wiper capability, kernel-driver"
-                         " service, mass deletion or log clearing");
+    m = (size_t)snprintf(text, sizeof text, "No destruction staged or seen: no wiper capability, suspect kernel-driver"
+                         " service, inhibited recovery or mass deletion");
   }
   if (n_bin && m < sizeof text) m += (size_t)snprintf(text + m, sizeof text - m, "; wiper binary %s)", caps);
   if (n_drv && m < sizeof text)
-    m += (size_t)snprintf(text + m, sizeof text - m, "; kernel-driver service installed on %d %s (%s)", n_drv,
-                          n_drv == 1 ? "host" : "hosts", ws);
+    m += (size_t)snprintf(text + m, sizeof text - m, "; kernel-driver service out of place or beside other signs of"
+                          " destruction installed on %d %s (first: %s)", n_drv, n_drv == 1 ? "host" : "hosts", ws);
+  if (n_rec && m < sizeof text)
+    m += (size_t)snprintf(text + m, sizeof text - m, "; detections of inhibited recovery or data destruction"
+                          " on %d %s (first: %s)", n_rec, n_rec == 1 ? "host" : "hosts", wr);
   if (n_clr && m < sizeof text)
-    m += (size_t)snprintf(text + m, sizeof text - m, "; event logs cleared on %d %s", n_clr, n_clr == 1 ? "host" : "hosts");
+    m += (size_t)snprintf(text + m, sizeof text - m, "; event logs cleared on %d %s%s", n_clr, n_clr == 1 ? "host" : "hosts",
+                          verdict[0] == 'n' ? " (covering tracks, not a means of destruction)" : "");
+  if (ds && ds->routine && m < sizeof text)
+    m += (size_t)snprintf(text + m, sizeof text - m, "; %d kernel-driver %s in system folders, away from any"
+                          " other sign of destruction, not counted", ds->routine,
+                          ds->routine == 1 ? "install" : "installs");
   if (m < sizeof text) snprintf(text + m, sizeof text - m, ".");
   snprintf(wd, sizeof wd, "%s", n_del ? "mass deletion observed in the logs"
-           : verdict[0] == 's' ? "wiper capabilities, driver services or log clearing without observed deletion"
+           : verdict[0] == 's' ? "wiper capabilities, suspect driver services or inhibited recovery without observed deletion"
            : "no signal");
   tells_json_kstr(&w.d, "reason", wd);
   tells_json_ki64(&w.d, "hosts_deleted", n_del);
   tells_json_ki64(&w.d, "hosts_driver_service", n_drv);
   tells_json_ki64(&w.d, "hosts_logs_cleared", n_clr);
+  tells_json_ki64(&w.d, "hosts_recovery_inhibited", n_rec);
+  tells_json_ki64(&w.d, "driver_installs_not_counted", ds ? ds->routine : 0);
   if (verdict[0] == 'n') tells_json_kbool(&w.d, "none", 1);
   tells_ans_put(x, &w, "destruction", 0, "Is destruction staged or did it happen", text, -1);
+  tells_free(ds);
 }

@@ -127,6 +127,44 @@ static int suspicious_image(const char *img) {
   return 0;
 }
 
+/* A kernel driver: a service type of a kernel or file-system driver
+** (7045 words it, 4697 gives 0x1 or 0x2), or a .sys image. */
+static int kernel_driver(const char *type, const char *img) {
+  char low[LSUM_FIELD_MAX + 1];
+  size_t n;
+  if (type) {
+    lower_field(type, low);
+    if (strstr(low, "kernel") || strstr(low, "file system") || !strcmp(low, "1") || !strcmp(low, "2") ||
+        !strcmp(low, "0x1") || !strcmp(low, "0x2"))
+      return 1;
+  }
+  if (!img) return 0;
+  lower_field(img, low);
+  while ((n = strlen(low)) && (low[n - 1] == '"' || low[n - 1] == ' ')) low[n - 1] = 0;
+  return n > 4 && !strcmp(low + n - 4, ".sys");
+}
+
+/* Where Windows and driver packages put drivers: the Windows folder
+** (System32\drivers, the DriverStore, the root, as "\SystemRoot\",
+** "%SystemRoot%", "System32\..." relative to it, or "X:\Windows\") and
+** Program Files.  A driver loaded from anywhere else -- a user's folder, a
+** share, another drive -- is out of place. */
+static int driver_in_system_folder(const char *img) {
+  static const char *const pre[] = {"\\systemroot\\", "%systemroot%\\", "%windir%\\", "system32\\",
+                                    "syswow64\\", "\\windows\\"};
+  char low[LSUM_FIELD_MAX + 1];
+  const char *p = low;
+  size_t i;
+  if (!img) return 1;
+  lower_field(img, low);
+  while (*p == '"' || *p == ' ') p++;
+  if (!strncmp(p, "\\??\\", 4)) p += 4;
+  for (i = 0; i < sizeof pre / sizeof pre[0]; i++)
+    if (!strncmp(p, pre[i], strlen(pre[i]))) return 1;
+  return p[0] && p[1] == ':' && p[2] == '\\' &&
+         (!strncmp(p + 3, "windows\\", 8) || !strncmp(p + 3, "program files", 13));
+}
+
 static int cmp_part(const void *a, const void *b) {
   const tells__lsum_part *x = a, *y = b;
   return x->num < y->num ? -1 : x->num > y->num;
@@ -214,7 +252,8 @@ static int r_burst(out_ctx *o, tells__lsum_grp *g) {
 static void r_service(out_ctx *o, const tells__lsum_grp *g) {
   tells_json *j = &o->j;
   const char *const *f = g->f;
-  int sus = suspicious_image(f[1]);
+  int sus = suspicious_image(f[1]), drv = kernel_driver(f[5], f[1]);
+  int odd = drv && !defender_update_driver(f[1]) && !driver_in_system_folder(f[1]);
   tells_json_key(j, "event_ids");
   tells_json_arr(j);
   if (g->c[0]) tells_json_u64(j, 7045);
@@ -228,9 +267,11 @@ static void r_service(out_ctx *o, const tells__lsum_grp *g) {
   tells_json_kstr(j, "installed_by", f[6]);
   tells_json_kstr(j, "host", f[2]);
   tells_json_kbool(j, "suspicious_image", sus);
+  tells_json_kbool(j, "kernel_driver", drv);
+  if (odd) tells_json_kbool(j, "driver_out_of_place", 1);
   if (defender_update_driver(f[1])) tells_json_kbool(j, "defender_update", 1);
-  finding(o, "evtx-new-service", "New service installed", sus ? "high" : "low", "T1543.003",
-          "persistence");
+  finding(o, "evtx-new-service", drv ? "New kernel-driver service installed" : "New service installed",
+          sus || odd ? "high" : "low", "T1543.003", "persistence");
   snprintf(o->text, TEXT_MAX, "Service %s installed on %s: %s (account %s)", or_q(f[0]),
            or_q(f[2]), or_q(f[1]), f[3] ? f[3] : "-");
 }

@@ -12,7 +12,12 @@
 # computer of the matched event, also in files that hold the events of
 # several computers (parser-samples/Security_with_size_t.evtx); account and
 # group events read as sentences that name the account, the member (its SID
-# when the log gives no name) and the group.
+# when the log gives no name) and the group; "is destruction staged" counts a
+# kernel-driver install only out of place (a driver from a user's Desktop)
+# or beside another sign of destruction on its host -- not the VMware,
+# VirtIO and Bluetooth drivers the samples' machines installed at setup --
+# and reports Sigma's inhibit-recovery detections (bcdedit, shadow copies);
+# event logs cleared and nothing else is not destruction staged.
 . "$(dirname "$0")/lib.sh"
 EV="$CORPORA/evtx"
 RULES="$CORPORA/sigma/rules/rules/windows"
@@ -82,3 +87,27 @@ txt = {e["summary"] for e in mod}
 print("     ", sorted(txt))
 sys.exit(0 if "file last modified" in txt and "evtx evidence last modified" in txt
          and not any(t.startswith("none ") for t in txt) else 1)'
+check "destruction: drivers out of place or beside other signs, not setup drivers; inhibited recovery" py '
+import json, sqlite3, sys
+rows = [json.loads(l) for l in open("'"$T"'/a.jsonl")]
+r = [r for r in rows if r["question"] == "destruction"][0]
+d = r["details"]
+db = sqlite3.connect("'"$T"'/c.tells")
+name = {i: n for i, n in db.execute("SELECT id, json_extract(details, ?) FROM findings"
+                                    " WHERE rule = ? AND json_valid(details)", ("$.name", "evtx-new-service"))}
+used = sorted(name[x["finding"]] for x in d["driver_services"])
+rec = {x["host"] for x in d["recovery_inhibited"]}
+print("     drivers counted:", used, "not counted:", d["driver_installs_not_counted"], "recovery:", sorted(rec))
+ok = (used == ["mnemosyne"] and d["driver_installs_not_counted"] >= 20 and "MSEDGEWIN10" in rec
+      and d["verdict"] == "staged" and "not counted" in r["answer"] and "VMware" not in r["answer"])
+sys.exit(0 if ok else 1)'
+"$TELLS_BIN" investigate -q "$EV/attack-samples/Defense Evasion/DE_1102_security_log_cleared.evtx" \
+  -o "$T/clr.tells" > /dev/null 2>&1
+"$TELLS_BIN" show "$T/clr.tells" answers --jsonl > "$T/clr.jsonl"
+check "destruction: event logs cleared and nothing else is covering tracks, not staged" py '
+import json, sys
+r = [json.loads(l) for l in open("'"$T"'/clr.jsonl")]
+r = [x for x in r if x["question"] == "destruction"][0]
+print("     ", r["answer"])
+sys.exit(0 if r["details"]["verdict"] == "none" and r["details"]["hosts_logs_cleared"] == 1
+         and "covering tracks" in r["answer"] else 1)'

@@ -50,6 +50,7 @@ typedef struct items {
   tells_lsum_type type[64];
   char tech[64][16];
   char text[64][300];
+  char sev[64][12];
 } items;
 
 static int on_item(void *ud, const tells_lsum_item *it) {
@@ -59,6 +60,7 @@ static int on_item(void *ud, const tells_lsum_item *it) {
   x->type[x->n] = it->type;
   snprintf(x->tech[x->n], sizeof x->tech[0], "%s", it->technique ? it->technique : "");
   snprintf(x->text[x->n], sizeof x->text[0], "%s", it->text);
+  snprintf(x->sev[x->n], sizeof x->sev[0], "%s", it->severity ? it->severity : "");
   x->n++;
   return 0;
 }
@@ -199,7 +201,7 @@ static void test_services_tasks_clears(void) {
   tells_lsum *s = fresh(NULL);
   items x;
   mkev m;
-  int i;
+  int i, k;
   memset(&x, 0, sizeof x);
   if (!s) return;
   mk(&m, SYS_CH, "Service Control Manager", 7045, "PC1", "ServiceName", "PSEXESVC", "ImagePath",
@@ -224,6 +226,26 @@ static void test_services_tasks_clears(void) {
   mk(&m, SYS_CH, "Service Control Manager", 7045, "PC1", "ServiceName", "MpKsl2", "ImagePath",
      "C:\\ProgramData\\Temp\\MpKsl1bb57ead.sys", NULL);
   tells_lsum_add(s, &m.ev, T0, 304);
+  /* kernel drivers: in a system folder (however the path is written) or
+  ** Program Files, or out of place -- a user's Desktop, another drive */
+  mk(&m, SYS_CH, "Service Control Manager", 7045, "PC1", "ServiceName", "vmci", "ImagePath",
+     "System32\\drivers\\vmci.sys", "ServiceType", "kernel mode driver", NULL);
+  tells_lsum_add(s, &m.ev, T0, 305);
+  mk(&m, SYS_CH, "Service Control Manager", 7045, "PC1", "ServiceName", "vmtool", "ImagePath",
+     "\"C:\\Program Files\\VMware\\vmtool.sys\"", "ServiceType", "kernel mode driver", NULL);
+  tells_lsum_add(s, &m.ev, T0, 306);
+  mk(&m, SYS_CH, "Service Control Manager", 7045, "PC1", "ServiceName", "mnemosyne", "ImagePath",
+     "C:\\Users\\mp\\Desktop/Mnemosyne.sys", "ServiceType", "kernel mode driver", NULL);
+  tells_lsum_add(s, &m.ev, T0, 307);
+  mk(&m, SEC_CH, AUDIT, 4697, "PC2", "ServiceName", "dskdrv", "ServiceFileName",
+     "\\??\\D:\\x\\dskdrv.sys", "ServiceType", "0x1", NULL);
+  tells_lsum_add(s, &m.ev, T0, 308);
+  mk(&m, SEC_CH, AUDIT, 4697, "PC2", "ServiceName", "usbdrv3", "ServiceFileName",
+     "\\??\\C:\\Windows\\System32\\drivers\\usbdrv3.sys", "ServiceType", "0x1", NULL);
+  tells_lsum_add(s, &m.ev, T0, 309);
+  mk(&m, SYS_CH, "Service Control Manager", 7045, "PC1", "ServiceName", "Updater", "ImagePath",
+     "C:\\Users\\mp\\upd.exe", "ServiceType", "user mode service", NULL);
+  tells_lsum_add(s, &m.ev, T0, 310);
   mk(&m, SYS_CH, "Some Other Provider", 7045, "PC1", "ServiceName", "x", NULL);   /* not SCM */
   tells_lsum_add(s, &m.ev, T0, 301);
   mk(&m, SEC_CH, AUDIT, 4698, "PC1", "TaskName", "\\Upd", "SubjectUserName", "admin",
@@ -249,10 +271,28 @@ static void test_services_tasks_clears(void) {
      "SubjectDomainName", "CORP", NULL);
   tells_lsum_add(s, &m.ev, T0, 601);
   CHECK_EQ_INT(tells_lsum_each(s, on_item, &x), TELLS_OK);
-  CHECK_EQ_INT(count_type(&x, TELLS_LSUM_SERVICE), 5);
+  CHECK_EQ_INT(count_type(&x, TELLS_LSUM_SERVICE), 11);
   i = find(&x, TELLS_LSUM_SERVICE, "\"name\":\"MpKsl1bb57ead\"");
   HAS(&x, i, "\"suspicious_image\":false");
   HAS(&x, i, "\"defender_update\":true");
+  HAS(&x, i, "\"kernel_driver\":true");
+  CHECK(i >= 0 && !strstr(x.json[i], "driver_out_of_place") && !strcmp(x.sev[i], "low"));
+  for (k = 0; k < 3; k++) {           /* drivers where Windows and packages put them */
+    static const char *const n[] = {"\"name\":\"vmci\"", "\"name\":\"vmtool\"", "\"name\":\"usbdrv3\""};
+    i = find(&x, TELLS_LSUM_SERVICE, n[k]);
+    HAS(&x, i, "\"kernel_driver\":true");
+    CHECK(i >= 0 && !strstr(x.json[i], "driver_out_of_place") && !strcmp(x.sev[i], "low"));
+    CHECK(i >= 0 && strstr(x.text[i], "installed on") != NULL);
+  }
+  for (k = 0; k < 2; k++) {           /* and out of place: high */
+    i = find(&x, TELLS_LSUM_SERVICE, k ? "\"name\":\"dskdrv\"" : "\"name\":\"mnemosyne\"");
+    HAS(&x, i, "\"kernel_driver\":true");
+    HAS(&x, i, "\"driver_out_of_place\":true");
+    CHECK(i >= 0 && !strcmp(x.sev[i], "high"));
+  }
+  i = find(&x, TELLS_LSUM_SERVICE, "\"name\":\"Updater\"");
+  HAS(&x, i, "\"kernel_driver\":false");
+  CHECK(i >= 0 && !strstr(x.json[i], "driver_out_of_place"));
   i = find(&x, TELLS_LSUM_SERVICE, "\"name\":\"MpKslfake\"");
   HAS(&x, i, "\"suspicious_image\":true");
   CHECK(i >= 0 && !strstr(x.json[i], "defender_update"));
