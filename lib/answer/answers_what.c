@@ -1,6 +1,6 @@
 /*
 ** answers_what.c -- "what happened and when" (attacker activity grouped by
-** ATT&CK tactic into stages, in time order, with the malicious binaries) and
+** ATT&CK tactic into stages, in time order, with the flagged binaries) and
 ** "which hosts are affected" (every host implicated, and how).
 */
 #include <stdio.h>
@@ -174,7 +174,7 @@ void tells_ans_what(tells_ans *x) {
   for (i = 0; i < n && m < sizeof text; i++)
     m += (size_t)snprintf(text + m, sizeof text - m, "%s %s", i ? "," : "", label(st[i].tactic));
   if (m < sizeof text)
-    snprintf(text + m, sizeof text - m, "; %d malicious %s.", x->n_bins, x->n_bins == 1 ? "binary" : "binaries");
+    snprintf(text + m, sizeof text - m, "; %d flagged %s.", x->n_bins, x->n_bins == 1 ? "binary" : "binaries");
   tells_ans_row_begin(&w);
   n_links = links_json(x, &w.d, top, sizeof top);
   m = strlen(text);
@@ -204,7 +204,7 @@ void tells_ans_what(tells_ans *x) {
     tells_ans_put(x, &w, "what", i + 1, label(st[i].tactic), nar, -1);
   }
   if (x->n_bins) {
-    size_t q = (size_t)snprintf(text, sizeof text, "%d malicious %s:", x->n_bins,
+    size_t q = (size_t)snprintf(text, sizeof text, "%d flagged %s:", x->n_bins,
                                 x->n_bins == 1 ? "binary" : "binaries");
     for (i = 0; i < x->n_bins && q < sizeof text; i++)
       q += (size_t)snprintf(text + q, sizeof text - q, "%s %s (%u %s, %u %s)", i ? ";" : "",
@@ -213,7 +213,7 @@ void tells_ans_what(tells_ans *x) {
     tells_ans_row_begin(&w);
     bins_json(x, &w.d);
     for (i = 0; i < x->n_bins; i++) tells_ans_ref(&w, "evidence", x->bins[i].evidence_id);
-    tells_ans_put(x, &w, "what", n + 1, "Malicious binaries", text, -1);
+    tells_ans_put(x, &w, "what", n + 1, "Flagged binaries", text, -1);
   }
 }
 

@@ -29,7 +29,7 @@ check "stage titles are tactic names, Stealth and Defense impairment among them"
 import json, sys
 rows = [json.loads(l) for l in open("'"$T"'/a.jsonl")]
 stages = [r["title"] for r in rows if r["question"] == "what" and r["ordinal"] > 0
-          and r["title"] != "Malicious binaries"]
+          and r["title"] != "Flagged binaries"]
 print("    stages:", stages)
 raw = [t for t in stages if "-" in t or not t[:1].isupper()]
 sys.exit(0 if stages and not raw and "Stealth" in stages and "Defense impairment" in stages else 1)'
