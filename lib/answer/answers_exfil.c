@@ -258,9 +258,11 @@ static void host_key(const char *h, char out[64]) {
 }
 
 /* Techniques of destruction and of inhibited recovery (shadow copies
-** deleted, boot recovery disabled), as findings' techniques or Sigma tags. */
+** deleted, boot recovery disabled), as findings' techniques or Sigma tags;
+** mass deletion (T1485 too) has its own list. */
 #define RECOVERY_SQL \
-  " f.source = 'logs' AND f.tactic = 'impact' AND f.severity IN ('medium', 'high', 'critical')" \
+  " f.source = 'logs' AND f.rule <> 'evtx-mass-deletion' AND f.tactic = 'impact'" \
+  " AND f.severity IN ('medium', 'high', 'critical')" \
   " AND (substr(f.technique, 1, 5) IN ('T1485', 'T1486', 'T1490', 'T1495', 'T1561')" \
   "  OR EXISTS (SELECT 1 FROM json_each(" TELLS_ANS_DJ("f.") ", '$.tags') t" \
   "   WHERE substr(lower(t.value), 1, 12) IN ('attack.t1485', 'attack.t1486', 'attack.t1490'," \

@@ -162,6 +162,9 @@ def main():
     report("destruction: happened, on every impact host",
            d0["verdict"] == "happened" and {m["host"] for m in d0["mass_deletion"]} == set(imp["hosts"]),
            (d0["verdict"], d0.get("hosts_deleted")))
+    report("destruction: mass deletion is not listed again as inhibited recovery",
+           not ({m["finding"] for m in d0.get("recovery_inhibited", [])} & {m["finding"] for m in d0["mass_deletion"]})
+           and "recovery_inhibited" in d0, d0.get("recovery_inhibited"))
     report("destruction: the wiper's capabilities and the driver service",
            any(b["sha256"] == wiper["sha256"] and b["wiper"] for b in d0["binaries"]) and
            {m["host"] for m in d0["driver_services"]} == set(imp["hosts"]), d0["binaries"])
