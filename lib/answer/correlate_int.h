@@ -62,8 +62,8 @@ const char *tells__corr_base(const char *path);
 int tells__corr_sev_rank(const char *sev);
 const char *tells__corr_sev_name(int rank);
 
-/* Stage findings (correlate_stage.c): "Malicious binary executed",
-** "Malicious binary downloaded". */
+/* Stage findings (correlate_stage.c): "Flagged binary executed",
+** "Flagged binary downloaded". */
 tells_err tells__corr_stages(tells_case *c);
 /* Process starts without a hash matched to flagged binaries by image
 ** path, into temp.corr_exec(ce, le, t, off, cnt) (correlate_path.c). */

@@ -209,7 +209,7 @@ static tells_err executions(stage_ctx *x, int by_path) {
     tells_json_kstr(&j, "flagged_as", why[0] ? why : NULL);
     tells_json_obj_end(&j);
     tells_json_flush(&j);
-    if ((e = insert(x, le, "correlate.execution", "Malicious binary executed",
+    if ((e = insert(x, le, "correlate.execution", "Flagged binary executed",
                     svc ? "T1569.002" : "T1204.002", "execution", t, t1,
                     off, 1, rec, has_ev, 0, 0))) break;
   }
@@ -293,8 +293,8 @@ static tells_err downloads(stage_ctx *x) {
     tells_json_obj_end(&j);
     tells_json_flush(&j);
     if ((e = insert(x, ne, "correlate.initial_access",
-                    phish ? "Malicious binary downloaded from a server that sent mail (spearphishing link)"
-                          : "Malicious binary downloaded",
+                    phish ? "Flagged binary downloaded from a server that sent mail (spearphishing link)"
+                          : "Flagged binary downloaded",
                     phish ? "T1566.002" : "T1105", phish ? "initial-access" : "command-and-control",
                     t, INT64_MIN, 0, 0, 0, 0, flow, has_flow))) break;
   }

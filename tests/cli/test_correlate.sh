@@ -8,7 +8,7 @@
 # become links with their kinds and sentence, and 127.0.0.1 and
 # "localhost", in the binary and the capture too, do not; the findings they tie form
 # one chain and rise one severity level (the old one kept in
-# base_severity); "Malicious binary executed" is found at each event with
+# base_severity); "Flagged binary executed" is found at each event with
 # its record; timeline lanes and references; a second run over the same
 # evidence gives the same rows (nothing raised twice); a control case where
 # the binary is not flagged raises nothing and invents no finding.
