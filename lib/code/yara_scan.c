@@ -37,6 +37,7 @@
 
 #include "alloc.h"
 #include "buf.h"
+#include "held.h"
 #include "tells_limits.h"
 
 /* The external variables of LOKI/THOR, declared for every rules file. */
@@ -864,4 +865,12 @@ tells_err tells_yara_hit_finding(const tells_yara_hit *h, tells_arena *a,
   f->ref_record = TELLS_NO_REF;
   f->details_json = details;
   return TELLS_OK;
+}
+
+void tells_yara_diag_hold(void *ud, const tells_yara_diag *d) {
+  char where[4200], msg[600];
+  snprintf(where, sizeof where, "%s:%d", d->file ? d->file : d->source, d->line);
+  snprintf(msg, sizeof msg, "YARA %s: %s%s%s", d->level == TELLS_YARA_ERROR ? "error" : "warning",
+           d->msg, d->rule ? " in rule " : "", d->rule ? d->rule : "");
+  tells_held_add(ud, where, msg);
 }

@@ -61,6 +61,10 @@ typedef struct tells_yara_diag {
 } tells_yara_diag;
 
 typedef void (*tells_yara_diag_fn)(void *ud, const tells_yara_diag *d);
+/* A tells_yara_diag_fn for tells code and tells investigate: holds the
+** message ("FILE:LINE", "YARA error: MSG in rule R") in the tells_buf ud
+** for tells_held_replay (held.h). */
+void tells_yara_diag_hold(void *ud, const tells_yara_diag *d);
 
 typedef struct tells_yara_opts {
   int timeout_s;            /* per-scan timeout in seconds */

@@ -348,14 +348,6 @@ typedef struct compile_job {
   int state;                  /* 0 no rules, 1 compiling, 2 yara_finish has run */
 } compile_job;
 
-static void on_yara_diag(void *ud, const tells_yara_diag *d) {
-  char where[4200], msg[600];
-  snprintf(where, sizeof where, "%s:%d", d->file ? d->file : d->source, d->line);
-  snprintf(msg, sizeof msg, "YARA %s: %s%s%s", d->level == TELLS_YARA_ERROR ? "error" : "warning",
-           d->msg, d->rule ? " in rule " : "", d->rule ? d->rule : "");
-  tells_held_add(ud, where, msg);
-}
-
 /* Starts compiling when there are rules; until yara_finish, messages of the
 ** other steps are held. */
 static void yara_start(inv *v, compile_job *cj) {
@@ -366,7 +358,7 @@ static void yara_start(inv *v, compile_job *cj) {
   if (!v->o || !v->o->n_yara_paths) return;
   v->holding = 1;
   memset(&yo, 0, sizeof yo);
-  yo.diag = on_yara_diag; yo.diag_ud = &cj->diags;
+  yo.diag = tells_yara_diag_hold; yo.diag_ud = &cj->diags;
   tells_yara_compile_start(&cj->yc, v->o->yara_paths, v->o->n_yara_paths, &yo);
   cj->state = 1;
 }

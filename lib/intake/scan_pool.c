@@ -259,14 +259,6 @@ static tells_err write_slot(pool *p, slot *s, FILE *out, tells_petells_set *set,
   return e;
 }
 
-/* A compiler message as `tells code` words it, kept for later (held.h). */
-static void yara_hold(void *ud, const tells_yara_diag *d) {
-  char where[4200], msg[600];
-  snprintf(where, sizeof where, "%s:%d", d->file ? d->file : d->source, d->line);
-  snprintf(msg, sizeof msg, "YARA %s: %s", d->level == TELLS_YARA_ERROR ? "error" : "warning", d->msg);
-  tells_held_add(ud, where, msg);
-}
-
 tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells_scan_opts *o,
                            FILE *out, uint64_t *n_files) {
   tells_walk w;
@@ -318,7 +310,7 @@ tells_err tells_scan_paths(const char *const *paths, size_t n_paths, const tells
   if (tells_hasher_start(&p.hasher) != TELLS_OK) p.hasher = NULL;   /* hash inline */
   if (!p.ready) {                      /* compile while the first files are begun */
     memset(&yo, 0, sizeof yo);
-    yo.diag = yara_hold; yo.diag_ud = &yara_diags;
+    yo.diag = tells_yara_diag_hold; yo.diag_ud = &yara_diags;
     tells_yara_compile_start(&yc, o->yara_paths, o->n_yara_paths, &yo);
   }
   for (k = 0; k < nw; k++) wk[k].p = &p;
