@@ -247,7 +247,7 @@ void tells_ans_exfil(tells_ans *x) {
 #define DRV_NEAR_NS DAY_NS
 #define DSIG_MAX 4096
 typedef struct dsig { char host[64]; int64_t t; } dsig;
-typedef struct dsigs { dsig v[DSIG_MAX]; int n; int counted, routine; } dsigs;
+typedef struct dsigs { dsig v[DSIG_MAX]; int n, routine; } dsigs;
 
 /* A host name's first label, lowercased: "PC01.corp.local" is "pc01". */
 static void host_key(const char *h, char out[64]) {
@@ -272,7 +272,7 @@ static void load_dsigs(tells_ans *x, dsigs *d) {
   sqlite3_stmt *s = tells_ans_prep(x, "SELECT json_extract(" TELLS_ANS_DJ("f.") ", '$.host'), f.first_ns FROM findings f"
                                       " WHERE f.first_ns IS NOT NULL AND (f.rule IN ('evtx-mass-deletion', 'evtx-log-cleared')"
                                       " OR (" RECOVERY_SQL ")) ORDER BY f.first_ns, f.id");
-  d->n = d->counted = d->routine = 0;
+  d->n = d->routine = 0;
   while (s && tells_ans_step(x, s) && d->n < DSIG_MAX) {
     host_key(tells_ans_col(s, 0), d->v[d->n].host);
     d->v[d->n].t = sqlite3_column_int64(s, 1);
@@ -287,11 +287,11 @@ static int driver_counts(void *ctx, sqlite3_stmt *s) {
   dsigs *d = ctx;
   char h[64];
   int i;
-  if (sqlite3_column_int(s, 4) || sqlite3_column_int(s, 5)) return d->counted++, 1;
+  if (sqlite3_column_int(s, 4) || sqlite3_column_int(s, 5)) return 1;
   host_key(tells_ans_col(s, 1), h);
   for (i = 0; h[0] && sqlite3_column_type(s, 3) != SQLITE_NULL && i < d->n; i++) {
     int64_t dt = d->v[i].t - sqlite3_column_int64(s, 3);
-    if (!strcmp(d->v[i].host, h) && dt <= DRV_NEAR_NS && dt >= -DRV_NEAR_NS) return d->counted++, 1;
+    if (!strcmp(d->v[i].host, h) && dt <= DRV_NEAR_NS && dt >= -DRV_NEAR_NS) return 1;
   }
   d->routine++;
   return 0;

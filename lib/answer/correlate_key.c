@@ -87,7 +87,6 @@ static int64_t col_time(sqlite3_stmt *s, int i) {
   return sqlite3_column_type(s, i) == SQLITE_NULL ? INT64_MIN : sqlite3_column_int64(s, i);
 }
 
-/* Keeps the key under construction when it may become a link. */
 /* Values that name no particular machine: every host has its own loopback,
 ** "localhost", link-local and unspecified addresses, and multicast and
 ** broadcast addresses are no one's.  Seen in a binary and in a capture they
@@ -110,6 +109,7 @@ static int machine_local(const corr_key *k) {
   return 0;
 }
 
+/* Keeps the key under construction when it may become a link. */
 static tells_err push(corr_set *set, corr_key *k) {
   int ip_pending = strcmp(k->cls, "ip") == 0 && (k->pillars & (CORR_CODE | CORR_LOGS));
   if ((popcount3(k->pillars) < 2 && !ip_pending) || machine_local(k)) {

@@ -85,25 +85,23 @@ static uint64_t window(tells__lsum_times *tm, int64_t w, int64_t *ws, int64_t *w
   return best;
 }
 
-/* Microsoft Defender loads its kernel scanning driver from a definition
-** update as a new service (7045, "MpKsl" and 8 hex digits, ".sys", under
-** ProgramData\Microsoft\Windows Defender\Definition Updates\{GUID}\)
-** on every update: not an attacker's driver. */
+/* A field lowercased, at most LSUM_FIELD_MAX bytes ("" when absent); a
+** service's image is lowercased once for the tests below. */
 static void lower_field(const char *s, char low[LSUM_FIELD_MAX + 1]) {
   size_t n;
-  for (n = 0; s[n] && n < LSUM_FIELD_MAX; n++)
+  for (n = 0; s && s[n] && n < LSUM_FIELD_MAX; n++)
     low[n] = s[n] >= 'A' && s[n] <= 'Z' ? (char)(s[n] + 32) : s[n];
   low[n] = 0;
 }
 
-static int defender_update_driver(const char *img) {
+/* Microsoft Defender loads its kernel scanning driver from a definition
+** update as a new service (7045, "MpKsl" and 8 hex digits, ".sys", under
+** ProgramData\Microsoft\Windows Defender\Definition Updates\{GUID}\)
+** on every update: not an attacker's driver.  low: the lowercased image. */
+static int defender_update_driver(const char *low) {
   static const char dir[] = "\\programdata\\microsoft\\windows defender\\definition updates\\";
-  char low[LSUM_FIELD_MAX + 1];
-  const char *b;
+  const char *b = strrchr(low, '\\');
   size_t i;
-  if (!img) return 0;
-  lower_field(img, low);
-  b = strrchr(low, '\\');
   if (!strstr(low, dir) || !b || strncmp(b + 1, "mpksl", 5) != 0) return 0;
   for (i = 6; i < 14; i++)
     if (!((b[i] >= '0' && b[i] <= '9') || (b[i] >= 'a' && b[i] <= 'f'))) return 0;
@@ -112,51 +110,43 @@ static int defender_update_driver(const char *img) {
 
 /* Image paths that services of attackers use (PsExec, Metasploit, Cobalt
 ** Strike, Impacket): shells, script hosts, user-writable folders, shares. */
-static int suspicious_image(const char *img) {
+static int suspicious_image(const char *low) {
   static const char *const pat[] = {
     "cmd.exe", "cmd /c", "%comspec%", "powershell", "pwsh", "mshta", "rundll32", "regsvr32",
     "wscript", "cscript", "\\admin$", "\\c$\\", "\\temp\\", "\\tmp\\", "\\appdata\\",
     "\\users\\public\\", "\\programdata\\", "\\\\127.0.0.1", "psexesvc", "remcom", ".bat",
     ".vbs", ".ps1", " -enc", " -e ", "echo ", "frombase64"};
-  char low[LSUM_FIELD_MAX + 1];
   size_t i;
-  if (!img || defender_update_driver(img)) return 0;
-  lower_field(img, low);
   for (i = 0; i < sizeof pat / sizeof pat[0]; i++)
     if (strstr(low, pat[i])) return 1;
   return 0;
 }
 
 /* A kernel driver: a service type of a kernel or file-system driver
-** (7045 words it, 4697 gives 0x1 or 0x2), or a .sys image. */
-static int kernel_driver(const char *type, const char *img) {
-  char low[LSUM_FIELD_MAX + 1];
-  size_t n;
+** (7045 words it, 4697 gives 0x1 or 0x2), or a .sys image (low). */
+static int kernel_driver(const char *type, const char *low) {
+  char t[LSUM_FIELD_MAX + 1];
+  size_t n = strlen(low);
   if (type) {
-    lower_field(type, low);
-    if (strstr(low, "kernel") || strstr(low, "file system") || !strcmp(low, "1") || !strcmp(low, "2") ||
-        !strcmp(low, "0x1") || !strcmp(low, "0x2"))
+    lower_field(type, t);
+    if (strstr(t, "kernel") || strstr(t, "file system") || !strcmp(t, "1") || !strcmp(t, "2") ||
+        !strcmp(t, "0x1") || !strcmp(t, "0x2"))
       return 1;
   }
-  if (!img) return 0;
-  lower_field(img, low);
-  while ((n = strlen(low)) && (low[n - 1] == '"' || low[n - 1] == ' ')) low[n - 1] = 0;
-  return n > 4 && !strcmp(low + n - 4, ".sys");
+  while (n && (low[n - 1] == '"' || low[n - 1] == ' ')) n--;
+  return n > 4 && !strncmp(low + n - 4, ".sys", 4);
 }
 
 /* Where Windows and driver packages put drivers: the Windows folder
 ** (System32\drivers, the DriverStore, the root, as "\SystemRoot\",
 ** "%SystemRoot%", "System32\..." relative to it, or "X:\Windows\") and
 ** Program Files.  A driver loaded from anywhere else -- a user's folder, a
-** share, another drive -- is out of place. */
-static int driver_in_system_folder(const char *img) {
+** share, another drive -- is out of place.  low: the lowercased image. */
+static int driver_in_system_folder(const char *low) {
   static const char *const pre[] = {"\\systemroot\\", "%systemroot%\\", "%windir%\\", "system32\\",
                                     "syswow64\\", "\\windows\\"};
-  char low[LSUM_FIELD_MAX + 1];
   const char *p = low;
   size_t i;
-  if (!img) return 1;
-  lower_field(img, low);
   while (*p == '"' || *p == ' ') p++;
   if (!strncmp(p, "\\??\\", 4)) p += 4;
   for (i = 0; i < sizeof pre / sizeof pre[0]; i++)
@@ -252,8 +242,13 @@ static int r_burst(out_ctx *o, tells__lsum_grp *g) {
 static void r_service(out_ctx *o, const tells__lsum_grp *g) {
   tells_json *j = &o->j;
   const char *const *f = g->f;
-  int sus = suspicious_image(f[1]), drv = kernel_driver(f[5], f[1]);
-  int odd = drv && !defender_update_driver(f[1]) && !driver_in_system_folder(f[1]);
+  char low[LSUM_FIELD_MAX + 1];
+  int mp, sus, drv, odd;
+  lower_field(f[1], low);
+  mp = defender_update_driver(low);
+  sus = !mp && suspicious_image(low);
+  drv = kernel_driver(f[5], low);
+  odd = drv && !mp && f[1] && !driver_in_system_folder(low);
   tells_json_key(j, "event_ids");
   tells_json_arr(j);
   if (g->c[0]) tells_json_u64(j, 7045);
@@ -269,7 +264,7 @@ static void r_service(out_ctx *o, const tells__lsum_grp *g) {
   tells_json_kbool(j, "suspicious_image", sus);
   tells_json_kbool(j, "kernel_driver", drv);
   if (odd) tells_json_kbool(j, "driver_out_of_place", 1);
-  if (defender_update_driver(f[1])) tells_json_kbool(j, "defender_update", 1);
+  if (mp) tells_json_kbool(j, "defender_update", 1);
   finding(o, "evtx-new-service", drv ? "New kernel-driver service installed" : "New service installed",
           sus || odd ? "high" : "low", "T1543.003", "persistence");
   snprintf(o->text, TEXT_MAX, "Service %s installed on %s: %s (account %s)", or_q(f[0]),

@@ -32,7 +32,7 @@ typedef struct geo_db {
   char *path;                 /* owned */
   int is_mmdb;
   MMDB_s mmdb;                /* when is_mmdb */
-  tells__geo_tor *tor;        /* otherwise, parsed whole (owned; atomic) */
+  tells__geo_tor *tor;        /* otherwise, or a Debian file parsed whole (owned; atomic) */
   int deferred;               /* a Debian tor file not mapped yet (atomic) */
   uint8_t fam;                /* its family: TELLS_L3_IPV4 or TELLS_L3_IPV6 */
   pthread_mutex_t mu;         /* the mapping and the whole parse */
@@ -174,55 +174,50 @@ static tells_err defer_tor(tells_geo *g, const char *path, uint8_t fam) {
   return TELLS_OK;
 }
 
-/* Maps a deferred Debian file and samples it for the in-place search; a
-** file the search refuses is parsed whole at once. */
+/* Maps a deferred Debian file and samples it for the in-place search (a
+** file the search refuses is parsed whole at its first lookup). */
 static void load_deferred(geo_db *d) {
   pthread_mutex_lock(&d->mu);
   if (d->deferred) {
-    char why[200];
     if (tells_map_open(d->path, &d->map) == TELLS_OK) {
       d->mapped = 1;
       d->nx_max = g_torx_lookups ? g_torx_lookups : d->map.len / 512;
-      if (tells__geo_torx_open(d->map.p, d->map.len, d->fam, &d->torx) != TELLS_OK) {
-        d->torx = NULL;
-        if (tells__geo_tor_parse(d->map.p, d->map.len, &d->tor, why, sizeof why) != TELLS_OK) d->tor = NULL;
-        __atomic_store_n(&d->whole_tried, 1, __ATOMIC_RELEASE);
-      }
+      if (tells__geo_torx_open(d->map.p, d->map.len, d->fam, &d->torx) != TELLS_OK) d->torx = NULL;
     }
     __atomic_store_n(&d->deferred, 0, __ATOMIC_RELEASE);
   }
   pthread_mutex_unlock(&d->mu);
 }
 
-/* Parses a mapped Debian file whole (once). */
+/* Parses a mapped Debian file whole (once; a broken one gives no table). */
 static void parse_whole(geo_db *d) {
   pthread_mutex_lock(&d->mu);
   if (!d->whole_tried) {
     tells__geo_tor *t = NULL;
     char why[200];
-    if (tells__geo_tor_parse(d->map.p, d->map.len, &t, why, sizeof why) != TELLS_OK) t = NULL;
+    if (!d->mapped || tells__geo_tor_parse(d->map.p, d->map.len, &t, why, sizeof why) != TELLS_OK) t = NULL;
     __atomic_store_n(&d->tor, t, __ATOMIC_RELEASE);
     __atomic_store_n(&d->whole_tried, 1, __ATOMIC_RELEASE);
   }
   pthread_mutex_unlock(&d->mu);
 }
 
-/* A Debian file's country for an address: 1 found (cc set), else 0. */
+/* A Debian file's country for an address: 1 found (cc set), else 0.  In
+** place until nx_max lookups or a line it cannot read, then parsed whole;
+** if that parse fails, the in-place search answers what it can. */
 static int tor_lookup(geo_db *d, uint8_t l3, const uint8_t ip[16], char cc[3]) {
   tells__geo_tor *t;
+  int r;
   cc[0] = 0;
   if (__atomic_load_n(&d->deferred, __ATOMIC_ACQUIRE)) load_deferred(d);
-  if (!(t = __atomic_load_n(&d->tor, __ATOMIC_ACQUIRE)) && d->torx) {
-    int tried = __atomic_load_n(&d->whole_tried, __ATOMIC_ACQUIRE), r = -1;
-    if (tried || __atomic_add_fetch(&d->nx, 1, __ATOMIC_RELAXED) <= d->nx_max)
-      r = tells__geo_torx_find(d->torx, ip, cc);
-    if (r >= 0 || tried) return r > 0;
+  if (!__atomic_load_n(&d->whole_tried, __ATOMIC_ACQUIRE)) {
+    if (d->torx && __atomic_add_fetch(&d->nx, 1, __ATOMIC_RELAXED) <= d->nx_max &&
+        (r = tells__geo_torx_find(d->torx, ip, cc)) >= 0)
+      return r;
     parse_whole(d);
-    t = __atomic_load_n(&d->tor, __ATOMIC_ACQUIRE);
-    /* a whole parse that fails leaves the in-place search answering */
-    if (!t) return tells__geo_torx_find(d->torx, ip, cc) > 0;
   }
-  return tells__geo_tor_find(t, l3, ip, cc);
+  if ((t = __atomic_load_n(&d->tor, __ATOMIC_ACQUIRE)) != NULL) return tells__geo_tor_find(t, l3, ip, cc);
+  return d->torx && tells__geo_torx_find(d->torx, ip, cc) > 0;
 }
 
 tells_err tells_geo_open(const char *const *paths, size_t n_paths, int defaults,

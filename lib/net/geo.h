@@ -94,6 +94,19 @@ int tells__geo_tor_find(const tells__geo_tor *t, uint8_t l3, const uint8_t ip[16
                         char cc[3] /* OUT */);
 size_t tells__geo_tor_ranges(const tells__geo_tor *t, int v6);
 
+/* The range readers' address words: an IPv6 address as its two big-endian
+** halves, compared as a 128-bit number. */
+static inline uint64_t tells__geo_be64(const uint8_t *p) {
+  uint64_t v = 0;
+  int i;
+  for (i = 0; i < 8; i++) v = v << 8 | p[i];
+  return v;
+}
+static inline int tells__geo_cmp128(const uint64_t a[2], const uint64_t b[2]) {
+  if (a[0] != b[0]) return a[0] < b[0] ? -1 : 1;
+  return a[1] < b[1] ? -1 : a[1] > b[1];
+}
+
 /* One range line; IPv4 bounds are in lo[1]/hi[1] (lo[0] = hi[0] = 0), IPv6
 ** ones as the address's big-endian halves; cc "??" when none. */
 typedef struct tells__geo_range { int v6; uint64_t lo[2], hi[2]; char cc[2]; } tells__geo_range;

@@ -45,18 +45,8 @@ static int cmp4(const void *a, const void *b) {
   const tor4 *x = a, *y = b;
   return x->lo < y->lo ? -1 : x->lo > y->lo;
 }
-static uint64_t be64(const uint8_t *p) {
-  uint64_t v = 0;
-  int i;
-  for (i = 0; i < 8; i++) v = v << 8 | p[i];
-  return v;
-}
-static int cmp128(const uint64_t a[2], const uint64_t b[2]) {
-  if (a[0] != b[0]) return a[0] < b[0] ? -1 : 1;
-  return a[1] < b[1] ? -1 : a[1] > b[1];
-}
 static int cmp6(const void *a, const void *b) {
-  return cmp128(((const tor6 *)a)->lo, ((const tor6 *)b)->lo);
+  return tells__geo_cmp128(((const tor6 *)a)->lo, ((const tor6 *)b)->lo);
 }
 
 static int parse_u32(const char *s, size_t n, uint32_t *out) {
@@ -138,8 +128,8 @@ static int parse_v6(const char *s, size_t n, uint64_t out[2]) {
   memcpy(tmp, s, n);
   tmp[n] = 0;
   if (inet_pton(AF_INET6, tmp, a) != 1) return 0;
-  out[0] = be64(a);
-  out[1] = be64(a + 8);
+  out[0] = tells__geo_be64(a);
+  out[1] = tells__geo_be64(a + 8);
   return 1;
 }
 
@@ -195,7 +185,7 @@ static int parse_line(tells__geo_tor *t, const char *s, size_t n, size_t left) {
   if (memchr(s, ':', n1)) {
     tor6 r;
     if (!parse_v6(s, n1, r.lo) || !parse_v6(c1 + 1, n2, r.hi)) return 0;
-    if (cmp128(r.lo, r.hi) > 0) return 0;
+    if (tells__geo_cmp128(r.lo, r.hi) > 0) return 0;
     memcpy(r.cc, cc, 2);
     if ((g = grow((void **)&t->v6, &t->raw6, &t->cap6, t->n6, sizeof r, left / 32)) <= 0) return g ? -1 : -2;
     t->v6[t->n6++] = r;
@@ -249,34 +239,6 @@ static size_t dec32(const uint8_t *s, size_t n, size_t i, uint32_t *out) {
   return i;
 }
 
-/* A line in the files' exact form at s[0..n): "FROM,TO,CC" then '\n' or
-** the end, CC two capitals or "??", FROM <= TO (see geo.h). */
-size_t tells__geo_tor_line(const uint8_t *s, size_t n, tells__geo_range *r) {
-  size_t i, j, k;
-  uint32_t lo, hi;
-  const uint8_t *cc;
-  if ((i = dec32(s, n, 0, &lo)) != 0 && i < n && s[i] == ',') {
-    if (!(j = dec32(s, n, i + 1, &hi)) || j >= n || s[j] != ',' || lo > hi) return 0;
-    r->v6 = 0;
-    r->lo[0] = r->hi[0] = 0;
-    r->lo[1] = lo;
-    r->hi[1] = hi;
-  } else {
-    if (!(i = v6_text((const char *)s, n, r->lo)) || i == n || s[i] != ',') return 0;
-    if (!(j = v6_text((const char *)s + i + 1, n - i - 1, r->hi))) return 0;
-    j += i + 1;
-    if (j == n || s[j] != ',' || cmp128(r->lo, r->hi) > 0) return 0;
-    r->v6 = 1;
-  }
-  k = j + 1;
-  if (n - k < 2 || (n - k > 2 && s[k + 2] != '\n')) return 0;
-  cc = s + k;
-  if (!(cc[0] == '?' && cc[1] == '?') && (cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z'))
-    return 0;
-  memcpy(r->cc, cc, 2);
-  return n - k > 2 ? k + 3 : k + 2;
-}
-
 /* The first address of a line in the exact form's family v6, up to the
 ** ',' after it (see geo.h). */
 size_t tells__geo_tor_from(const uint8_t *s, size_t n, int v6, uint64_t lo[2]) {
@@ -290,6 +252,33 @@ size_t tells__geo_tor_from(const uint8_t *s, size_t n, int v6, uint64_t lo[2]) {
   lo[0] = 0;
   lo[1] = v;
   return i;
+}
+
+/* A line in the files' exact form at s[0..n): "FROM,TO,CC" then '\n' or
+** the end, CC two capitals or "??", FROM <= TO (see geo.h). */
+size_t tells__geo_tor_line(const uint8_t *s, size_t n, tells__geo_range *r) {
+  size_t i, j, k;
+  const uint8_t *cc;
+  if ((i = tells__geo_tor_from(s, n, 0, r->lo)) != 0) {
+    uint32_t hi;
+    if (!(j = dec32(s, n, i + 1, &hi)) || j >= n || s[j] != ',' || r->lo[1] > hi) return 0;
+    r->v6 = 0;
+    r->hi[0] = 0;
+    r->hi[1] = hi;
+  } else {
+    if (!(i = tells__geo_tor_from(s, n, 1, r->lo))) return 0;
+    if (!(j = v6_text((const char *)s + i + 1, n - i - 1, r->hi))) return 0;
+    j += i + 1;
+    if (j == n || s[j] != ',' || tells__geo_cmp128(r->lo, r->hi) > 0) return 0;
+    r->v6 = 1;
+  }
+  k = j + 1;
+  if (n - k < 2 || (n - k > 2 && s[k + 2] != '\n')) return 0;
+  cc = s + k;
+  if (!(cc[0] == '?' && cc[1] == '?') && (cc[0] < 'A' || cc[0] > 'Z' || cc[1] < 'A' || cc[1] > 'Z'))
+    return 0;
+  memcpy(r->cc, cc, 2);
+  return n - k > 2 ? k + 3 : k + 2;
 }
 
 /* The one-pass path: a line in the exact form, stored.  Returns the bytes
@@ -392,14 +381,14 @@ int tells__geo_tor_find(const tells__geo_tor *t, uint8_t l3, const uint8_t ip[16
     memcpy(cc, t->v4[lo - 1].cc, 2);
   } else {
     uint64_t a[2];
-    a[0] = be64(ip);
-    a[1] = be64(ip + 8);
+    a[0] = tells__geo_be64(ip);
+    a[1] = tells__geo_be64(ip + 8);
     hi = t->n6;
     while (lo < hi) {
       size_t m = lo + (hi - lo) / 2;
-      if (cmp128(t->v6[m].lo, a) <= 0) lo = m + 1; else hi = m;
+      if (tells__geo_cmp128(t->v6[m].lo, a) <= 0) lo = m + 1; else hi = m;
     }
-    if (lo == 0 || cmp128(t->v6[lo - 1].hi, a) < 0) return 0;
+    if (lo == 0 || tells__geo_cmp128(t->v6[lo - 1].hi, a) < 0) return 0;
     memcpy(cc, t->v6[lo - 1].cc, 2);
   }
   cc[2] = 0;

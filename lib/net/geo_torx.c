@@ -38,11 +38,6 @@ struct tells__geo_torx {
   size_t *off;                /* their offsets, increasing; off[0] is the first range */
 };
 
-static int cmp128(const uint64_t a[2], const uint64_t b[2]) {
-  if (a[0] != b[0]) return a[0] < b[0] ? -1 : 1;
-  return a[1] < b[1] ? -1 : a[1] > b[1];
-}
-
 /* The range line at offset s: its length (newline included), 0 when it is
 ** not one in the exact form of the file's family. */
 static size_t line_at(const tells__geo_torx *x, size_t s, tells__geo_range *r) {
@@ -93,7 +88,7 @@ tells_err tells__geo_torx_open(const uint8_t *p, size_t len, uint8_t fam,
       if (t <= x->off[x->n - 1]) continue;
     }
     if (!line_at(x, t, &r) ||
-        (x->n && cmp128(r.lo, x->key + 2 * (x->n - 1)) <= 0)) {
+        (x->n && tells__geo_cmp128(r.lo, x->key + 2 * (x->n - 1)) <= 0)) {
       tells__geo_torx_free(x);
       return TELLS_ECORRUPT;
     }
@@ -115,17 +110,18 @@ int tells__geo_torx_find(const tells__geo_torx *x, const uint8_t ip[16], char cc
   uint64_t a[2] = {0, 0}, at[2];
   size_t lo = 0, hi, s, end, back = 0;
   tells__geo_range r;
-  int k;
   cc[0] = 0;
   if (!x) return 0;
-  if (x->v6)
-    for (k = 0; k < 16; k++) a[k >> 3] = a[k >> 3] << 8 | ip[k];
-  else
+  if (x->v6) {
+    a[0] = tells__geo_be64(ip);
+    a[1] = tells__geo_be64(ip + 8);
+  } else {
     a[1] = (uint64_t)ip[0] << 24 | (uint64_t)ip[1] << 16 | (uint64_t)ip[2] << 8 | ip[3];
+  }
   hi = x->n;                          /* the first sample starting after a */
   while (lo < hi) {
     size_t m = lo + (hi - lo) / 2;
-    if (cmp128(x->key + 2 * m, a) <= 0) lo = m + 1; else hi = m;
+    if (tells__geo_cmp128(x->key + 2 * m, a) <= 0) lo = m + 1; else hi = m;
   }
   if (lo == 0) return 0;              /* before the first range */
   s = x->off[lo - 1];
@@ -138,8 +134,8 @@ int tells__geo_torx_find(const tells__geo_torx *x, const uint8_t ip[16], char cc
     if (e >= end) break;
     if (mid > e && (q = memrchr(x->p + e, '\n', mid - e)) != NULL) t = (size_t)(q - x->p) + 1;
     if (!from_at(x, t, ft)) return -1;
-    if (cmp128(ft, a) <= 0) {
-      if (cmp128(ft, at) <= 0) return -1;             /* out of order */
+    if (tells__geo_cmp128(ft, a) <= 0) {
+      if (tells__geo_cmp128(ft, at) <= 0) return -1;             /* out of order */
       s = t;
       memcpy(at, ft, sizeof at);
     } else {
@@ -155,7 +151,7 @@ int tells__geo_torx_find(const tells__geo_torx *x, const uint8_t ip[16], char cc
     s = q ? (size_t)(q - x->p) + 1 : x->off[0];
     if (!line_at(x, s, &r)) return -1;
   }
-  if (cmp128(r.hi, a) < 0) return 0;
+  if (tells__geo_cmp128(r.hi, a) < 0) return 0;
   memcpy(cc, r.cc, 2);
   cc[2] = 0;
   return 1;
