@@ -2,6 +2,7 @@
 ** json.c -- the streaming JSON writer and the UTF-8 validator.
 */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -210,13 +211,28 @@ int tells__json_simd(int on) {
 #endif
 }
 
-/* Copies the plain bytes at the start of s[0..n) to o (room for n bytes)
-** and returns how many: no quote, backslash, control byte or byte >= 0x80
+#if defined(__SSE2__)
+/* Stores the 16 bytes at s to o and returns the mask of those that are not
+** plain (bit k for byte k).  May read past the end of the caller's string
+** (within one page, see plain_copy): not instrumented by ASan for that. */
+__attribute__((no_sanitize_address))
+static unsigned plain16(char *o, const unsigned char *s) {
+  const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
+  __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
+  _mm_storeu_si128((__m128i *)(void *)o, v);
+  return (unsigned)_mm_movemask_epi8(
+      _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
+                   _mm_cmplt_epi8(v, sp)));   /* signed: >= 0x80 is below 0x20 */
+}
+#endif
+
+/* Copies the plain bytes at the start of s[0..n) to o (room for n + 16
+** bytes) and returns how many: no quote, backslash, control byte or byte >= 0x80
 ** (plain outside HTML mode).  64 at a time with masked AVX-512 stores where
 ** the CPU has them (short strings, most of them, in one step), else sixteen
 ** at a time where SSE2 is there (a block is stored whole, then only its
-** plain part counted), eight at a time otherwise; no call to memcpy for
-** short runs. */
+** plain part counted; a short tail too), eight at a time otherwise; no
+** call to memcpy for short runs. */
 static size_t plain_copy(char *o, const unsigned char *s, size_t n) {
   size_t i = 0;
 #ifdef JSON_AVX512
@@ -232,15 +248,17 @@ static size_t plain_copy(char *o, const unsigned char *s, size_t n) {
   }
 #endif
 #if defined(__SSE2__)
-  const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
   while (n - i >= 16) {
-    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-    unsigned m = (unsigned)_mm_movemask_epi8(
-        _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, bs)),
-                     _mm_cmplt_epi8(v, sp)));   /* signed: >= 0x80 is below 0x20 */
-    _mm_storeu_si128((__m128i *)(void *)(o + i), v);
+    unsigned m = plain16(o + i, s + i);
     if (m) return i + (size_t)__builtin_ctz(m);
     i += 16;
+  }
+  /* The short tail (most keys and values are short) in one block too, when
+  ** the 16 bytes from s + i lie in one page: the bytes read past n are not
+  ** counted, and the block stored past them is overwritten after. */
+  if (i < n && ((uintptr_t)(s + i) & 4095u) <= 4096u - 16u) {
+    unsigned m = plain16(o + i, s + i) | (~0u << (n - i));
+    return i + (size_t)__builtin_ctz(m);
   }
 #endif
   while (n - i >= 8 && !swar_hit(s + i)) {
@@ -258,7 +276,7 @@ static void qstr(tells_json *j, const void *sv, size_t n) {
   const unsigned char *s = sv;
   size_t room = sizeof j->out - j->n, i = 0;
   char *o;
-  if (room < 2 || n > (room - 2) / 6) {
+  if (room < 18 || n > (room - 18) / 6) {   /* 16 spare: plain_copy's blocks */
     putc1(j, '"');
     escape_to(emit_json, j, s, n, j->flags);
     putc1(j, '"');
@@ -284,9 +302,9 @@ static void qstr(tells_json *j, const void *sv, size_t n) {
   j->n = (size_t)(o - j->out);
 }
 
-void tells_json_key(tells_json *j, const char *key) {
+void tells_json_keyn(tells_json *j, const char *key, size_t n) {
   pre_value(j);
-  qstr(j, key, strlen(key));
+  qstr(j, key, n);
   putc1(j, ':');
   j->after_key = 1;
 }
@@ -345,15 +363,3 @@ void tells_json_nl(tells_json *j) {
   if (j->depth == 0) putc1(j, '\n');
 }
 
-void tells_json_kstr(tells_json *j, const char *k, const char *v) {
-  tells_json_key(j, k); tells_json_str(j, v);
-}
-void tells_json_ki64(tells_json *j, const char *k, int64_t v) {
-  tells_json_key(j, k); tells_json_i64(j, v);
-}
-void tells_json_ku64(tells_json *j, const char *k, uint64_t v) {
-  tells_json_key(j, k); tells_json_u64(j, v);
-}
-void tells_json_kbool(tells_json *j, const char *k, int v) {
-  tells_json_key(j, k); tells_json_bool(j, v);
-}

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include "buf.h"
 #include "tells_limits.h"
 
@@ -48,7 +49,7 @@ void tells_json_obj(tells_json *j);      /* { */
 void tells_json_obj_end(tells_json *j);  /* } */
 void tells_json_arr(tells_json *j);      /* [ */
 void tells_json_arr_end(tells_json *j);  /* ] */
-void tells_json_key(tells_json *j, const char *key);
+void tells_json_keyn(tells_json *j, const char *key, size_t n);
 void tells_json_str(tells_json *j, const char *s);          /* NULL -> null */
 void tells_json_strn(tells_json *j, const void *s, size_t n);
 void tells_json_i64(tells_json *j, int64_t v);
@@ -66,11 +67,23 @@ void tells_json_nl(tells_json *j);
 ** whether it is on.  Tests use it to check every path the CPU can run. */
 int tells__json_simd(int on);
 
-/* key + value shorthands (kstr writes null for a NULL string) */
-void tells_json_kstr(tells_json *j, const char *k, const char *v);
-void tells_json_kbool(tells_json *j, const char *k, int v);
-void tells_json_ki64(tells_json *j, const char *k, int64_t v);
-void tells_json_ku64(tells_json *j, const char *k, uint64_t v);
+/* A key, and key + value shorthands (kstr writes null for a NULL string).
+** Inline so that the length of a literal key is known when compiling. */
+static inline void tells_json_key(tells_json *j, const char *key) {
+  tells_json_keyn(j, key, strlen(key));
+}
+static inline void tells_json_kstr(tells_json *j, const char *k, const char *v) {
+  tells_json_keyn(j, k, strlen(k)); tells_json_str(j, v);
+}
+static inline void tells_json_kbool(tells_json *j, const char *k, int v) {
+  tells_json_keyn(j, k, strlen(k)); tells_json_bool(j, v);
+}
+static inline void tells_json_ki64(tells_json *j, const char *k, int64_t v) {
+  tells_json_keyn(j, k, strlen(k)); tells_json_i64(j, v);
+}
+static inline void tells_json_ku64(tells_json *j, const char *k, uint64_t v) {
+  tells_json_keyn(j, k, strlen(k)); tells_json_u64(j, v);
+}
 
 /* Appends the escaped body of a JSON string (no quotes) to b. */
 void tells_json_escape(tells_buf *b, const void *s, size_t n, int flags);

@@ -3,11 +3,15 @@
 ** against a reference written here from the rules in json.h: fixed cases,
 ** random byte strings of every length in both modes, strings that land at
 ** every position of the writer's 8 KiB block (direct and flushing paths),
-** and tells_json_escape() agreeing with the writer; with the AVX-512 path
-** of the plain-byte scan and without it, when the CPU has it.
+** and tells_json_escape() agreeing with the writer; strings that end, or
+** start, at a page with no access behind or before them (the scan reads
+** whole blocks where they stay in one page); with the AVX-512 path of the
+** plain-byte scan and without it, when the CPU has it.
 */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include "buf.h"
 #include "json.h"
 #include "t.h"
@@ -166,6 +170,28 @@ static void test_block_edges(void) {
   free(s);
 }
 
+/* Strings that end right before an inaccessible page, and that start right
+** after one: a block read past either edge would fault. */
+static void test_page_edges(void) {
+  size_t pg = (size_t)sysconf(_SC_PAGESIZE), n, bad = 0;
+  unsigned char *m = mmap(NULL, 3 * pg, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  CHECK(m != MAP_FAILED);
+  if (m == MAP_FAILED) return;
+  CHECK_EQ_INT(mprotect(m, pg, PROT_NONE), 0);
+  CHECK_EQ_INT(mprotect(m + 2 * pg, pg, PROT_NONE), 0);
+  for (n = 0; n <= 80; n++) {
+    unsigned char *end = m + 2 * pg - n, *start = m + pg;
+    fill_rnd(end, n);
+    if (!same_as_ref(end, n, (int)(n & 1), n % 7)) bad++;
+    memset(end, 'a', n);                 /* plain: the block path all the way */
+    if (!same_as_ref(end, n, 0, 0)) bad++;
+    fill_rnd(start, n);
+    if (!same_as_ref(start, n, (int)(n & 1), n % 5)) bad++;
+  }
+  CHECK_EQ_INT(bad, 0);
+  munmap(m, 3 * pg);
+}
+
 int main(void) {
   int simd = tells__json_simd(1), pass;
   for (pass = 0; pass < (simd ? 2 : 1); pass++) {   /* AVX-512 when there, then without */
@@ -173,6 +199,7 @@ int main(void) {
     T_RUN(test_fixed);
     T_RUN(test_random);
     T_RUN(test_block_edges);
+    T_RUN(test_page_edges);
   }
   T_END();
 }
