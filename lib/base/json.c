@@ -302,15 +302,40 @@ static void qstr(tells_json *j, const void *sv, size_t n) {
   j->n = (size_t)(o - j->out);
 }
 
+/* The common case in one step: a string under 16 bytes, all plain, whose
+** block stays in one page, with room to spare, outside HTML mode.  Writes
+** it quoted, then `tail` (':' after a key, or nothing), and returns 1;
+** returns 0, having written nothing that counts, otherwise.  Small enough
+** to inline, so the usual key or value needs no call to qstr. */
+static inline int qstr_short(tells_json *j, const void *sv, size_t n, char tail) {
+#if defined(__SSE2__)
+  const unsigned char *s = sv;
+  char *o;
+  if (n >= 16 || sizeof j->out - j->n < 20 || (j->flags & TELLS_JSON_HTML) ||
+      ((uintptr_t)s & 4095u) > 4096u - 16u)
+    return 0;
+  o = j->out + j->n;
+  if (n && (plain16(o + 1, s) & ((1u << n) - 1))) return 0;   /* "" may sit at a page end */
+  o[0] = '"'; o[n + 1] = '"'; o[n + 2] = tail;
+  j->n += n + 2 + (tail != 0);
+  return 1;
+#else
+  (void)j; (void)sv; (void)n; (void)tail;
+  return 0;
+#endif
+}
+
 void tells_json_keyn(tells_json *j, const char *key, size_t n) {
   pre_value(j);
+  j->after_key = 1;
+  if (qstr_short(j, key, n, ':')) return;
   qstr(j, key, n);
   putc1(j, ':');
-  j->after_key = 1;
 }
 
 void tells_json_strn(tells_json *j, const void *s, size_t n) {
   pre_value(j);
+  if (qstr_short(j, s, n, 0)) return;
   qstr(j, s, n);
 }
 void tells_json_str(tells_json *j, const char *s) {
