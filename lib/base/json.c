@@ -358,6 +358,14 @@ void tells_json_i64(tells_json *j, int64_t v) {
   if (v < 0) *--p = '-';
   put(j, p, (size_t)(t + sizeof t - p));
 }
+void tells_json_obj_members(tells_json *j, const char *members, size_t n) {
+  int depth = j->depth;
+  open_c(j, '{');
+  if (j->depth != depth + 1 || !n) return;
+  put(j, members, n);
+  j->need_comma[j->depth] = 1;
+}
+
 void tells_json_u64(tells_json *j, uint64_t v) {
   char t[24], *p;
   pre_value(j);

@@ -57,6 +57,10 @@ void tells_json_u64(tells_json *j, uint64_t v);
 void tells_json_dbl(tells_json *j, double v);               /* non-finite -> null */
 void tells_json_bool(tells_json *j, int v);
 void tells_json_null(tells_json *j);
+/* Opens an object whose first members are given as text that is already
+** valid JSON: `"k":v,"k2":v2` (no braces, no trailing comma; may be
+** empty).  Members written after it get their comma as usual. */
+void tells_json_obj_members(tells_json *j, const char *members, size_t n);
 /* Inserts text that is already valid JSON (a stored JSON document). */
 void tells_json_raw(tells_json *j, const char *s, size_t n);
 /* Ends a JSON-lines record with "\n" (only at depth 0). */

@@ -89,15 +89,89 @@ static void eve_addr(const tells_flow *f, const uint8_t *ip, const tells_eve_cfg
   else tells_eve_ip(f->key.l3, ip, out);
 }
 
+/* Length of s when every byte of it is written as is by the JSON writer in
+** either mode (printable ASCII but '"', '\\', '<', '>', '&', '\'') and it is
+** shorter than max; (size_t)-1 otherwise. */
+static size_t plain_len(const char *s, size_t max) {
+  size_t i;
+  for (i = 0; s[i]; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (i + 1 >= max || c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' ||
+        c == '>' || c == '&' || c == '\'')
+      return (size_t)-1;
+  }
+  return i;
+}
+
+#define PUT_LIT(o, lit) (memcpy((o), (lit), sizeof(lit) - 1), (o) += sizeof(lit) - 1)
+
+static char *put_qstr(char *o, const char *s, size_t n) {
+  *o++ = '"'; memcpy(o, s, n); o += n; *o++ = '"';
+  return o;
+}
+
+static char *put_u64(char *o, uint64_t v) {
+  char t[20];
+  int n = 0;
+  do { t[n++] = (char)('0' + v % 10); v /= 10; } while (v);
+  while (n) *o++ = t[--n];
+  return o;
+}
+
+/* The header's members as tells_eve_head_cfg writes them, rendered into
+** out (room for EVE_HEAD_MAX bytes) without the general escaper: the time,
+** numbers and addresses are plain by construction, the other strings are
+** checked.  Returns the length, or 0 when one of them is not plain. */
+#define EVE_HEAD_MAX 512
+static size_t head_members(char *out, const tells_flow *f, const char *t, const char *event_type,
+                           const char *cip_s, uint16_t cport, const char *sip_s, uint16_t sport,
+                           const char *proto, const char *cid) {
+  char *o = out;
+  int icmp = f->key.proto == 1 || f->key.proto == 58;
+  size_t ne = plain_len(event_type, 64), np = plain_len(proto, 16);
+  size_t nc = cid ? plain_len(cid, TELLS_COMMID_LEN) : 0;
+  size_t na = plain_len(f->app_proto, sizeof f->app_proto);
+  if (ne == (size_t)-1 || np == (size_t)-1 || nc == (size_t)-1 || na == (size_t)-1) return 0;
+  PUT_LIT(o, "\"timestamp\":"); o = put_qstr(o, t, strlen(t));
+  PUT_LIT(o, ",\"flow_id\":"); o = put_u64(o, f->id);
+  PUT_LIT(o, ",\"event_type\":"); o = put_qstr(o, event_type, ne);
+  if (f->key.vlan) { PUT_LIT(o, ",\"vlan\":["); o = put_u64(o, f->key.vlan); *o++ = ']'; }
+  PUT_LIT(o, ",\"src_ip\":"); o = put_qstr(o, cip_s, strlen(cip_s));
+  if (!icmp) { PUT_LIT(o, ",\"src_port\":"); o = put_u64(o, cport); }
+  PUT_LIT(o, ",\"dest_ip\":"); o = put_qstr(o, sip_s, strlen(sip_s));
+  if (!icmp) { PUT_LIT(o, ",\"dest_port\":"); o = put_u64(o, sport); }
+  PUT_LIT(o, ",\"proto\":"); o = put_qstr(o, proto, np);
+  if (icmp) {
+    PUT_LIT(o, ",\"icmp_type\":"); o = put_u64(o, (uint64_t)(f->key.pa >> 8));
+    PUT_LIT(o, ",\"icmp_code\":"); o = put_u64(o, (uint64_t)(f->key.pa & 0xff));
+  }
+  if (nc) { PUT_LIT(o, ",\"community_id\":"); o = put_qstr(o, cid, nc); }
+  if (na) { PUT_LIT(o, ",\"app_proto\":"); o = put_qstr(o, f->app_proto, na); }
+  return (size_t)(o - out);
+}
+#undef PUT_LIT
+
 void tells_eve_head_cfg(tells_json *j, const tells_flow *f, int64_t ts_ns,
                         const char *event_type, int from_server, const tells_eve_cfg *cfg) {
-  char t[64], a[46], tmp[8];
+  char t[64], a[46], b[46], tmp[8], cid[TELLS_COMMID_LEN], m[EVE_HEAD_MAX];
   const uint8_t *cip, *sip;
   uint16_t cport, sport;
   int icmp = f->key.proto == 1 || f->key.proto == 58;
+  size_t n;
   if (from_server) endpoints(f, &sip, &sport, &cip, &cport);
   else endpoints(f, &cip, &cport, &sip, &sport);
   tells_eve_time(ts_ns, t);
+  cid[0] = 0;
+  if (cfg && cfg->community_id) tells_commid_flow(f, cfg->community_id_seed, cid);
+  eve_addr(f, cip, cfg, a);
+  eve_addr(f, sip, cfg, b);
+  n = head_members(m, f, t, event_type, a, cport, b, sport, tells_eve_proto(f->key.proto, tmp),
+                   cid[0] ? cid : NULL);
+  if (n) {
+    tells_json_obj_members(j, m, n);
+    return;
+  }
+  /* the general writer, for a string that needs escaping */
   tells_json_obj(j);
   tells_json_kstr(j, "timestamp", t);
   tells_json_ku64(j, "flow_id", f->id);
@@ -106,22 +180,16 @@ void tells_eve_head_cfg(tells_json *j, const tells_flow *f, int64_t ts_ns,
     tells_json_key(j, "vlan");
     tells_json_arr(j); tells_json_u64(j, f->key.vlan); tells_json_arr_end(j);
   }
-  eve_addr(f, cip, cfg, a);
   tells_json_kstr(j, "src_ip", a);
   if (!icmp) tells_json_ku64(j, "src_port", cport);
-  eve_addr(f, sip, cfg, a);
-  tells_json_kstr(j, "dest_ip", a);
+  tells_json_kstr(j, "dest_ip", b);
   if (!icmp) tells_json_ku64(j, "dest_port", sport);
   tells_json_kstr(j, "proto", tells_eve_proto(f->key.proto, tmp));
   if (icmp) {
     tells_json_ku64(j, "icmp_type", (uint64_t)(f->key.pa >> 8));
     tells_json_ku64(j, "icmp_code", (uint64_t)(f->key.pa & 0xff));
   }
-  if (cfg && cfg->community_id) {
-    char cid[TELLS_COMMID_LEN];
-    tells_commid_flow(f, cfg->community_id_seed, cid);
-    if (cid[0]) tells_json_kstr(j, "community_id", cid);
-  }
+  if (cid[0]) tells_json_kstr(j, "community_id", cid);
   if (f->app_proto[0]) tells_json_kstr(j, "app_proto", f->app_proto);
 }
 
