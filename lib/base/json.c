@@ -2,7 +2,6 @@
 ** json.c -- the streaming JSON writer and the UTF-8 validator.
 */
 #include <math.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -169,14 +168,41 @@ void tells_json_escape(tells_buf *b, const void *s, size_t n, int flags) {
   escape_to(emit_buf, b, s, n, flags);
 }
 
-/* True when one of the eight bytes at p is < 0x20, >= 0x80, '"' or '\\'. */
-static int swar_hit(const unsigned char *p) {
+/* True when one of the eight bytes of x is < 0x20, >= 0x80, '"' or '\\'. */
+static int swar_hit64(uint64_t x) {
   const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
-  uint64_t x;
-  memcpy(&x, p, 8);
   /* a borrow or a high bit only comes from such a byte (or spreads from one) */
   return (((x - ones * 0x20) | ((x ^ (ones * '"')) - ones) | ((x ^ (ones * '\\')) - ones) | x) &
           high) != 0;
+}
+static int swar_hit(const unsigned char *p) {
+  uint64_t x;
+  memcpy(&x, p, 8);
+  return swar_hit64(x);
+}
+
+/* A string of n < 16 bytes: when every byte is plain (outside HTML mode),
+** copies it to o and returns 1; else returns 0 (o may hold some of it).
+** Two overlapping loads cover it, so nothing past s + n is read. */
+static int plain_small(char *o, const unsigned char *s, size_t n) {
+  if (n >= 8) {
+    uint64_t a, b;
+    memcpy(&a, s, 8); memcpy(&b, s + n - 8, 8);
+    if (swar_hit64(a) || swar_hit64(b)) return 0;
+    memcpy(o, &a, 8); memcpy(o + n - 8, &b, 8);
+  } else if (n >= 4) {
+    uint32_t a, b;
+    memcpy(&a, s, 4); memcpy(&b, s + n - 4, 4);
+    if (swar_hit64((uint64_t)a << 32 | b)) return 0;
+    memcpy(o, &a, 4); memcpy(o + n - 4, &b, 4);
+  } else {
+    size_t i;
+    for (i = 0; i < n; i++) {
+      if (!plain_byte(s[i], 0)) return 0;
+      o[i] = (char)s[i];
+    }
+  }
+  return 1;
 }
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
@@ -213,9 +239,7 @@ int tells__json_simd(int on) {
 
 #if defined(__SSE2__)
 /* Stores the 16 bytes at s to o and returns the mask of those that are not
-** plain (bit k for byte k).  May read past the end of the caller's string
-** (within one page, see plain_copy): not instrumented by ASan for that. */
-__attribute__((no_sanitize_address))
+** plain (bit k for byte k). */
 static unsigned plain16(char *o, const unsigned char *s) {
   const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), sp = _mm_set1_epi8(0x20);
   __m128i v = _mm_loadu_si128((const __m128i *)(const void *)s);
@@ -226,13 +250,13 @@ static unsigned plain16(char *o, const unsigned char *s) {
 }
 #endif
 
-/* Copies the plain bytes at the start of s[0..n) to o (room for n + 16
-** bytes) and returns how many: no quote, backslash, control byte or byte >= 0x80
+/* Copies the plain bytes at the start of s[0..n) to o (room for n bytes)
+** and returns how many: no quote, backslash, control byte or byte >= 0x80
 ** (plain outside HTML mode).  64 at a time with masked AVX-512 stores where
 ** the CPU has them (short strings, most of them, in one step), else sixteen
 ** at a time where SSE2 is there (a block is stored whole, then only its
-** plain part counted; a short tail too), eight at a time otherwise; no
-** call to memcpy for short runs. */
+** plain part counted), then a short tail in one step when it is all plain,
+** eight at a time otherwise; no call to memcpy for short runs. */
 static size_t plain_copy(char *o, const unsigned char *s, size_t n) {
   size_t i = 0;
 #ifdef JSON_AVX512
@@ -253,14 +277,8 @@ static size_t plain_copy(char *o, const unsigned char *s, size_t n) {
     if (m) return i + (size_t)__builtin_ctz(m);
     i += 16;
   }
-  /* The short tail (most keys and values are short) in one block too, when
-  ** the 16 bytes from s + i lie in one page: the bytes read past n are not
-  ** counted, and the block stored past them is overwritten after. */
-  if (i < n && ((uintptr_t)(s + i) & 4095u) <= 4096u - 16u) {
-    unsigned m = plain16(o + i, s + i) | (~0u << (n - i));
-    return i + (size_t)__builtin_ctz(m);
-  }
 #endif
+  if (n - i < 16 && plain_small(o + i, s + i, n - i)) return n;   /* most keys and values */
   while (n - i >= 8 && !swar_hit(s + i)) {
     memcpy(o + i, s + i, 8);
     i += 8;
@@ -276,7 +294,7 @@ static void qstr(tells_json *j, const void *sv, size_t n) {
   const unsigned char *s = sv;
   size_t room = sizeof j->out - j->n, i = 0;
   char *o;
-  if (room < 18 || n > (room - 18) / 6) {   /* 16 spare: plain_copy's blocks */
+  if (room < 2 || n > (room - 2) / 6) {
     putc1(j, '"');
     escape_to(emit_json, j, s, n, j->flags);
     putc1(j, '"');
@@ -302,27 +320,19 @@ static void qstr(tells_json *j, const void *sv, size_t n) {
   j->n = (size_t)(o - j->out);
 }
 
-/* The common case in one step: a string under 16 bytes, all plain, whose
-** block stays in one page, with room to spare, outside HTML mode.  Writes
+/* The common case in one step: a string under 16 bytes, all plain, with
+** room to spare, outside HTML mode.  Writes
 ** it quoted, then `tail` (':' after a key, or nothing), and returns 1;
 ** returns 0, having written nothing that counts, otherwise.  Small enough
 ** to inline, so the usual key or value needs no call to qstr. */
 static inline int qstr_short(tells_json *j, const void *sv, size_t n, char tail) {
-#if defined(__SSE2__)
-  const unsigned char *s = sv;
   char *o;
-  if (n >= 16 || sizeof j->out - j->n < 20 || (j->flags & TELLS_JSON_HTML) ||
-      ((uintptr_t)s & 4095u) > 4096u - 16u)
-    return 0;
+  if (n >= 16 || sizeof j->out - j->n < 20 || (j->flags & TELLS_JSON_HTML)) return 0;
   o = j->out + j->n;
-  if (n && (plain16(o + 1, s) & ((1u << n) - 1))) return 0;   /* "" may sit at a page end */
+  if (!plain_small(o + 1, sv, n)) return 0;
   o[0] = '"'; o[n + 1] = '"'; o[n + 2] = tail;
   j->n += n + 2 + (tail != 0);
   return 1;
-#else
-  (void)j; (void)sv; (void)n; (void)tail;
-  return 0;
-#endif
 }
 
 void tells_json_keyn(tells_json *j, const char *key, size_t n) {

@@ -4,8 +4,8 @@
 ** random byte strings of every length in both modes, strings that land at
 ** every position of the writer's 8 KiB block (direct and flushing paths),
 ** and tells_json_escape() agreeing with the writer; strings that end, or
-** start, at a page with no access behind or before them (the scan reads
-** whole blocks where they stay in one page); with the AVX-512 path of the
+** start, at a page with no access behind or before them (nothing may be
+** read past either end); with the AVX-512 path of the
 ** plain-byte scan and without it, when the CPU has it.
 */
 #include <stdlib.h>
