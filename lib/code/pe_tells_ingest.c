@@ -24,15 +24,23 @@ static void event(tells_ingest *ig, const tells_pe *pe, const tells_petells *t) 
   tells_ingest_event(ig, &ev);
 }
 
+/* A language sighting.  Its context is formatted here, so it is copied to
+** the file's arena: the ingest keeps the context pointer until the
+** sightings are flushed (tells_ingest_indicator), after this returns. */
+static void language(tells_ingest *ig, const char *nm, const char *ctx) {
+  const char *c = tells_arena_strndup(&ig->arena, ctx, strlen(ctx));
+  tells_ingest_indicator(ig, "language", nm, TELLS_NO_TIME, c ? c : "PE language", TELLS_NO_REF);
+}
+
 static void indicators(tells_ingest *ig, const tells_petells *t) {
   char nm[96], ctx[160];
   size_t i, k;
   for (i = 0; i < t->n_langs; i++) {
     if (tells_petells_lang_weak(t->langs[i].lang)) continue;
     tells_petells_lang_name(t->langs[i].lang, nm, sizeof nm);
-    snprintf(ctx, sizeof ctx, "PE resource language 0x%04x (%u resources)", t->langs[i].lang,
-             t->langs[i].count);
-    tells_ingest_indicator(ig, "language", nm, TELLS_NO_TIME, ctx, TELLS_NO_REF);
+    snprintf(ctx, sizeof ctx, "PE resource language 0x%04x (%u resource%s)", t->langs[i].lang,
+             t->langs[i].count, t->langs[i].count == 1 ? "" : "s");
+    language(ig, nm, ctx);
   }
   for (i = 0; i < t->n_translations; i++) {
     uint16_t l = (uint16_t)t->translations[i];
@@ -42,7 +50,7 @@ static void indicators(tells_ingest *ig, const tells_petells *t) {
     tells_petells_lang_name(l, nm, sizeof nm);
     snprintf(ctx, sizeof ctx, "PE version-info translation 0x%04x, code page %u", l,
              t->translations[i] >> 16);
-    tells_ingest_indicator(ig, "language", nm, TELLS_NO_TIME, ctx, TELLS_NO_REF);
+    language(ig, nm, ctx);
   }
   if (t->has_pdb && t->pdb.user && t->pdb.user[0])
     tells_ingest_indicator(ig, "pdb_user", t->pdb.user, TELLS_NO_TIME,

@@ -130,7 +130,9 @@ void tells_ingest_time(tells_ingest *ig, int64_t ns);
 ** Indicators are gathered per (type, value, context) while the file is
 ** scanned and reach the sink as one sighting each -- first and last time,
 ** count, first offset -- when tells_ingest_flush() runs (tells_ingest_run
-** calls it; call it again after adding indicators later). */
+** calls it; call it again after adding indicators later).  The value is
+** copied; type and context are kept as given until then (contexts are told
+** apart by address), so they must be static text or live in ig->arena. */
 void tells_ingest_indicator(tells_ingest *ig, const char *type, const char *value,
                             int64_t time_ns, const char *context, int64_t off);
 void tells_ingest_finding(tells_ingest *ig, const tells_finding *f);

@@ -109,6 +109,21 @@ ok = (get("language", "ko-KR Korean") and get("pdb_user", "kim")
       and get("pdb_path", "C:\\Users\\kim\\Projects\\Destover\\Release\\wiper.pdb")
       and all(i["example_evidence"].endswith("/wiper.exe") for i in ind if i["type"] in ("language", "pdb_user")))
 sys.exit(0 if ok else 1)'
+# Each language sighting says where the language was read: the resource
+# table and the version-info translation are two sightings with their own
+# context (the contexts once pointed at a reused stack buffer, so both read
+# as the translation, or as garbage).
+check "case: language sightings of the wiper name the resource table and the translation" py '
+import re, sqlite3, sys
+db = sqlite3.connect("'"$T"'/c.tells")
+ctx = sorted(r[0] for r in db.execute(
+    "select s.context from sightings s join indicators i on i.id = s.indicator_id "
+    "join evidence e on e.id = s.evidence_id where i.type = ? and i.value = ? and e.path like ?",
+    ("language", "ko-KR Korean", "%/wiper.exe")))
+ok = (len(ctx) == 2 and re.fullmatch(r"PE resource language 0x0412 \([0-9]+ resources?\)", ctx[0])
+      and ctx[1] == "PE version-info translation 0x0412, code page 949")
+if not ok: print("    contexts:", ctx)
+sys.exit(0 if ok else 1)'
 
 # The benign MSVC corpus raises none of the tell findings.
 if [ -d "$CORPORA/pe/msvc" ]; then
