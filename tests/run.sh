@@ -13,7 +13,9 @@ BUILD=${1:-build-check}
 BUILD=$(cd "$BUILD" && pwd)
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 export TELLS_BIN="$BUILD/tells" TELLS_BUILD="$BUILD" TELLS_SRC="$SRC"
-export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}"
+# detect_stack_use_after_return: a pointer kept to a returned function's
+# locals (a sighting's context once was) is reported, not read silently.
+export ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=1}"
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}"
 LOG=$(mktemp -d)
 passed=0; failed=0; skipped=0
