@@ -321,10 +321,10 @@ static void qstr(tells_json *j, const void *sv, size_t n) {
 }
 
 /* The common case in one step: a string under 16 bytes, all plain, with
-** room to spare, outside HTML mode.  Writes
-** it quoted, then `tail` (':' after a key, or nothing), and returns 1;
-** returns 0, having written nothing that counts, otherwise.  Small enough
-** to inline, so the usual key or value needs no call to qstr. */
+** room to spare, outside HTML mode.  Writes it quoted, then `tail` (':'
+** after a key, or nothing), and returns 1; returns 0, having written
+** nothing that counts, otherwise.  Small enough to inline, so the usual
+** key or value needs no call to qstr. */
 static inline int qstr_short(tells_json *j, const void *sv, size_t n, char tail) {
   char *o;
   if (n >= 16 || sizeof j->out - j->n < 20 || (j->flags & TELLS_JSON_HTML)) return 0;

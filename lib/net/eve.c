@@ -122,7 +122,8 @@ static char *put_u64(char *o, uint64_t v) {
 ** out (room for EVE_HEAD_MAX bytes) without the general escaper: the time,
 ** numbers and addresses are plain by construction, the other strings are
 ** checked.  Returns the length, or 0 when one of them is not plain. */
-#define EVE_HEAD_MAX 512
+#define EVE_HEAD_MAX 512   /* the longest is 421 bytes (63-byte event type, */
+                           /* 45-byte addresses, VLAN, ports, Community ID) */
 static size_t head_members(char *out, const tells_flow *f, const char *t, const char *event_type,
                            const char *cip_s, uint16_t cport, const char *sip_s, uint16_t sport,
                            const char *proto, const char *cid) {
