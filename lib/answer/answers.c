@@ -177,9 +177,9 @@ int tells_ans_internal(const char *ip) {
   return 0;
 }
 
-static void norm_name(const char *in, char out[64]) {
+void tells_ans_host_key(const char *in, char out[64]) {
   size_t i;
-  for (i = 0; in[i] && in[i] != '.' && i < 63; i++) out[i] = (char)toupper((unsigned char)in[i]);
+  for (i = 0; in && in[i] && in[i] != '.' && i < 63; i++) out[i] = (char)toupper((unsigned char)in[i]);
   out[i] = 0;
 }
 
@@ -196,7 +196,7 @@ static int new_host(tells_ans *x, const char *name) {
 int tells_ans_host_name(tells_ans *x, const char *name, int create) {
   char n[64];
   int i;
-  norm_name(name, n);
+  tells_ans_host_key(name, n);
   if (!n[0]) return -1;
   for (i = 0; i < x->n_hosts; i++) if (strcmp(x->hosts[i].name, n) == 0) return i;
   return create ? new_host(x, n) : -1;

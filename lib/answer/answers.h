@@ -109,6 +109,9 @@ int tells_ans_step(tells_ans *x, sqlite3_stmt *s);
 /* Text of column i, "" when NULL. */
 const char *tells_ans_col(sqlite3_stmt *s, int i);
 
+/* A host name as hosts are keyed: its first label, upper-cased
+** ("pc01.corp.local" is "PC01"); "" for NULL. */
+void tells_ans_host_key(const char *name, char out[64] /* OUT */);
 /* Host by internal address or name; created when `create` (returns -1 when
 ** not found, not internal, or the table is full). */
 int tells_ans_host_ip(tells_ans *x, const char *ip, int create);

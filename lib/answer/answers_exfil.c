@@ -249,14 +249,6 @@ void tells_ans_exfil(tells_ans *x) {
 typedef struct dsig { char host[64]; int64_t t; } dsig;
 typedef struct dsigs { dsig v[DSIG_MAX]; int n, routine; } dsigs;
 
-/* A host name's first label, lowercased: "PC01.corp.local" is "pc01". */
-static void host_key(const char *h, char out[64]) {
-  size_t i;
-  for (i = 0; h && h[i] && h[i] != '.' && i < 63; i++)
-    out[i] = h[i] >= 'A' && h[i] <= 'Z' ? (char)(h[i] + 32) : h[i];
-  out[i] = 0;
-}
-
 /* Techniques of destruction and of inhibited recovery (shadow copies
 ** deleted, boot recovery disabled), as findings' techniques or Sigma tags;
 ** mass deletion (T1485 too) has its own list. */
@@ -274,7 +266,7 @@ static void load_dsigs(tells_ans *x, dsigs *d) {
                                       " OR (" RECOVERY_SQL ")) ORDER BY f.first_ns, f.id");
   d->n = d->routine = 0;
   while (s && tells_ans_step(x, s) && d->n < DSIG_MAX) {
-    host_key(tells_ans_col(s, 0), d->v[d->n].host);
+    tells_ans_host_key(tells_ans_col(s, 0), d->v[d->n].host);
     d->v[d->n].t = sqlite3_column_int64(s, 1);
     if (d->v[d->n].host[0]) d->n++;
   }
@@ -288,7 +280,7 @@ static int driver_counts(void *ctx, sqlite3_stmt *s) {
   char h[64];
   int i;
   if (sqlite3_column_int(s, 4) || sqlite3_column_int(s, 5)) return 1;
-  host_key(tells_ans_col(s, 1), h);
+  tells_ans_host_key(tells_ans_col(s, 1), h);
   for (i = 0; h[0] && sqlite3_column_type(s, 3) != SQLITE_NULL && i < d->n; i++) {
     int64_t dt = d->v[i].t - sqlite3_column_int64(s, 3);
     if (!strcmp(d->v[i].host, h) && dt <= DRV_NEAR_NS && dt >= -DRV_NEAR_NS) return 1;

@@ -353,9 +353,9 @@ void tells_json_str(tells_json *j, const char *s) {
   tells_json_strn(j, s, strlen(s));
 }
 
-/* Decimal digits of v ending at end; returns the first.  Numbers are the
-** most common JSON values in tells' output, so no printf here. */
-static char *udigits(uint64_t v, char *end) {
+/* Numbers are the most common JSON values in tells' output, so no printf
+** here (see json.h). */
+char *tells_json_udigits(uint64_t v, char *end) {
   do { *--end = (char)('0' + v % 10); v /= 10; } while (v);
   return end;
 }
@@ -364,7 +364,7 @@ void tells_json_i64(tells_json *j, int64_t v) {
   char t[24], *p;
   uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
   pre_value(j);
-  p = udigits(u, t + sizeof t);
+  p = tells_json_udigits(u, t + sizeof t);
   if (v < 0) *--p = '-';
   put(j, p, (size_t)(t + sizeof t - p));
 }
@@ -379,7 +379,7 @@ void tells_json_obj_members(tells_json *j, const char *members, size_t n) {
 void tells_json_u64(tells_json *j, uint64_t v) {
   char t[24], *p;
   pre_value(j);
-  p = udigits(v, t + sizeof t);
+  p = tells_json_udigits(v, t + sizeof t);
   put(j, p, (size_t)(t + sizeof t - p));
 }
 void tells_json_dbl(tells_json *j, double v) {

@@ -89,6 +89,10 @@ static inline void tells_json_ku64(tells_json *j, const char *k, uint64_t v) {
   tells_json_keyn(j, k, strlen(k)); tells_json_u64(j, v);
 }
 
+/* The decimal digits of v written backwards to end (at most 20 before it);
+** returns the first. */
+char *tells_json_udigits(uint64_t v, char *end);
+
 /* Appends the escaped body of a JSON string (no quotes) to b. */
 void tells_json_escape(tells_buf *b, const void *s, size_t n, int flags);
 

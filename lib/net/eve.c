@@ -111,11 +111,10 @@ static char *put_qstr(char *o, const char *s, size_t n) {
 }
 
 static char *put_u64(char *o, uint64_t v) {
-  char t[20];
-  int n = 0;
-  do { t[n++] = (char)('0' + v % 10); v /= 10; } while (v);
-  while (n) *o++ = t[--n];
-  return o;
+  char t[20], *p = tells_json_udigits(v, t + sizeof t);
+  size_t n = (size_t)(t + sizeof t - p);
+  memcpy(o, p, n);
+  return o + n;
 }
 
 /* The header's members as tells_eve_head_cfg writes them, rendered into

@@ -38,14 +38,22 @@ struct tells__geo_torx {
   size_t *off;                /* their offsets, increasing; off[0] is the first range */
 };
 
+/* The file from offset s on, through the bounded cursor: its bytes and
+** how many (*n = 0 past the end). */
+static const uint8_t *rest_at(const tells__geo_torx *x, size_t s, size_t *n) {
+  tells_rd rd = tells_rd_make(x->p, x->len, 0);
+  tells_rd_seek(&rd, s);
+  *n = tells_rd_left(&rd);
+  return rd.p + rd.off;
+}
+
 /* The range line at offset s: its length (newline included), 0 when it is
 ** not one in the exact form of the file's family. */
 static size_t line_at(const tells__geo_torx *x, size_t s, tells__geo_range *r) {
-  tells_rd rd = tells_rd_make(x->p, x->len, 0);
-  size_t used;
-  tells_rd_seek(&rd, s);
-  if (tells_rd_left(&rd) == 0) return 0;
-  used = tells__geo_tor_line(rd.p + rd.off, tells_rd_left(&rd), r);
+  size_t n, used;
+  const uint8_t *q = rest_at(x, s, &n);
+  if (n == 0) return 0;
+  used = tells__geo_tor_line(q, n, r);
   return used && r->v6 == x->v6 ? used : 0;
 }
 
@@ -53,10 +61,9 @@ static size_t line_at(const tells__geo_torx *x, size_t s, tells__geo_range *r) {
 ** (what bisection needs; the line it settles on is read whole): 1, or 0
 ** when it does not read as one of the file's family. */
 static int from_at(const tells__geo_torx *x, size_t s, uint64_t lo[2]) {
-  tells_rd rd = tells_rd_make(x->p, x->len, 0);
-  tells_rd_seek(&rd, s);
-  if (tells_rd_left(&rd) == 0) return 0;
-  return tells__geo_tor_from(rd.p + rd.off, tells_rd_left(&rd), x->v6, lo) != 0;
+  size_t n;
+  const uint8_t *q = rest_at(x, s, &n);
+  return n != 0 && tells__geo_tor_from(q, n, x->v6, lo) != 0;
 }
 
 tells_err tells__geo_torx_open(const uint8_t *p, size_t len, uint8_t fam,
@@ -116,7 +123,7 @@ int tells__geo_torx_find(const tells__geo_torx *x, const uint8_t ip[16], char cc
     a[0] = tells__geo_be64(ip);
     a[1] = tells__geo_be64(ip + 8);
   } else {
-    a[1] = (uint64_t)ip[0] << 24 | (uint64_t)ip[1] << 16 | (uint64_t)ip[2] << 8 | ip[3];
+    a[1] = tells_ld32be(ip);
   }
   hi = x->n;                          /* the first sample starting after a */
   while (lo < hi) {
