@@ -1,14 +1,31 @@
 /*
 ** hash.c -- streaming SHA-256/SHA-1/MD5 over evidence bytes via libcrypto.
 */
+#include <openssl/err.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <string.h>
 #include "drop.h"
 #include "hash.h"
 
-static const EVP_MD *md_of(int i) {
-  return i == 0 ? EVP_sha256() : i == 1 ? EVP_sha1() : EVP_md5();
+static EVP_MD *md_sha256, *md_sha1, *md_md5;
+static pthread_once_t md_once = PTHREAD_ONCE_INIT;
+
+static void md_fetch(void) {
+  md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+  md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
+  md_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
+  ERR_clear_error();
 }
+
+const EVP_MD *tells_hash_md(int alg) {
+  pthread_once(&md_once, md_fetch);
+  return alg == TELLS_HASH_SHA256 ? md_sha256 : alg == TELLS_HASH_SHA1 ? md_sha1
+         : alg == TELLS_HASH_MD5 ? md_md5 : NULL;
+}
+
+/* ctx[i] holds the algorithm of bit i of `which` */
+static const EVP_MD *md_of(int i) { return tells_hash_md(1 << i); }
 
 tells_err tells_hash_init(tells_hash *h, int which) {
   int i;
@@ -18,7 +35,7 @@ tells_err tells_hash_init(tells_hash *h, int which) {
   for (i = 0; i < 3; i++) {
     if (!(which & (1 << i))) continue;
     h->ctx[i] = EVP_MD_CTX_new();
-    if (!h->ctx[i] || !EVP_DigestInit_ex(h->ctx[i], md_of(i), NULL)) {
+    if (!h->ctx[i] || !md_of(i) || !EVP_DigestInit_ex(h->ctx[i], md_of(i), NULL)) {
       tells_hash_free(h);
       return TELLS_ENOMEM;
     }
@@ -69,16 +86,16 @@ void tells_hash_free(tells_hash *h) {
 static tells_err one_shot(const EVP_MD *md, const void *p, size_t n, char *out) {
   unsigned char d[EVP_MAX_MD_SIZE];
   unsigned k = 0;
-  if (!EVP_Digest(p, n, d, &k, md, NULL)) return TELLS_EIO;
+  if (!md || !EVP_Digest(p, n, d, &k, md, NULL)) return TELLS_EIO;
   hex(d, k, out);
   return TELLS_OK;
 }
 
 tells_err tells_sha256_hex(const void *p, size_t n, char out[65]) {
-  return one_shot(EVP_sha256(), p, n, out);
+  return one_shot(tells_hash_md(TELLS_HASH_SHA256), p, n, out);
 }
 tells_err tells_md5_hex(const void *p, size_t n, char out[33]) {
-  return one_shot(EVP_md5(), p, n, out);
+  return one_shot(tells_hash_md(TELLS_HASH_MD5), p, n, out);
 }
 
 /* ---- the hashing worker ---- */

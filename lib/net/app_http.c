@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "app.h"
+#include "hash.h"
 #include "rd.h"
 
 #define HTTP_QUEUE 4
@@ -206,7 +207,7 @@ static void file_start(tells_app_flow *af, http_state *st, int dir, const http_t
   memset(fl->tx->hdr_n, 0, sizeof fl->tx->hdr_n);
   fl->hashing = 1;
   for (i = 0; i < 2; i++) { EVP_MD_CTX_free(fl->md[i]); fl->md[i] = NULL; }
-  if (!(fl->md[0] = EVP_MD_CTX_new()) || EVP_DigestInit_ex(fl->md[0], EVP_sha256(), NULL) != 1) {
+  if (!(fl->md[0] = EVP_MD_CTX_new()) || EVP_DigestInit_ex(fl->md[0], tells_hash_md(TELLS_HASH_SHA256), NULL) != 1) {
     fl->hashing = 0;
     ERR_clear_error();
   }
@@ -233,12 +234,17 @@ static void file_close(tells_app_flow *af, http_state *st, int dir, int complete
     if (EVP_DigestFinal_ex(fl->md[0], md, &n) == 1 && n == 32) {
       for (i = 0; i < 32; i++) { r.sha256[2 * i] = hx[md[i] >> 4]; r.sha256[2 * i + 1] = hx[md[i] & 15]; }
       r.sha256[64] = 0;
+    } else {
+      ERR_clear_error();
     }
-    if (fl->md[1] && EVP_DigestFinal_ex(fl->md[1], md, &n) == 1 && n == 16) {
-      for (i = 0; i < 16; i++) { r.md5[2 * i] = hx[md[i] >> 4]; r.md5[2 * i + 1] = hx[md[i] & 15]; }
-      r.md5[32] = 0;
+    if (fl->md[1]) {
+      if (EVP_DigestFinal_ex(fl->md[1], md, &n) == 1 && n == 16) {
+        for (i = 0; i < 16; i++) { r.md5[2 * i] = hx[md[i] >> 4]; r.md5[2 * i + 1] = hx[md[i] & 15]; }
+        r.md5[32] = 0;
+      } else {
+        ERR_clear_error();
+      }
     }
-    ERR_clear_error();
     if (!r.sha256[0]) r.whole = 0;
   }
   tells_app_emit_ev(af, &r, TELLS_APP_NOW, dir == 1, fl->tx_id, "fileinfo");
@@ -256,7 +262,7 @@ static void file_data(tells_app_flow *af, http_state *st, int dir, const uint8_t
     if (!fl->size && fl->hashing && body_magic(p, n < sizeof fl->head ? n : sizeof fl->head)) {
       /* MD5 too for executables, archives and documents: what indicator
       ** feeds still list by MD5 (it costs twice SHA-256's time) */
-      if (!(fl->md[1] = EVP_MD_CTX_new()) || EVP_DigestInit_ex(fl->md[1], EVP_md5(), NULL) != 1) {
+      if (!(fl->md[1] = EVP_MD_CTX_new()) || EVP_DigestInit_ex(fl->md[1], tells_hash_md(TELLS_HASH_MD5), NULL) != 1) {
         EVP_MD_CTX_free(fl->md[1]);
         fl->md[1] = NULL;
         ERR_clear_error();

@@ -18,12 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <pthread.h>
 #include <openssl/evp.h>
 #include <openssl/err.h>
 #include <openssl/x509.h>
 #include "alloc.h"
 #include "app.h"
+#include "hash.h"
 #include "rd.h"
 
 #define TLS_REC_MAX (16384 + 2048)
@@ -58,21 +58,6 @@ typedef struct tls_rec {
   const tls_state *s;
   char ja3[2600], ja3_hash[33], ja3s[700], ja3s_hash[33], ja4[40];
 } tls_rec;
-
-/* Digests fetched once: an implicit fetch per call takes the provider
-** store's locks every time (OpenSSL 3 "Performance" notes). */
-static EVP_MD *md_md5, *md_sha1, *md_sha256;
-static pthread_once_t md_once = PTHREAD_ONCE_INIT;
-static void md_init(void) {
-  md_md5 = EVP_MD_fetch(NULL, "MD5", NULL);
-  md_sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
-  md_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
-  ERR_clear_error();
-}
-static const EVP_MD *md_get(int which) {
-  pthread_once(&md_once, md_init);
-  return which == 0 ? md_md5 : which == 1 ? md_sha1 : md_sha256;
-}
 
 static int grease(uint16_t v) { return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff); }
 
@@ -297,7 +282,7 @@ static void certificate(tells_app_flow *af, tls_state *s, tells_rd *r) {
     }
   }
   if (!der_tlv(&tbs, &tag, &c)) return;          /* signature algorithm */
-  if (md_get(1) && EVP_Digest(der, len, md, &mdn, md_get(1), NULL) == 1) {
+  if (EVP_Digest(der, len, md, &mdn, tells_hash_md(TELLS_HASH_SHA1), NULL) == 1) {
     unsigned int i;
     size_t o = 0;
     for (i = 0; i < mdn && o + 4 < sizeof s->fingerprint; i++) {
@@ -479,7 +464,10 @@ static void md5_hex(const char *s, char out[33]) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   out[0] = 0;
-  if (!md_get(0) || EVP_Digest(s, strlen(s), md, &n, md_get(0), NULL) != 1 || n != 16) { ERR_clear_error(); return; }
+  if (EVP_Digest(s, strlen(s), md, &n, tells_hash_md(TELLS_HASH_MD5), NULL) != 1 || n != 16) {
+    ERR_clear_error();
+    return;
+  }
   tls_hexbytes(md, 16, out);
 }
 
@@ -509,7 +497,10 @@ static void sha12(const char *s, int empty, char out[13]) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
   memcpy(out, "000000000000", 13);
-  if (empty || !md_get(2) || EVP_Digest(s, strlen(s), md, &n, md_get(2), NULL) != 1) { ERR_clear_error(); return; }
+  if (empty || EVP_Digest(s, strlen(s), md, &n, tells_hash_md(TELLS_HASH_SHA256), NULL) != 1) {
+    ERR_clear_error();
+    return;
+  }
   tls_hexbytes(md, 6, out);
 }
 

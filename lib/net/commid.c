@@ -11,6 +11,7 @@
 #include <openssl/evp.h>
 #include <string.h>
 #include "eve.h"
+#include "hash.h"
 
 /* ICMP request/reply type pairs (ICMPv4 then ICMPv6), each both ways. */
 static const uint8_t commid_icmp4[][2] = {
@@ -72,7 +73,7 @@ void tells_commid(uint8_t l3, uint8_t proto, const uint8_t a[16], uint16_t pa,
     buf[o++] = (uint8_t)(pb >> 8); buf[o++] = (uint8_t)pb;
   }
   out[0] = 0;
-  if (EVP_Digest(buf, o, md, &mdn, EVP_sha1(), NULL) != 1 || mdn != 20) {
+  if (EVP_Digest(buf, o, md, &mdn, tells_hash_md(TELLS_HASH_SHA1), NULL) != 1 || mdn != 20) {
     ERR_clear_error();
     return;
   }
