@@ -118,10 +118,41 @@ int tells_tlsh_bucket(const tells_tlsh *d, unsigned i);
 ** Returns whether it is in use.  For tests and benchmarks; not thread-safe
 ** against concurrent updates. */
 int tells__tlsh_simd(int on);
-/* Body distance of 32 buckets (the 0/3 pair counts 6). */
-unsigned tells__tlsh_body_diff64(uint64_t x, uint64_t y);
-/* Sum of |x - y| over 32 buckets: <= the body distance, and a metric. */
-unsigned tells__tlsh_body_l1_64(uint64_t x, uint64_t y);
+/* Body distance of 32 buckets: the sum over the 32 two-bit lanes of x and y
+** of the bucket distance (the 0/3 pair counts 6).  Inline, for the index.
+** For codes x = (x1 x0), y = (y1 y0): |x - y| has low bit x0 ^ y0 and high
+** bit set for |x - y| >= 2, i.e. the high bits differ and the pair is not
+** {1, 2}; a {0, 3} pair (both bits differ, x1 == x0) adds 3 more. */
+static inline unsigned tells__tlsh_body_diff64(uint64_t x, uint64_t y) {
+  const uint64_t lo = 0x5555555555555555ull;
+  uint64_t x0 = x & lo, x1 = x >> 1 & lo, y0 = y & lo, y1 = y >> 1 & lo;
+  uint64_t d0 = x0 ^ y0, dh = x1 ^ y1, xs = x0 ^ x1;
+  uint64_t pair12 = dh & d0 & xs;        /* {1, 2}: |x - y| = 1 */
+  uint64_t pair03 = dh & d0 & ~xs;       /* {0, 3}: 3 + 3 */
+  uint64_t d1 = dh & ~pair12;
+  uint64_t v = d1 << 1 | d0;             /* |x - y| per lane, 0..3 */
+  uint64_t e = pair03;                   /* 0 or 1 per lane */
+  v = (v & 0x3333333333333333ull) + (v >> 2 & 0x3333333333333333ull);
+  v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  e = (e & 0x3333333333333333ull) + (e >> 2 & 0x3333333333333333ull);
+  e = (e + (e >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return (unsigned)(((v + 3 * e) * 0x0101010101010101ull) >> 56);
+}
+
+/* Sum over the 32 lanes of |x - y| alone: a lower bound of
+** tells__tlsh_body_diff64 (the 0/3 pair counts 3, not 6) that, unlike it,
+** obeys the triangle inequality (it is an L1 distance). */
+static inline unsigned tells__tlsh_body_l1_64(uint64_t x, uint64_t y) {
+  const uint64_t lo = 0x5555555555555555ull;
+  uint64_t x0 = x & lo, x1 = x >> 1 & lo, y0 = y & lo, y1 = y >> 1 & lo;
+  uint64_t d0 = x0 ^ y0, dh = x1 ^ y1, xs = x0 ^ x1;
+  uint64_t d1 = dh & ~(dh & d0 & xs);
+  uint64_t v = d1 << 1 | d0;
+  v = (v & 0x3333333333333333ull) + (v >> 2 & 0x3333333333333333ull);
+  v = (v + (v >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return (unsigned)((v * 0x0101010101010101ull) >> 56);
+}
+
 /* L (if with_len), Q1 and Q2 terms of the distance. */
 unsigned tells__tlsh_header_diff(unsigned la, unsigned lb, unsigned q1a, unsigned q1b,
                                  unsigned q2a, unsigned q2b, int with_len);

@@ -18,18 +18,29 @@
 **    The radius is the threshold until k hits are held, then the k-th best
 **    distance (ties broken by id).
 **
-** Layout: the records sit in one array, group after group, each group's
-** range in tree order; the range [lo, hi) of a tree node holds its vantage
-** point at lo, the points within the median distance mu at [lo+1, mid) and
-** the others at [mid, hi), mid = lo + 1 + (hi - lo - 1) / 2.  Ranges of
-** LEAF or fewer records are leaves, scanned.  mu[lo] is stored per vantage
-** point, so the index costs 44 bytes per digest plus 12 per group.
+** Layout: the records sit in columns (struct tells_tlshidx), group after
+** group, each group's range in tree order; the range [lo, hi) of a tree
+** node holds its vantage point at lo, the points within the median distance
+** mu at [lo+1, mid) and the others at [mid, hi), mid = lo + 1 + (hi - lo -
+** 1) / 2.  Ranges of LEAF or fewer records are leaves, scanned.  mu[lo] is
+** stored per vantage point, so the index costs 41 bytes per digest plus 12
+** per group.
+**
+** Most of a query's time is reading records that turn out to be far: the
+** radius stays at the threshold until k relatives are found, and an
+** unrelated query's distance to most members of a group is about twice
+** the usual threshold, which the tree's triangle-inequality bounds cannot
+** prove for whole subtrees.  Hence large leaves (scanning is cheaper than
+** a vantage point that prunes nothing), a leaf's first halves fetched at
+** once, the second half read only for records the first half leaves
+** within the radius, and the distance counted with POPCNT where there is
+** one.
 */
 #include <string.h>
 #include "alloc.h"
 #include "tlsh_index.h"
 
-#define LEAF 24
+#define LEAF 96     /* 24, 48, 96, 192 and 384 measured: 96 best at thresholds 30 to 100 */
 
 typedef struct rec {
   uint64_t body[4];     /* the 32 body bytes, loaded as words */
@@ -38,12 +49,18 @@ typedef struct rec {
 } rec;
 
 typedef struct group {
-  uint32_t lo, hi;      /* its records: r[lo..hi) */
+  uint32_t lo, hi;      /* its records: [lo..hi) */
   uint8_t l, q1, q2;
 } group;
 
+/* The records are kept as columns: a query reads only the first half of
+** the body of most records it visits (member_k), so the halves live apart
+** and a leaf costs 16 bytes a record to read instead of 40. */
 struct tells_tlshidx {
-  rec *r;               /* n records, by group, in tree order (owned) */
+  uint64_t (*h1)[2];    /* n records, by group, in tree order: body words 0-1, */
+  uint64_t (*h2)[2];    /*   body words 2-3, */
+  uint8_t *ck;          /*   checksum byte */
+  uint32_t *id;         /*   and the caller's id (all owned) */
   uint32_t *mu;         /* median distance per vantage point (owned) */
   group *g;             /* ng groups (owned) */
   size_t n, ng;
@@ -58,24 +75,76 @@ static void to_rec(const tells_tlsh *d, uint32_t id, rec *o) {
   o->id = id;
 }
 
-/* The lower-bound metric M of the bodies. */
-static unsigned metric(const rec *a, const rec *b) {
-  return tells__tlsh_body_l1_64(a->body[0], b->body[0]) +
-         tells__tlsh_body_l1_64(a->body[1], b->body[1]) +
-         tells__tlsh_body_l1_64(a->body[2], b->body[2]) +
-         tells__tlsh_body_l1_64(a->body[3], b->body[3]);
+/* ---- the query's distances to records ----
+**
+** Two builds of the same kernels, chosen per query: SWAR on 64-bit words
+** (tlsh.h), and bit planes counted with the POPCNT instruction, which
+** x86-64 CPUs have had since 2008 but the baseline ABI does not promise
+** (about twice as fast).  In bit planes, a 2-bit code c is three bits
+** c >= 1, c >= 2, c >= 3; |x - y| is the number of planes in which x and y
+** differ (e1 + e2 + e3), and a 0/3 pair, the one that counts 6, is where
+** the first and the third both differ (e1 & e3).  The planes of two words
+** share one 64-bit word (even and odd lanes). */
+#if defined(__x86_64__) || defined(__i386__)
+#define IX_POPCNT 1
+#define IX_TARGET __attribute__((target("popcnt")))
+#else
+#define IX_POPCNT 0
+#define IX_TARGET
+#endif
+#define IX_INLINE static inline __attribute__((always_inline))
+
+IX_INLINE void planes(uint64_t x, uint64_t y, uint64_t *e1, uint64_t *e2, uint64_t *e3) {
+  const uint64_t lo = 0x5555555555555555ull;
+  uint64_t x0 = x & lo, x1 = x >> 1 & lo, y0 = y & lo, y1 = y >> 1 & lo;
+  *e1 = (x0 | x1) ^ (y0 | y1);
+  *e2 = x1 ^ y1;
+  *e3 = (x0 & x1) ^ (y0 & y1);
 }
 
-/* The TLSH distance, as tells_tlsh_distance() computes it; stops early
-** (returning a value > lim) once the header alone is over lim. */
-static unsigned distance(const rec *a, const rec *b, int with_len, unsigned lim) {
-  unsigned d = tells__tlsh_header_diff(a->l, b->l, a->q1, b->q1, a->q2, b->q2, with_len);
-  if (d > lim) return d;
-  d += a->ck != b->ck;
-  return d + tells__tlsh_body_diff64(a->body[0], b->body[0]) +
-         tells__tlsh_body_diff64(a->body[1], b->body[1]) +
-         tells__tlsh_body_diff64(a->body[2], b->body[2]) +
-         tells__tlsh_body_diff64(a->body[3], b->body[3]);
+/* Body distance over two words (64 buckets). */
+IX_INLINE unsigned half_diff(const uint64_t *q, const uint64_t *x, int pc) {
+  uint64_t a1, a2, a3, b1, b2, b3;
+  if (!pc) return tells__tlsh_body_diff64(q[0], x[0]) + tells__tlsh_body_diff64(q[1], x[1]);
+  planes(q[0], x[0], &a1, &a2, &a3);
+  planes(q[1], x[1], &b1, &b2, &b3);
+  a1 |= b1 << 1; a2 |= b2 << 1; a3 |= b3 << 1;
+  return (unsigned)(__builtin_popcountll(a1) + __builtin_popcountll(a2) + __builtin_popcountll(a3) +
+                    3 * __builtin_popcountll(a1 & a3));
+}
+
+/* The lower-bound metric M of the bodies: q's four words against the
+** halves x1 (words 0-1) and x2 (words 2-3). */
+IX_INLINE unsigned metric_k(const uint64_t *q, const uint64_t *x1, const uint64_t *x2, int pc) {
+  uint64_t a1, a2, a3, b1, b2, b3;
+  unsigned m = 0;
+  int i;
+  if (!pc)
+    return tells__tlsh_body_l1_64(q[0], x1[0]) + tells__tlsh_body_l1_64(q[1], x1[1]) +
+           tells__tlsh_body_l1_64(q[2], x2[0]) + tells__tlsh_body_l1_64(q[3], x2[1]);
+  for (i = 0; i < 2; i++) {
+    const uint64_t *x = i ? x2 : x1, *qq = q + 2 * i;
+    planes(qq[0], x[0], &a1, &a2, &a3);
+    planes(qq[1], x[1], &b1, &b2, &b3);
+    m += (unsigned)(__builtin_popcountll(a1 | b1 << 1) + __builtin_popcountll(a2 | b2 << 1) +
+                    __builtin_popcountll(a3 | b3 << 1));
+  }
+  return m;
+}
+
+static unsigned metric(const rec *a, const rec *b) { return metric_k(a->body, b->body, b->body + 2, 0); }
+
+/* Whether queries may use the POPCNT kernels (tells__tlshidx_popcnt). */
+static int g_popcnt_ok = 1;
+
+int tells__tlshidx_popcnt(int on) {
+  if (on >= 0) g_popcnt_ok = on;
+#if IX_POPCNT
+  __builtin_cpu_init();
+  return g_popcnt_ok && __builtin_cpu_supports("popcnt");
+#else
+  return 0;
+#endif
 }
 
 /* ---- build ---- */
@@ -134,7 +203,7 @@ tells_err tells_tlshidx_build(const tells_tlsh *d, const uint32_t *ids, size_t n
                               int with_len, tells_tlshidx **out, size_t *skipped) {
   tells_tlshidx *ix;
   build b;
-  rec *tmp = NULL;
+  rec *r = NULL, *tmp = NULL;
   uint32_t *start = NULL;
   size_t i, m = 0, ng = 0;
   *out = NULL;
@@ -145,12 +214,12 @@ tells_err tells_tlshidx_build(const tells_tlsh *d, const uint32_t *ids, size_t n
   ix->with_len = with_len != 0;
   if (!n) { *out = ix; return TELLS_OK; }
   memset(&b, 0, sizeof b);
-  ix->r = tells_malloc(n * sizeof *ix->r);
+  r = tells_malloc(n * sizeof *r);
   ix->mu = tells_calloc(n, sizeof *ix->mu);
   tmp = tells_malloc(n * sizeof *tmp);
   start = tells_calloc(65537, sizeof *start);
   b.dist = tells_malloc(n * sizeof *b.dist);
-  if (!ix->r || !ix->mu || !tmp || !start || !b.dist) goto nomem;
+  if (!r || !ix->mu || !tmp || !start || !b.dist) goto nomem;
   for (i = 0; i < n; i++) {
     if (d[i].nbody != 32 || d[i].nchecksum != 1) { if (skipped) (*skipped)++; continue; }
     to_rec(&d[i], ids ? ids[i] : (uint32_t)i, &tmp[m]);
@@ -163,31 +232,46 @@ tells_err tells_tlshidx_build(const tells_tlsh *d, const uint32_t *ids, size_t n
   }
   ix->g = tells_calloc(ng ? ng : 1, sizeof *ix->g);
   if (!ix->g) goto nomem;
-  for (i = 0; i < m; i++) ix->r[start[hkey(&tmp[i])]++] = tmp[i];
+  for (i = 0; i < m; i++) r[start[hkey(&tmp[i])]++] = tmp[i];
+  tells_free(tmp); tmp = NULL;
   ix->n = m;
-  b.r = ix->r; b.mu = ix->mu;
+  b.r = r; b.mu = ix->mu;
   b.rng = 0x9e3779b97f4a7c15ull;
   for (i = 0; i < m; ) {              /* groups; a tree in each */
     group *g = &ix->g[ix->ng++];
-    unsigned k = hkey(&ix->r[i]);
+    unsigned k = hkey(&r[i]);
     g->lo = (uint32_t)i;
-    while (i < m && hkey(&ix->r[i]) == k) i++;
+    while (i < m && hkey(&r[i]) == k) i++;
     g->hi = (uint32_t)i;
-    g->l = ix->r[g->lo].l; g->q1 = ix->r[g->lo].q1; g->q2 = ix->r[g->lo].q2;
+    g->l = r[g->lo].l; g->q1 = r[g->lo].q1; g->q2 = r[g->lo].q2;
     build_range(&b, g->lo, g->hi);
   }
-  tells_free(tmp); tells_free(start); tells_free(b.dist);
+  ix->h1 = tells_malloc((m ? m : 1) * sizeof *ix->h1);   /* records to columns */
+  ix->h2 = tells_malloc((m ? m : 1) * sizeof *ix->h2);
+  ix->ck = tells_malloc(m ? m : 1);
+  ix->id = tells_malloc((m ? m : 1) * sizeof *ix->id);
+  if (!ix->h1 || !ix->h2 || !ix->ck || !ix->id) goto nomem;
+  for (i = 0; i < m; i++) {
+    memcpy(ix->h1[i], r[i].body, sizeof ix->h1[i]);
+    memcpy(ix->h2[i], r[i].body + 2, sizeof ix->h2[i]);
+    ix->ck[i] = r[i].ck;
+    ix->id[i] = r[i].id;
+  }
+  tells_free(r); tells_free(start); tells_free(b.dist);
   *out = ix;
   return TELLS_OK;
 nomem:
-  tells_free(tmp); tells_free(start); tells_free(b.dist);
+  tells_free(r); tells_free(tmp); tells_free(start); tells_free(b.dist);
   tells_tlshidx_free(ix);
   return TELLS_ENOMEM;
 }
 
 void tells_tlshidx_free(tells_tlshidx *ix) {
   if (!ix) return;
-  tells_free(ix->r);
+  tells_free(ix->h1);
+  tells_free(ix->h2);
+  tells_free(ix->ck);
+  tells_free(ix->id);
   tells_free(ix->mu);
   tells_free(ix->g);
   tells_free(ix);
@@ -203,6 +287,7 @@ typedef struct query {
   size_t k, n;
   unsigned max, r;        /* threshold; current radius */
   int with_len;
+  int pc;                 /* the POPCNT kernels (below) */
   tells_tlshidx_stats *st;
 } query;
 
@@ -255,30 +340,78 @@ static size_t finish(query *c) {
   return n;
 }
 
-/* Linear scan with the full distance (the anchor, and nothing else). */
-static void scan_all(query *c, const rec *r, size_t n) {
-  size_t i;
-  for (i = 0; i < n; i++) {
-    unsigned d = distance(&c->q, &r[i], c->with_len, c->r);
-    if (d <= c->r) offer(c, d, r[i].id);
+/* Linear scan with the full distance, as tells_tlsh_distance() computes it
+** (the anchor, and nothing else): every record in turn, its header terms
+** first (from its group), the body only when they leave room. */
+static void scan_all(query *c, const tells_tlshidx *ix) {
+  size_t gi, i;
+  for (gi = 0; gi < ix->ng; gi++) {
+    const group *g = &ix->g[gi];
+    for (i = g->lo; i < g->hi; i++) {
+      unsigned d = tells__tlsh_header_diff(c->q.l, g->l, c->q.q1, g->q1, c->q.q2, g->q2, c->with_len);
+      if (d > c->r) continue;
+      d += (c->q.ck != ix->ck[i]) +
+           tells__tlsh_body_diff64(c->q.body[0], ix->h1[i][0]) +
+           tells__tlsh_body_diff64(c->q.body[1], ix->h1[i][1]) +
+           tells__tlsh_body_diff64(c->q.body[2], ix->h2[i][0]) +
+           tells__tlsh_body_diff64(c->q.body[3], ix->h2[i][1]);
+      if (d <= c->r) offer(c, d, ix->id[i]);
+    }
   }
 }
 
-/* Distance to a member of a group whose header terms are h. */
-static unsigned member_dist(const query *c, const rec *x, unsigned h) {
-  return h + (c->q.ck != x->ck) + tells__tlsh_body_diff64(c->q.body[0], x->body[0]) +
-         tells__tlsh_body_diff64(c->q.body[1], x->body[1]) +
-         tells__tlsh_body_diff64(c->q.body[2], x->body[2]) +
-         tells__tlsh_body_diff64(c->q.body[3], x->body[3]);
+/* Distance to record i, a member of a group whose header terms are h; or,
+** once the first half of the body puts it over the radius (most members of
+** a leaf are), that partial sum. */
+IX_INLINE unsigned member_k(const query *c, const tells_tlshidx *ix, size_t i, unsigned h, int pc) {
+  unsigned d = h + (c->q.ck != ix->ck[i]) + half_diff(c->q.body, ix->h1[i], pc);
+  if (d > c->r) return d;
+  return d + half_diff(c->q.body + 2, ix->h2[i], pc);
 }
 
-static void scan_leaf(query *c, const rec *r, size_t n, unsigned h) {
+IX_INLINE void leaf_k(query *c, const tells_tlshidx *ix, size_t lo, size_t hi, unsigned h, int pc) {
   size_t i;
-  if (c->st) { c->st->nodes++; c->st->distances += n; }
-  for (i = 0; i < n; i++) {
-    unsigned d = member_dist(c, &r[i], h);
-    if (d <= c->r) offer(c, d, r[i].id);
+  if (c->st) { c->st->nodes++; c->st->distances += hi - lo; }
+  /* a leaf's first halves are a few hundred bytes, most often not in
+  ** cache: ask for all of them at once rather than miss line after line */
+  for (i = 0; i < (hi - lo) * sizeof ix->h1[0]; i += 64) __builtin_prefetch((const char *)ix->h1[lo] + i);
+  for (i = lo; i < hi; i++) {
+    unsigned d = member_k(c, ix, i, h, pc);
+    if (d <= c->r) offer(c, d, ix->id[i]);
   }
+}
+
+#if IX_POPCNT
+IX_TARGET static void leaf_pc(query *c, const tells_tlshidx *ix, size_t lo, size_t hi, unsigned h) {
+  leaf_k(c, ix, lo, hi, h, 1);
+}
+IX_TARGET static unsigned metric_pc(const query *c, const tells_tlshidx *ix, size_t i) {
+  return metric_k(c->q.body, ix->h1[i], ix->h2[i], 1);
+}
+IX_TARGET static unsigned member_pc(const query *c, const tells_tlshidx *ix, size_t i, unsigned h) {
+  return member_k(c, ix, i, h, 1);
+}
+#endif
+
+static void scan_leaf(query *c, const tells_tlshidx *ix, size_t lo, size_t hi, unsigned h) {
+#if IX_POPCNT
+  if (c->pc) { leaf_pc(c, ix, lo, hi, h); return; }
+#endif
+  leaf_k(c, ix, lo, hi, h, 0);
+}
+
+static unsigned metric_q(const query *c, const tells_tlshidx *ix, size_t i) {
+#if IX_POPCNT
+  if (c->pc) return metric_pc(c, ix, i);
+#endif
+  return metric_k(c->q.body, ix->h1[i], ix->h2[i], 0);
+}
+
+static unsigned member_dist(const query *c, const tells_tlshidx *ix, size_t i, unsigned h) {
+#if IX_POPCNT
+  if (c->pc) return member_pc(c, ix, i, h);
+#endif
+  return member_k(c, ix, i, h, 0);
 }
 
 /* Searches the tree on [lo, hi) of a group with header terms h. */
@@ -287,12 +420,12 @@ static void search(query *c, const tells_tlshidx *ix, size_t lo, size_t hi, unsi
     size_t mid = lo + 1 + (hi - lo - 1) / 2;
     unsigned m, mu = ix->mu[lo];
     if (h > c->r) return;
-    m = metric(&c->q, &ix->r[lo]);
+    m = metric_q(c, ix, lo);
     if (c->st) { c->st->bounds++; c->st->nodes++; }
     if (m <= c->r - h) {              /* the vantage point itself */
-      unsigned d = member_dist(c, &ix->r[lo], h);
+      unsigned d = member_dist(c, ix, lo, h);
       if (c->st) c->st->distances++;
-      if (d <= c->r) offer(c, d, ix->r[lo].id);
+      if (d <= c->r) offer(c, d, ix->id[lo]);
     }
     /* inside: M(vp, x) <= mu, so M(q, x) >= m - mu; outside: >= mu - m.
     ** The side of the query first, so the radius shrinks before the other
@@ -307,7 +440,7 @@ static void search(query *c, const tells_tlshidx *ix, size_t lo, size_t hi, unsi
       hi = mid; lo = lo + 1;
     }
   }
-  if (h <= c->r) scan_leaf(c, ix->r + lo, hi - lo, h);
+  if (h <= c->r) scan_leaf(c, ix, lo, hi, h);
 }
 
 static int query_init(query *c, const tells_tlshidx *ix, const tells_tlsh *q, size_t k,
@@ -320,6 +453,7 @@ static int query_init(query *c, const tells_tlshidx *ix, const tells_tlsh *q, si
   c->max = c->r = (unsigned)max_dist;
   c->with_len = ix->with_len;
   c->st = st;
+  c->pc = tells__tlshidx_popcnt(-1);
   return 1;
 }
 
@@ -372,6 +506,6 @@ size_t tells_tlshidx_linear(const tells_tlshidx *ix, const tells_tlsh *q, size_t
                             int max_dist, tells_tlshidx_hit *out) {
   query c;
   if (!query_init(&c, ix, q, k, max_dist, out, NULL)) return 0;
-  scan_all(&c, ix->r, ix->n);
+  scan_all(&c, ix);
   return finish(&c);
 }

@@ -112,6 +112,28 @@ static void test_tlshidx_k_and_threshold(void) {
   free(v);
 }
 
+/* One header for every digest: a single group, deep enough for the
+** vantage-point tree (leaves are at most 96 records), queried with both
+** distance kernels (POPCNT where the CPU has it, SWAR). */
+static void test_tlshidx_one_group_both_kernels(void) {
+  tells_tlsh *v = clustered(6000, 60);
+  static const int thr[] = {10, 30, 70, 100, 300};
+  int had = tells__tlshidx_popcnt(-1), pc;
+  size_t i, j;
+  CHECK(v != NULL);
+  if (!v) return;
+  for (i = 0; i < 6000; i++) { v[i].lvalue = 101; v[i].q1ratio = 4; v[i].q2ratio = 1; }
+  for (pc = 1; pc >= 0; pc--) {
+    tells__tlshidx_popcnt(pc);
+    for (j = 0; j < sizeof thr / sizeof thr[0]; j++) {
+      CHECK(same_answers(v, 6000, 1, 40, 5, thr[j]));
+      CHECK(same_answers(v, 6000, 0, 20, 1, thr[j]));
+    }
+  }
+  tells__tlshidx_popcnt(had);
+  free(v);
+}
+
 static void test_tlshidx_duplicates(void) {
   tells_tlsh *v = calloc(1000, sizeof *v);
   tells_tlshidx *ix = NULL;
@@ -217,6 +239,7 @@ static void test_tlsh_simd_matches_scalar(void) {
 int main(void) {
   T_RUN(test_tlshidx_random_sets);
   T_RUN(test_tlshidx_k_and_threshold);
+  T_RUN(test_tlshidx_one_group_both_kernels);
   T_RUN(test_tlshidx_duplicates);
   T_RUN(test_tlshidx_empty_and_variants);
   T_RUN(test_tlshidx_real_digests);
