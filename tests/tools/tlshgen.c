@@ -120,15 +120,23 @@ static int cmd_speed(size_t mb) {
   return 0;
 }
 
+static int cmp_double(const void *x, const void *y) {
+  double a = *(const double *)x, b = *(const double *)y;
+  return (a > b) - (a < b);
+}
+
 static int cmd_bench(size_t n, size_t nq, size_t k, int thr, int argc, char **argv) {
   size_t nreal, i, skipped, mism = 0, found = 0, with_hits = 0;
   tells_tlsh *real = read_real(argc, argv, &nreal), *lib, *qs;
   tells_tlshidx *ix = NULL;
   tells_tlshidx_hit *a = calloc(k, sizeof *a), *b = calloc(k, sizeof *b);
+  double *tq = calloc(nq ? nq : 1, sizeof *tq), kind_sum[3] = {0, 0, 0}, kind_max[3] = {0, 0, 0};
+  size_t kind_n[3] = {0, 0, 0};
+  static const char *const kind_name[3] = {"real digest", "relative (20 changes)", "random body"};
   tells_tlshidx_stats st;
   uint64_t dist_total = 0;
   double t0, t_build, t_idx = 0, t_lin = 0;
-  if (!real || !nreal || !a || !b) { fprintf(stderr, "tlshgen: no digest from the files\n"); return 2; }
+  if (!real || !nreal || !a || !b || !tq) { fprintf(stderr, "tlshgen: no digest from the files\n"); return 2; }
   lib = malloc(n * sizeof *lib);
   qs = malloc(nq * sizeof *qs);
   if (!lib || !qs) return 2;
@@ -144,9 +152,14 @@ static int cmd_bench(size_t n, size_t nq, size_t k, int thr, int argc, char **ar
   t_build = cpu_now() - t0;
   for (i = 0; i < nq; i++) {
     size_t na, nb, j;
+    int kind = i % 4 == 0 ? 0 : i % 4 == 3 ? 2 : 1;   /* as qs was made */
     t0 = cpu_now();
     na = tells_tlshidx_query(ix, &qs[i], k, thr, a, &st);
-    t_idx += cpu_now() - t0;
+    tq[i] = cpu_now() - t0;
+    t_idx += tq[i];
+    kind_sum[kind] += tq[i];
+    if (tq[i] > kind_max[kind]) kind_max[kind] = tq[i];
+    kind_n[kind]++;
     t0 = cpu_now();
     nb = tells_tlshidx_linear(ix, &qs[i], k, thr, b);
     t_lin += cpu_now() - t0;
@@ -163,12 +176,21 @@ static int cmd_bench(size_t n, size_t nq, size_t k, int thr, int argc, char **ar
   printf("queries: %zu (%zu with hits, %zu hits in all)\n", nq, with_hits, found);
   printf("index:  %.4f ms cpu per query, %.0f distances per query\n",
          t_idx * 1e3 / (double)nq, (double)dist_total / (double)nq);
+  for (i = 0; i < 3; i++)
+    if (kind_n[i])
+      printf("  %-22s %4zu queries: mean %.4f ms, max %.4f ms\n", kind_name[i], kind_n[i],
+             kind_sum[i] * 1e3 / (double)kind_n[i], kind_max[i] * 1e3);
+  if (nq) {
+    qsort(tq, nq, sizeof *tq, cmp_double);
+    printf("  all: median %.4f ms, 99th percentile %.4f ms, max %.4f ms\n", tq[(nq - 1) / 2] * 1e3,
+           tq[(nq * 99 + 99) / 100 - 1] * 1e3, tq[nq - 1] * 1e3);
+  }
   printf("linear: %.4f ms cpu per query\n", t_lin * 1e3 / (double)nq);
   printf("ratio (linear / index): %.1fx\n", t_lin / (t_idx > 0 ? t_idx : 1e-9));
   printf("recall vs linear scan: %.4f (%zu queries differ)\n",
          (double)(nq - mism) / (double)nq, mism);
   tells_tlshidx_free(ix);
-  free(real); free(lib); free(qs); free(a); free(b);
+  free(real); free(lib); free(qs); free(a); free(b); free(tq);
   return mism ? 1 : 0;
 }
 
