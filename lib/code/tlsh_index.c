@@ -370,14 +370,24 @@ IX_INLINE unsigned member_k(const query *c, const tells_tlshidx *ix, size_t i, u
 }
 
 IX_INLINE void leaf_k(query *c, const tells_tlshidx *ix, size_t lo, size_t hi, unsigned h, int pc) {
+  /* the query in locals: nothing the loop stores can alias them, so the
+  ** compiler keeps them, and their bit planes, in registers */
+  const uint64_t q[4] = {c->q.body[0], c->q.body[1], c->q.body[2], c->q.body[3]};
+  const unsigned qck = c->q.ck;
+  const uint64_t (*h1)[2] = ix->h1, (*h2)[2] = ix->h2;
+  const uint8_t *ck = ix->ck;
+  unsigned r = c->r;
   size_t i;
   if (c->st) { c->st->nodes++; c->st->distances += hi - lo; }
   /* a leaf's first halves are a few hundred bytes, most often not in
   ** cache: ask for all of them at once rather than miss line after line */
-  for (i = 0; i < (hi - lo) * sizeof ix->h1[0]; i += 64) __builtin_prefetch((const char *)ix->h1[lo] + i);
+  for (i = 0; i < (hi - lo) * sizeof h1[0]; i += 64) __builtin_prefetch((const char *)h1[lo] + i);
   for (i = lo; i < hi; i++) {
-    unsigned d = member_k(c, ix, i, h, pc);
-    if (d <= c->r) offer(c, d, ix->id[i]);
+    /* the first half puts most far records over the radius already */
+    unsigned d = h + (qck != ck[i]) + half_diff(q, h1[i], pc);
+    if (d > r) continue;
+    d += half_diff(q + 2, h2[i], pc);
+    if (d <= r) { offer(c, d, ix->id[i]); r = c->r; }
   }
 }
 

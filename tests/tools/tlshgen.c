@@ -132,6 +132,7 @@ static int cmd_bench(size_t n, size_t nq, size_t k, int thr, int argc, char **ar
   tells_tlshidx_hit *a = calloc(k, sizeof *a), *b = calloc(k, sizeof *b);
   double *tq = calloc(nq ? nq : 1, sizeof *tq), kind_sum[3] = {0, 0, 0}, kind_max[3] = {0, 0, 0};
   size_t kind_n[3] = {0, 0, 0};
+  uint64_t kind_dist[3] = {0, 0, 0};
   static const char *const kind_name[3] = {"real digest", "relative (20 changes)", "random body"};
   tells_tlshidx_stats st;
   uint64_t dist_total = 0;
@@ -160,6 +161,7 @@ static int cmd_bench(size_t n, size_t nq, size_t k, int thr, int argc, char **ar
     kind_sum[kind] += tq[i];
     if (tq[i] > kind_max[kind]) kind_max[kind] = tq[i];
     kind_n[kind]++;
+    kind_dist[kind] += st.distances;
     t0 = cpu_now();
     nb = tells_tlshidx_linear(ix, &qs[i], k, thr, b);
     t_lin += cpu_now() - t0;
@@ -178,8 +180,9 @@ static int cmd_bench(size_t n, size_t nq, size_t k, int thr, int argc, char **ar
          t_idx * 1e3 / (double)nq, (double)dist_total / (double)nq);
   for (i = 0; i < 3; i++)
     if (kind_n[i])
-      printf("  %-22s %4zu queries: mean %.4f ms, max %.4f ms\n", kind_name[i], kind_n[i],
-             kind_sum[i] * 1e3 / (double)kind_n[i], kind_max[i] * 1e3);
+      printf("  %-22s %4zu queries: mean %.4f ms, max %.4f ms, %.0f distances\n", kind_name[i],
+             kind_n[i], kind_sum[i] * 1e3 / (double)kind_n[i], kind_max[i] * 1e3,
+             (double)kind_dist[i] / (double)kind_n[i]);
   if (nq) {
     qsort(tq, nq, sizeof *tq, cmp_double);
     printf("  all: median %.4f ms, 99th percentile %.4f ms, max %.4f ms\n", tq[(nq - 1) / 2] * 1e3,
