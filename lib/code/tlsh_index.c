@@ -23,7 +23,7 @@
 ** node holds its vantage point at lo, the points within the median distance
 ** mu at [lo+1, mid) and the others at [mid, hi), mid = lo + 1 + (hi - lo -
 ** 1) / 2.  Ranges of LEAF or fewer records are leaves, scanned.  mu[lo] is
-** stored per vantage point, so the index costs 41 bytes per digest plus 12
+** stored per vantage point, so the index costs 57 bytes per digest plus 12
 ** per group.
 **
 ** Most of a query's time is reading records that turn out to be far: the
@@ -33,14 +33,14 @@
 ** prove for whole subtrees.  Hence large leaves (scanning is cheaper than
 ** a vantage point that prunes nothing), a leaf's first halves fetched at
 ** once, the second half read only for records the first half leaves
-** within the radius, and the distance counted with POPCNT where there is
-** one.
+** within the radius, and the bodies stored as the bit planes the distance
+** is counted on, with POPCNT where there is one.
 */
 #include <string.h>
 #include "alloc.h"
 #include "tlsh_index.h"
 
-#define LEAF 96     /* 24, 48, 96, 192 and 384 measured: 96 best at thresholds 30 to 100 */
+#define LEAF 384    /* 96 to 768 measured: 384 and 768 best at thresholds 30 to 100 */
 
 typedef struct rec {
   uint64_t body[4];     /* the 32 body bytes, loaded as words */
@@ -55,10 +55,11 @@ typedef struct group {
 
 /* The records are kept as columns: a query reads only the first half of
 ** the body of most records it visits (member_k), so the halves live apart
-** and a leaf costs 16 bytes a record to read instead of 40. */
+** and a leaf costs 24 bytes a record to read (one half's planes), not 40. */
 struct tells_tlshidx {
-  uint64_t (*h1)[2];    /* n records, by group, in tree order: body words 0-1, */
-  uint64_t (*h2)[2];    /*   body words 2-3, */
+  uint64_t (*h1)[3];    /* n records, by group, in tree order: the bit planes
+                           (below) of body words 0-1, */
+  uint64_t (*h2)[3];    /*   of body words 2-3, */
   uint8_t *ck;          /*   checksum byte */
   uint32_t *id;         /*   and the caller's id (all owned) */
   uint32_t *mu;         /* median distance per vantage point (owned) */
@@ -77,14 +78,16 @@ static void to_rec(const tells_tlsh *d, uint32_t id, rec *o) {
 
 /* ---- the query's distances to records ----
 **
-** Two builds of the same kernels, chosen per query: SWAR on 64-bit words
-** (tlsh.h), and bit planes counted with the POPCNT instruction, which
-** x86-64 CPUs have had since 2008 but the baseline ABI does not promise
-** (about twice as fast).  In bit planes, a 2-bit code c is three bits
-** c >= 1, c >= 2, c >= 3; |x - y| is the number of planes in which x and y
-** differ (e1 + e2 + e3), and a 0/3 pair, the one that counts 6, is where
-** the first and the third both differ (e1 & e3).  The planes of two words
-** share one 64-bit word (even and odd lanes). */
+** Bodies are stored as bit planes: a 2-bit code c is three bits c >= 1,
+** c >= 2, c >= 3; |x - y| is the number of planes in which x and y differ
+** (e1 + e2 + e3), and a 0/3 pair, the one that counts 6, is where the first
+** and the third both differ (e1 & e3).  The planes of two body words share
+** one 64-bit word (even and odd lanes), so half a body is three words, and
+** its distance four XORs, an AND and four population counts.  Two builds
+** of the kernels, chosen per query: with the POPCNT instruction, which
+** x86-64 CPUs have had since 2008 but the baseline ABI does not promise,
+** and with a SWAR count.  The build and the linear scan keep
+** tells_tlsh_distance()'s own kernel (tlsh.h) on the raw words. */
 #if defined(__x86_64__) || defined(__i386__)
 #define IX_POPCNT 1
 #define IX_TARGET __attribute__((target("popcnt")))
@@ -94,45 +97,49 @@ static void to_rec(const tells_tlsh *d, uint32_t id, rec *o) {
 #endif
 #define IX_INLINE static inline __attribute__((always_inline))
 
-IX_INLINE void planes(uint64_t x, uint64_t y, uint64_t *e1, uint64_t *e2, uint64_t *e3) {
+/* The bit planes of the 64 buckets of words w0 and w1: codes >= 1, >= 2
+** and >= 3, w0's buckets in the even bits, w1's in the odd. */
+IX_INLINE void planes(uint64_t w0, uint64_t w1, uint64_t p[3]) {
   const uint64_t lo = 0x5555555555555555ull;
-  uint64_t x0 = x & lo, x1 = x >> 1 & lo, y0 = y & lo, y1 = y >> 1 & lo;
-  *e1 = (x0 | x1) ^ (y0 | y1);
-  *e2 = x1 ^ y1;
-  *e3 = (x0 & x1) ^ (y0 & y1);
+  uint64_t a0 = w0 & lo, a1 = w0 >> 1 & lo, b0 = w1 & lo, b1 = w1 >> 1 & lo;
+  p[0] = (a0 | a1) | (b0 | b1) << 1;
+  p[1] = a1 | b1 << 1;
+  p[2] = (a0 & a1) | (b0 & b1) << 1;
 }
 
-/* Body distance over two words (64 buckets). */
-IX_INLINE unsigned half_diff(const uint64_t *q, const uint64_t *x, int pc) {
-  uint64_t a1, a2, a3, b1, b2, b3;
-  if (!pc) return tells__tlsh_body_diff64(q[0], x[0]) + tells__tlsh_body_diff64(q[1], x[1]);
-  planes(q[0], x[0], &a1, &a2, &a3);
-  planes(q[1], x[1], &b1, &b2, &b3);
-  a1 |= b1 << 1; a2 |= b2 << 1; a3 |= b3 << 1;
-  return (unsigned)(__builtin_popcountll(a1) + __builtin_popcountll(a2) + __builtin_popcountll(a3) +
-                    3 * __builtin_popcountll(a1 & a3));
+/* The two words back from their planes: bit 1 of a code is plane 2, bit 0
+** is set for codes 1 and 3, an odd number of planes. */
+static void unplanes(const uint64_t p[3], uint64_t *w0, uint64_t *w1) {
+  const uint64_t lo = 0x5555555555555555ull;
+  uint64_t x0 = p[0] ^ p[1] ^ p[2], x1 = p[1];
+  *w0 = (x0 & lo) | (x1 & lo) << 1;
+  *w1 = (x0 >> 1 & lo) | (x1 >> 1 & lo) << 1;
 }
 
-/* The lower-bound metric M of the bodies: q's four words against the
-** halves x1 (words 0-1) and x2 (words 2-3). */
-IX_INLINE unsigned metric_k(const uint64_t *q, const uint64_t *x1, const uint64_t *x2, int pc) {
-  uint64_t a1, a2, a3, b1, b2, b3;
-  unsigned m = 0;
-  int i;
-  if (!pc)
-    return tells__tlsh_body_l1_64(q[0], x1[0]) + tells__tlsh_body_l1_64(q[1], x1[1]) +
-           tells__tlsh_body_l1_64(q[2], x2[0]) + tells__tlsh_body_l1_64(q[3], x2[1]);
-  for (i = 0; i < 2; i++) {
-    const uint64_t *x = i ? x2 : x1, *qq = q + 2 * i;
-    planes(qq[0], x[0], &a1, &a2, &a3);
-    planes(qq[1], x[1], &b1, &b2, &b3);
-    m += (unsigned)(__builtin_popcountll(a1 | b1 << 1) + __builtin_popcountll(a2 | b2 << 1) +
-                    __builtin_popcountll(a3 | b3 << 1));
-  }
-  return m;
+IX_INLINE unsigned pop(uint64_t x, int pc) {
+  if (pc) return (unsigned)__builtin_popcountll(x);
+  x -= x >> 1 & 0x5555555555555555ull;
+  x = (x & 0x3333333333333333ull) + (x >> 2 & 0x3333333333333333ull);
+  x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+  return (unsigned)((x * 0x0101010101010101ull) >> 56);
 }
 
-static unsigned metric(const rec *a, const rec *b) { return metric_k(a->body, b->body, b->body + 2, 0); }
+/* Body distance over 64 buckets, from the planes of both sides. */
+IX_INLINE unsigned half_diff(const uint64_t q[3], const uint64_t x[3], int pc) {
+  uint64_t e1 = q[0] ^ x[0], e2 = q[1] ^ x[1], e3 = q[2] ^ x[2];
+  return pop(e1, pc) + pop(e2, pc) + pop(e3, pc) + 3 * pop(e1 & e3, pc);
+}
+
+/* The lower-bound metric M over 64 buckets (the 0/3 pair counts 3). */
+IX_INLINE unsigned half_l1(const uint64_t q[3], const uint64_t x[3], int pc) {
+  return pop(q[0] ^ x[0], pc) + pop(q[1] ^ x[1], pc) + pop(q[2] ^ x[2], pc);
+}
+
+/* M between two records of the build (their raw words). */
+static unsigned metric(const rec *a, const rec *b) {
+  return tells__tlsh_body_l1_64(a->body[0], b->body[0]) + tells__tlsh_body_l1_64(a->body[1], b->body[1]) +
+         tells__tlsh_body_l1_64(a->body[2], b->body[2]) + tells__tlsh_body_l1_64(a->body[3], b->body[3]);
+}
 
 /* Whether queries may use the POPCNT kernels (tells__tlshidx_popcnt). */
 static int g_popcnt_ok = 1;
@@ -252,8 +259,8 @@ tells_err tells_tlshidx_build(const tells_tlsh *d, const uint32_t *ids, size_t n
   ix->id = tells_malloc((m ? m : 1) * sizeof *ix->id);
   if (!ix->h1 || !ix->h2 || !ix->ck || !ix->id) goto nomem;
   for (i = 0; i < m; i++) {
-    memcpy(ix->h1[i], r[i].body, sizeof ix->h1[i]);
-    memcpy(ix->h2[i], r[i].body + 2, sizeof ix->h2[i]);
+    planes(r[i].body[0], r[i].body[1], ix->h1[i]);
+    planes(r[i].body[2], r[i].body[3], ix->h2[i]);
     ix->ck[i] = r[i].ck;
     ix->id[i] = r[i].id;
   }
@@ -283,6 +290,7 @@ size_t tells_tlshidx_count(const tells_tlshidx *ix) { return ix ? ix->n : 0; }
 
 typedef struct query {
   rec q;
+  uint64_t qp[2][3];      /* the planes of q's two halves */
   tells_tlshidx_hit *h;   /* heap, worst hit at h[0] */
   size_t k, n;
   unsigned max, r;        /* threshold; current radius */
@@ -350,11 +358,12 @@ static void scan_all(query *c, const tells_tlshidx *ix) {
     for (i = g->lo; i < g->hi; i++) {
       unsigned d = tells__tlsh_header_diff(c->q.l, g->l, c->q.q1, g->q1, c->q.q2, g->q2, c->with_len);
       if (d > c->r) continue;
+      uint64_t w[4];
+      unplanes(ix->h1[i], &w[0], &w[1]);       /* and tells_tlsh_distance()'s kernel */
+      unplanes(ix->h2[i], &w[2], &w[3]);
       d += (c->q.ck != ix->ck[i]) +
-           tells__tlsh_body_diff64(c->q.body[0], ix->h1[i][0]) +
-           tells__tlsh_body_diff64(c->q.body[1], ix->h1[i][1]) +
-           tells__tlsh_body_diff64(c->q.body[2], ix->h2[i][0]) +
-           tells__tlsh_body_diff64(c->q.body[3], ix->h2[i][1]);
+           tells__tlsh_body_diff64(c->q.body[0], w[0]) + tells__tlsh_body_diff64(c->q.body[1], w[1]) +
+           tells__tlsh_body_diff64(c->q.body[2], w[2]) + tells__tlsh_body_diff64(c->q.body[3], w[3]);
       if (d <= c->r) offer(c, d, ix->id[i]);
     }
   }
@@ -364,17 +373,18 @@ static void scan_all(query *c, const tells_tlshidx *ix) {
 ** once the first half of the body puts it over the radius (most members of
 ** a leaf are), that partial sum. */
 IX_INLINE unsigned member_k(const query *c, const tells_tlshidx *ix, size_t i, unsigned h, int pc) {
-  unsigned d = h + (c->q.ck != ix->ck[i]) + half_diff(c->q.body, ix->h1[i], pc);
+  unsigned d = h + (c->q.ck != ix->ck[i]) + half_diff(c->qp[0], ix->h1[i], pc);
   if (d > c->r) return d;
-  return d + half_diff(c->q.body + 2, ix->h2[i], pc);
+  return d + half_diff(c->qp[1], ix->h2[i], pc);
 }
 
 IX_INLINE void leaf_k(query *c, const tells_tlshidx *ix, size_t lo, size_t hi, unsigned h, int pc) {
   /* the query in locals: nothing the loop stores can alias them, so the
   ** compiler keeps them, and their bit planes, in registers */
-  const uint64_t q[4] = {c->q.body[0], c->q.body[1], c->q.body[2], c->q.body[3]};
+  const uint64_t q1[3] = {c->qp[0][0], c->qp[0][1], c->qp[0][2]};
+  const uint64_t q2[3] = {c->qp[1][0], c->qp[1][1], c->qp[1][2]};
   const unsigned qck = c->q.ck;
-  const uint64_t (*h1)[2] = ix->h1, (*h2)[2] = ix->h2;
+  const uint64_t (*h1)[3] = ix->h1, (*h2)[3] = ix->h2;
   const uint8_t *ck = ix->ck;
   unsigned r = c->r;
   size_t i;
@@ -384,9 +394,9 @@ IX_INLINE void leaf_k(query *c, const tells_tlshidx *ix, size_t lo, size_t hi, u
   for (i = 0; i < (hi - lo) * sizeof h1[0]; i += 64) __builtin_prefetch((const char *)h1[lo] + i);
   for (i = lo; i < hi; i++) {
     /* the first half puts most far records over the radius already */
-    unsigned d = h + (qck != ck[i]) + half_diff(q, h1[i], pc);
+    unsigned d = h + (qck != ck[i]) + half_diff(q1, h1[i], pc);
     if (d > r) continue;
-    d += half_diff(q + 2, h2[i], pc);
+    d += half_diff(q2, h2[i], pc);
     if (d <= r) { offer(c, d, ix->id[i]); r = c->r; }
   }
 }
@@ -396,7 +406,7 @@ IX_TARGET static void leaf_pc(query *c, const tells_tlshidx *ix, size_t lo, size
   leaf_k(c, ix, lo, hi, h, 1);
 }
 IX_TARGET static unsigned metric_pc(const query *c, const tells_tlshidx *ix, size_t i) {
-  return metric_k(c->q.body, ix->h1[i], ix->h2[i], 1);
+  return half_l1(c->qp[0], ix->h1[i], 1) + half_l1(c->qp[1], ix->h2[i], 1);
 }
 IX_TARGET static unsigned member_pc(const query *c, const tells_tlshidx *ix, size_t i, unsigned h) {
   return member_k(c, ix, i, h, 1);
@@ -414,7 +424,7 @@ static unsigned metric_q(const query *c, const tells_tlshidx *ix, size_t i) {
 #if IX_POPCNT
   if (c->pc) return metric_pc(c, ix, i);
 #endif
-  return metric_k(c->q.body, ix->h1[i], ix->h2[i], 0);
+  return half_l1(c->qp[0], ix->h1[i], 0) + half_l1(c->qp[1], ix->h2[i], 0);
 }
 
 static unsigned member_dist(const query *c, const tells_tlshidx *ix, size_t i, unsigned h) {
@@ -459,6 +469,8 @@ static int query_init(query *c, const tells_tlshidx *ix, const tells_tlsh *q, si
   if (!ix || !q || !k || max_dist < 0 || q->nbody != 32 || q->nchecksum != 1) return 0;
   memset(c, 0, sizeof *c);
   to_rec(q, 0, &c->q);
+  planes(c->q.body[0], c->q.body[1], c->qp[0]);
+  planes(c->q.body[2], c->q.body[3], c->qp[1]);
   c->h = out; c->k = k;
   c->max = c->r = (unsigned)max_dist;
   c->with_len = ix->with_len;
