@@ -31,16 +31,17 @@
 ** unrelated query's distance to most members of a group is about twice
 ** the usual threshold, which the tree's triangle-inequality bounds cannot
 ** prove for whole subtrees.  Hence large leaves (scanning is cheaper than
-** a vantage point that prunes nothing), a leaf's first halves fetched at
-** once, the second half read only for records the first half leaves
-** within the radius, and the bodies stored as the bit planes the distance
-** is counted on, with POPCNT where there is one.
+** a vantage point that prunes nothing), a leaf's first halves prefetched
+** ahead of the scan, the second half read only for records the first half
+** leaves within the radius, and the bodies stored as the bit planes the
+** distance is counted on, with POPCNT where there is one.
 */
 #include <string.h>
 #include "alloc.h"
 #include "tlsh_index.h"
 
 #define LEAF 384    /* 96 to 768 measured: 384 and 768 best at thresholds 30 to 100 */
+#define AHEAD 16    /* leaf records prefetched ahead of the scan (8, 16, 32 measured) */
 
 typedef struct rec {
   uint64_t body[4];     /* the 32 body bytes, loaded as words */
@@ -389,12 +390,16 @@ IX_INLINE void leaf_k(query *c, const tells_tlshidx *ix, size_t lo, size_t hi, u
   unsigned r = c->r;
   size_t i;
   if (c->st) { c->st->nodes++; c->st->distances += hi - lo; }
-  /* a leaf's first halves are a few hundred bytes, most often not in
-  ** cache: ask for all of them at once rather than miss line after line */
-  for (i = 0; i < (hi - lo) * sizeof h1[0]; i += 64) __builtin_prefetch((const char *)h1[lo] + i);
+  /* the first halves, most often not in cache, are asked for 16 records
+  ** ahead (the whole leaf at once was 10% slower: more requests than the
+  ** core keeps in flight) */
+  for (i = 0; i < AHEAD * sizeof h1[0] && i < (hi - lo) * sizeof h1[0]; i += 64)
+    __builtin_prefetch((const char *)h1[lo] + i);
   for (i = lo; i < hi; i++) {
+    unsigned d;
+    if (i + AHEAD < hi) __builtin_prefetch(h1[i + AHEAD]);
     /* the first half puts most far records over the radius already */
-    unsigned d = h + (qck != ck[i]) + half_diff(q1, h1[i], pc);
+    d = h + (qck != ck[i]) + half_diff(q1, h1[i], pc);
     if (d > r) continue;
     d += half_diff(q2, h2[i], pc);
     if (d <= r) { offer(c, d, ix->id[i]); r = c->r; }
