@@ -12,7 +12,8 @@
 # through the index and through a linear scan over the same digests, at the
 # thresholds 30, 70 and 100 (100: what `tells code --library` and
 # `tells investigate` ask for, TELLS_CODELIB_NEAR_MAX).  It checks that
-# both give the same answers (the index is exact) and exits 1 otherwise.  Goal: < 1 ms per query.
+# both give the same answers (the index is exact) and exits 1 otherwise.
+# Goal: < 1 ms per query.
 # Times are CPU times of the querying thread; /usr/bin/time adds the
 # process's wall and CPU time and peak memory.
 set -eu

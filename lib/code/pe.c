@@ -58,9 +58,7 @@
 */
 #include <math.h>
 #include <string.h>
-#include <openssl/evp.h>
 #include "tells_limits.h"
-#include "hash.h"
 #include "pe_int.h"
 
 /* ---- helpers shared by the pe_*.c files ------------------------------- */
@@ -166,16 +164,6 @@ char *tells__pe_utf16(tells__pe_ctx *c, const uint8_t *p, size_t n) {
   }
   *o = 0;
   return s;
-}
-
-void tells__pe_md5_hex(const void *p, size_t n, char out[33]) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int mdlen = 0, i;
-  static const char hx[] = "0123456789abcdef";
-  out[0] = 0;
-  if (!EVP_Digest(p, n, md, &mdlen, tells_hash_md(TELLS_HASH_MD5), NULL) || mdlen != 16) return;
-  for (i = 0; i < 16; i++) { out[2 * i] = hx[md[i] >> 4]; out[2 * i + 1] = hx[md[i] & 15]; }
-  out[32] = 0;
 }
 
 /* ---- headers ------------------------------------------------------------ */

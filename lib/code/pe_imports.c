@@ -49,6 +49,7 @@
 #include <ctype.h>
 #include <string.h>
 #include "buf.h"
+#include "hash.h"
 #include "pe_int.h"
 
 /* Reads one thunk table (ILT or IAT) at rva into fns; returns the count. */
@@ -426,6 +427,6 @@ void tells__pe_imphash(tells__pe_ctx *c) {
       if (!b.err) lower_ascii(b.p + at);
     }
   }
-  if (!b.err && b.n) tells__pe_md5_hex(b.p, b.n, pe->imphash);
+  if (!b.err && b.n) (void)tells_md5_hex(b.p, b.n, pe->imphash);
   tells_buf_free(&b);
 }

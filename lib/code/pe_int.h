@@ -75,10 +75,7 @@ void tells__pe_sig(tells__pe_ctx *c);          /* pe_sig.c */
 void tells__pe_debug(tells__pe_ctx *c);        /* pe_dbg.c */
 void tells__pe_tls(tells__pe_ctx *c);
 
-/* Lowercase hex of an MD5 over p[0..n) into out[33]. */
 /* Name of an ordinal import from ws2_32/wsock32/oleaut32 (dll lowercased), or NULL. */
 const char *tells__pe_ordname(const char *dll, uint32_t ord);     /* pe_ordnames.c */
-
-void tells__pe_md5_hex(const void *p, size_t n, char out[33]);
 
 #endif /* TELLS_PE_INT_H */

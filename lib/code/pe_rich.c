@@ -23,6 +23,7 @@
 ** from "DanS" up to (not including) "Rich".
 */
 #include <string.h>
+#include "hash.h"
 #include "pe_int.h"
 
 static uint32_t rol32(uint32_t v, unsigned n) {
@@ -81,7 +82,7 @@ void tells__pe_rich(tells__pe_ctx *c) {
   if (!clear) return;
   for (o = 0; o < rich - dans; o++)
     clear[o] = f[dans + o] ^ (uint8_t)(key >> (8 * (o & 3)));
-  tells__pe_md5_hex(clear, (size_t)(rich - dans), pe->rich_hash);
+  (void)tells_md5_hex(clear, (size_t)(rich - dans), pe->rich_hash);
   sum = (uint32_t)dans;
   for (o = 0; o < dans; o++) {
     if (o >= 0x3c && o < 0x40) continue;

@@ -358,8 +358,8 @@ static void scan_all(query *c, const tells_tlshidx *ix) {
     const group *g = &ix->g[gi];
     for (i = g->lo; i < g->hi; i++) {
       unsigned d = tells__tlsh_header_diff(c->q.l, g->l, c->q.q1, g->q1, c->q.q2, g->q2, c->with_len);
-      if (d > c->r) continue;
       uint64_t w[4];
+      if (d > c->r) continue;
       unplanes(ix->h1[i], &w[0], &w[1]);       /* and tells_tlsh_distance()'s kernel */
       unplanes(ix->h2[i], &w[2], &w[3]);
       d += (c->q.ck != ix->ck[i]) +

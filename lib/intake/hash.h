@@ -42,9 +42,9 @@ void tells_hash_free(tells_hash *h);
 ** locks: about 0.6 us per digest, more than hashing a short body. */
 const struct evp_md_st *tells_hash_md(int alg);
 
-/* One-shot SHA-256 (hex) of a buffer. */
+/* One-shot SHA-256 (hex) of a buffer; "" and TELLS_EIO if libcrypto fails. */
 tells_err tells_sha256_hex(const void *p, size_t n, char out[65]);
-/* One-shot MD5 (hex) of a buffer. */
+/* One-shot MD5 (hex) of a buffer; "" and TELLS_EIO if libcrypto fails. */
 tells_err tells_md5_hex(const void *p, size_t n, char out[33]);
 
 /* A worker thread that hashes buffers while the caller parses: on two cores

@@ -439,12 +439,6 @@ static size_t tls_hex4(char *o, char sep, unsigned v) {
   return k;
 }
 
-static void tls_hexbytes(const unsigned char *md, size_t n, char *out) {
-  size_t i;
-  for (i = 0; i < n; i++) { out[2 * i] = tls_hex[md[i] >> 4]; out[2 * i + 1] = tls_hex[md[i] & 15]; }
-  out[2 * n] = 0;
-}
-
 static size_t join_dec(char *o, size_t cap, const uint16_t *v, size_t n, int drop_grease) {
   size_t k = 0, i;
   int first = 1;
@@ -458,17 +452,6 @@ static size_t join_dec(char *o, size_t cap, const uint16_t *v, size_t n, int dro
     first = 0;
   }
   return k;
-}
-
-static void md5_hex(const char *s, char out[33]) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  out[0] = 0;
-  if (EVP_Digest(s, strlen(s), md, &n, tells_hash_md(TELLS_HASH_MD5), NULL) != 1 || n != 16) {
-    ERR_clear_error();
-    return;
-  }
-  tls_hexbytes(md, 16, out);
 }
 
 /* JA3 = SSLVersion,Ciphers,Extensions,EllipticCurves,EllipticCurvePointFormats */
@@ -494,14 +477,9 @@ static int cmp_u16(const void *a, const void *b) {
 
 /* First 12 hex digits of SHA-256 of s, or twelve zeros when `empty`. */
 static void sha12(const char *s, int empty, char out[13]) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
+  char h[65];
   memcpy(out, "000000000000", 13);
-  if (empty || EVP_Digest(s, strlen(s), md, &n, tells_hash_md(TELLS_HASH_SHA256), NULL) != 1) {
-    ERR_clear_error();
-    return;
-  }
-  tls_hexbytes(md, 6, out);
+  if (!empty && tells_sha256_hex(s, strlen(s), h) == TELLS_OK) { memcpy(out, h, 12); out[12] = 0; }
 }
 
 /* The two hashed parts of JA4 from already GREASE-free lists: ciphers
@@ -585,13 +563,13 @@ static void make_rec(const tls_state *s, tls_rec *r) {
   if (s->have_ch) {
     tells_app_tls_ja3(s->cs, s->n_cs, s->ext, s->n_ext, s->groups, s->n_groups, s->pf, s->n_pf,
                       s->ch_version, r->ja3, sizeof r->ja3);
-    md5_hex(r->ja3, r->ja3_hash);
+    (void)tells_md5_hex(r->ja3, strlen(r->ja3), r->ja3_hash);
     ja4(s, r->ja4);
   }
   if (s->have_sh) {
     size_t k = (size_t)snprintf(r->ja3s, sizeof r->ja3s, "%u,%u,", s->sh_version, s->sh_cipher);
     join_dec(r->ja3s + k, sizeof r->ja3s - k, s->sext, s->n_sext, 1);
-    md5_hex(r->ja3s, r->ja3s_hash);
+    (void)tells_md5_hex(r->ja3s, strlen(r->ja3s), r->ja3s_hash);
   }
 }
 

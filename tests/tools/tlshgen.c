@@ -125,6 +125,11 @@ static int cmp_double(const void *x, const void *y) {
   return (a > b) - (a < b);
 }
 
+/* The kind of query i: a real digest, a relative (20 changes) or a random
+** body, one, two and one in four. */
+enum { Q_REAL, Q_RELATIVE, Q_RANDOM };
+static int query_kind(size_t i) { return i % 4 == 0 ? Q_REAL : i % 4 == 3 ? Q_RANDOM : Q_RELATIVE; }
+
 static int cmd_bench(size_t n, size_t nq, size_t k, int thr, int argc, char **argv) {
   size_t nreal, i, skipped, mism = 0, found = 0, with_hits = 0;
   tells_tlsh *real = read_real(argc, argv, &nreal), *lib, *qs;
@@ -144,16 +149,18 @@ static int cmd_bench(size_t n, size_t nq, size_t k, int thr, int argc, char **ar
   derive(real, nreal, lib, n);
   for (i = 0; i < nq; i++) {
     const tells_tlsh *base = &real[rndn((unsigned)nreal)];
-    if (i % 4 == 0) qs[i] = *base;
-    else if (i % 4 == 3) random_digest(base, &qs[i]);
-    else mutate(base, &qs[i], 20);
+    switch (query_kind(i)) {
+    case Q_REAL: qs[i] = *base; break;
+    case Q_RANDOM: random_digest(base, &qs[i]); break;
+    default: mutate(base, &qs[i], 20); break;
+    }
   }
   t0 = cpu_now();
   if (tells_tlshidx_build(lib, NULL, n, 1, &ix, &skipped)) { fprintf(stderr, "tlshgen: index build failed\n"); return 2; }
   t_build = cpu_now() - t0;
   for (i = 0; i < nq; i++) {
     size_t na, nb, j;
-    int kind = i % 4 == 0 ? 0 : i % 4 == 3 ? 2 : 1;   /* as qs was made */
+    int kind = query_kind(i);
     t0 = cpu_now();
     na = tells_tlshidx_query(ix, &qs[i], k, thr, a, &st);
     tq[i] = cpu_now() - t0;
