@@ -24,7 +24,7 @@
 ** mu at [lo+1, mid) and the others at [mid, hi), mid = lo + 1 + (hi - lo -
 ** 1) / 2.  Ranges of LEAF or fewer records are leaves, scanned.  mu[lo] is
 ** stored per vantage point, so the index costs 57 bytes per digest plus 12
-** per group.
+** per group (and up to 3 records' padding in each half's last block).
 **
 ** Most of a query's time is reading records that turn out to be far: the
 ** radius stays at the threshold until k relatives are found, and an
@@ -34,7 +34,8 @@
 ** a vantage point that prunes nothing), a leaf's first halves prefetched
 ** ahead of the scan, the second half read only for records the first half
 ** leaves within the radius, and the bodies stored as the bit planes the
-** distance is counted on, with POPCNT where there is one.
+** distance is counted on, four records a block, counted with AVX2 four
+** records at a time or with POPCNT one at a time where the CPU has them.
 */
 #include <string.h>
 #include "alloc.h"
@@ -56,11 +57,17 @@ typedef struct group {
 
 /* The records are kept as columns: a query reads only the first half of
 ** the body of most records it visits (member_k), so the halves live apart
-** and a leaf costs 24 bytes a record to read (one half's planes), not 40. */
+** and a leaf costs 24 bytes a record to read (one half's planes), not 40.
+** The first halves sit in blocks of four records, plane by plane, so the
+** AVX2 kernel reads four records' planes with three loads. */
+typedef struct blk4 {   /* four records' first halves: p[plane][record] */
+  uint64_t p[3][4];
+} blk4;
+
 struct tells_tlshidx {
-  uint64_t (*h1)[3];    /* n records, by group, in tree order: the bit planes
-                           (below) of body words 0-1, */
-  uint64_t (*h2)[3];    /*   of body words 2-3, */
+  blk4 *h1;             /* n records, by group, in tree order, four a block:
+                           the bit planes (below) of body words 0-1, */
+  blk4 *h2;             /*   of body words 2-3, */
   uint8_t *ck;          /*   checksum byte */
   uint32_t *id;         /*   and the caller's id (all owned) */
   uint32_t *mu;         /* median distance per vantage point (owned) */
@@ -84,19 +91,23 @@ static void to_rec(const tells_tlsh *d, uint32_t id, rec *o) {
 ** (e1 + e2 + e3), and a 0/3 pair, the one that counts 6, is where the first
 ** and the third both differ (e1 & e3).  The planes of two body words share
 ** one 64-bit word (even and odd lanes), so half a body is three words, and
-** its distance four XORs, an AND and four population counts.  Two builds
-** of the kernels, chosen per query: with the POPCNT instruction, which
-** x86-64 CPUs have had since 2008 but the baseline ABI does not promise,
-** and with a SWAR count.  The build and the linear scan keep
-** tells_tlsh_distance()'s own kernel (tlsh.h) on the raw words. */
+** its distance four XORs, an AND and four population counts.  Three
+** builds of the kernels, chosen per query: with AVX2, four records of a
+** block at a time in a leaf (counts from a nibble table by byte shuffles,
+** summed by vpsadbw); with the POPCNT instruction, which x86-64 CPUs have
+** had since 2008 but the baseline ABI does not promise; and with a SWAR
+** count.  The build and the linear scan keep tells_tlsh_distance()'s own
+** kernel (tlsh.h) on the raw words. */
 #if defined(__x86_64__) || defined(__i386__)
 #define IX_POPCNT 1
 #define IX_TARGET __attribute__((target("popcnt")))
+#include <immintrin.h>
 #else
 #define IX_POPCNT 0
 #define IX_TARGET
 #endif
 #define IX_INLINE static inline __attribute__((always_inline))
+enum { IX_SWAR, IX_POPCNT_K, IX_AVX2 };   /* the kernels, the best last */
 
 /* The bit planes of the 64 buckets of words w0 and w1: codes >= 1, >= 2
 ** and >= 3, w0's buckets in the even bits, w1's in the odd. */
@@ -110,9 +121,9 @@ IX_INLINE void planes(uint64_t w0, uint64_t w1, uint64_t p[3]) {
 
 /* The two words back from their planes: bit 1 of a code is plane 2, bit 0
 ** is set for codes 1 and 3, an odd number of planes. */
-static void unplanes(const uint64_t p[3], uint64_t *w0, uint64_t *w1) {
+static void unplanes(const uint64_t *p, size_t stride, uint64_t *w0, uint64_t *w1) {
   const uint64_t lo = 0x5555555555555555ull;
-  uint64_t x0 = p[0] ^ p[1] ^ p[2], x1 = p[1];
+  uint64_t x0 = p[0] ^ p[stride] ^ p[2 * stride], x1 = p[stride];
   *w0 = (x0 & lo) | (x1 & lo) << 1;
   *w1 = (x0 >> 1 & lo) | (x1 >> 1 & lo) << 1;
 }
@@ -125,16 +136,21 @@ IX_INLINE unsigned pop(uint64_t x, int pc) {
   return (unsigned)((x * 0x0101010101010101ull) >> 56);
 }
 
-/* Body distance over 64 buckets, from the planes of both sides. */
-IX_INLINE unsigned half_diff(const uint64_t q[3], const uint64_t x[3], int pc) {
-  uint64_t e1 = q[0] ^ x[0], e2 = q[1] ^ x[1], e3 = q[2] ^ x[2];
+/* Body distance over 64 buckets, from the planes of both sides (x's
+** planes stride words apart: 1 in h2, 4 in a block of h1). */
+IX_INLINE unsigned half_diff(const uint64_t q[3], const uint64_t *x, size_t stride, int pc) {
+  uint64_t e1 = q[0] ^ x[0], e2 = q[1] ^ x[stride], e3 = q[2] ^ x[2 * stride];
   return pop(e1, pc) + pop(e2, pc) + pop(e3, pc) + 3 * pop(e1 & e3, pc);
 }
 
 /* The lower-bound metric M over 64 buckets (the 0/3 pair counts 3). */
-IX_INLINE unsigned half_l1(const uint64_t q[3], const uint64_t x[3], int pc) {
-  return pop(q[0] ^ x[0], pc) + pop(q[1] ^ x[1], pc) + pop(q[2] ^ x[2], pc);
+IX_INLINE unsigned half_l1(const uint64_t q[3], const uint64_t *x, size_t stride, int pc) {
+  return pop(q[0] ^ x[0], pc) + pop(q[1] ^ x[stride], pc) + pop(q[2] ^ x[2 * stride], pc);
 }
+
+/* Record i's planes of the first and of the second half, 4 words apart. */
+#define H1(ix, i) (&(ix)->h1[(i) >> 2].p[0][(i) & 3])
+#define H2(ix, i) (&(ix)->h2[(i) >> 2].p[0][(i) & 3])
 
 /* M between two records of the build (their raw words). */
 static unsigned metric(const rec *a, const rec *b) {
@@ -142,17 +158,18 @@ static unsigned metric(const rec *a, const rec *b) {
          tells__tlsh_body_l1_64(a->body[2], b->body[2]) + tells__tlsh_body_l1_64(a->body[3], b->body[3]);
 }
 
-/* Whether queries may use the POPCNT kernels (tells__tlshidx_popcnt). */
-static int g_popcnt_ok = 1;
+/* The best kernel queries may use (tells__tlshidx_kernel). */
+static int g_kernel_max = IX_AVX2;
 
-int tells__tlshidx_popcnt(int on) {
-  if (on >= 0) g_popcnt_ok = on;
+int tells__tlshidx_kernel(int max) {
+  int k = IX_SWAR;
+  if (max >= 0) g_kernel_max = max;
 #if IX_POPCNT
   __builtin_cpu_init();
-  return g_popcnt_ok && __builtin_cpu_supports("popcnt");
-#else
-  return 0;
+  if (__builtin_cpu_supports("popcnt")) k = IX_POPCNT_K;
+  if (k == IX_POPCNT_K && __builtin_cpu_supports("avx2")) k = IX_AVX2;
 #endif
+  return k < g_kernel_max ? k : g_kernel_max;
 }
 
 /* ---- build ---- */
@@ -254,14 +271,17 @@ tells_err tells_tlshidx_build(const tells_tlsh *d, const uint32_t *ids, size_t n
     g->l = r[g->lo].l; g->q1 = r[g->lo].q1; g->q2 = r[g->lo].q2;
     build_range(&b, g->lo, g->hi);
   }
-  ix->h1 = tells_malloc((m ? m : 1) * sizeof *ix->h1);   /* records to columns */
-  ix->h2 = tells_malloc((m ? m : 1) * sizeof *ix->h2);
+  ix->h1 = tells_calloc(m ? (m + 3) / 4 : 1, sizeof *ix->h1);   /* records to columns */
+  ix->h2 = tells_calloc(m ? (m + 3) / 4 : 1, sizeof *ix->h2);
   ix->ck = tells_malloc(m ? m : 1);
   ix->id = tells_malloc((m ? m : 1) * sizeof *ix->id);
   if (!ix->h1 || !ix->h2 || !ix->ck || !ix->id) goto nomem;
   for (i = 0; i < m; i++) {
-    planes(r[i].body[0], r[i].body[1], ix->h1[i]);
-    planes(r[i].body[2], r[i].body[3], ix->h2[i]);
+    uint64_t p[3];
+    planes(r[i].body[0], r[i].body[1], p);
+    ix->h1[i >> 2].p[0][i & 3] = p[0]; ix->h1[i >> 2].p[1][i & 3] = p[1]; ix->h1[i >> 2].p[2][i & 3] = p[2];
+    planes(r[i].body[2], r[i].body[3], p);
+    ix->h2[i >> 2].p[0][i & 3] = p[0]; ix->h2[i >> 2].p[1][i & 3] = p[1]; ix->h2[i >> 2].p[2][i & 3] = p[2];
     ix->ck[i] = r[i].ck;
     ix->id[i] = r[i].id;
   }
@@ -296,7 +316,7 @@ typedef struct query {
   size_t k, n;
   unsigned max, r;        /* threshold; current radius */
   int with_len;
-  int pc;                 /* the POPCNT kernels (below) */
+  int kern;               /* IX_SWAR, IX_POPCNT_K or IX_AVX2 (below) */
   tells_tlshidx_stats *st;
 } query;
 
@@ -360,8 +380,8 @@ static void scan_all(query *c, const tells_tlshidx *ix) {
       unsigned d = tells__tlsh_header_diff(c->q.l, g->l, c->q.q1, g->q1, c->q.q2, g->q2, c->with_len);
       uint64_t w[4];
       if (d > c->r) continue;
-      unplanes(ix->h1[i], &w[0], &w[1]);       /* and tells_tlsh_distance()'s kernel */
-      unplanes(ix->h2[i], &w[2], &w[3]);
+      unplanes(H1(ix, i), 4, &w[0], &w[1]);     /* and tells_tlsh_distance()'s kernel */
+      unplanes(H2(ix, i), 4, &w[2], &w[3]);
       d += (c->q.ck != ix->ck[i]) +
            tells__tlsh_body_diff64(c->q.body[0], w[0]) + tells__tlsh_body_diff64(c->q.body[1], w[1]) +
            tells__tlsh_body_diff64(c->q.body[2], w[2]) + tells__tlsh_body_diff64(c->q.body[3], w[3]);
@@ -372,12 +392,16 @@ static void scan_all(query *c, const tells_tlshidx *ix) {
 
 /* Distance to record i, a member of a group whose header terms are h; or,
 ** once the first half of the body puts it over the radius (most members of
-** a leaf are), that partial sum. */
+** a leaf are), that partial sum.  The checksum term is added after the cut:
+** the cut is on a lower bound, so it stays exact. */
 IX_INLINE unsigned member_k(const query *c, const tells_tlshidx *ix, size_t i, unsigned h, int pc) {
-  unsigned d = h + (c->q.ck != ix->ck[i]) + half_diff(c->qp[0], ix->h1[i], pc);
+  unsigned d = h + half_diff(c->qp[0], H1(ix, i), 4, pc);
   if (d > c->r) return d;
-  return d + half_diff(c->qp[1], ix->h2[i], pc);
+  return d + (c->q.ck != ix->ck[i]) + half_diff(c->qp[1], H2(ix, i), 4, pc);
 }
+
+/* Prefetches record i's first half (its block's lines). */
+#define PREFETCH_H1(ix, i) (__builtin_prefetch(H1(ix, i)), __builtin_prefetch(H1(ix, i) + 8))
 
 IX_INLINE void leaf_k(query *c, const tells_tlshidx *ix, size_t lo, size_t hi, unsigned h, int pc) {
   /* the query in locals: nothing the loop stores can alias them, so the
@@ -385,23 +409,20 @@ IX_INLINE void leaf_k(query *c, const tells_tlshidx *ix, size_t lo, size_t hi, u
   const uint64_t q1[3] = {c->qp[0][0], c->qp[0][1], c->qp[0][2]};
   const uint64_t q2[3] = {c->qp[1][0], c->qp[1][1], c->qp[1][2]};
   const unsigned qck = c->q.ck;
-  const uint64_t (*h1)[3] = ix->h1, (*h2)[3] = ix->h2;
-  const uint8_t *ck = ix->ck;
   unsigned r = c->r;
   size_t i;
   if (c->st) { c->st->nodes++; c->st->distances += hi - lo; }
   /* the first halves, most often not in cache, are asked for 16 records
   ** ahead (the whole leaf at once was 10% slower: more requests than the
   ** core keeps in flight) */
-  for (i = 0; i < AHEAD * sizeof h1[0] && i < (hi - lo) * sizeof h1[0]; i += 64)
-    __builtin_prefetch((const char *)h1[lo] + i);
+  for (i = lo; i < hi && i < lo + AHEAD; i += 4) PREFETCH_H1(ix, i);
   for (i = lo; i < hi; i++) {
     unsigned d;
-    if (i + AHEAD < hi) __builtin_prefetch(h1[i + AHEAD]);
+    if (((i + AHEAD) & 3) == 0 && i + AHEAD < hi) PREFETCH_H1(ix, i + AHEAD);   /* a block */
     /* the first half puts most far records over the radius already */
-    d = h + (qck != ck[i]) + half_diff(q1, h1[i], pc);
+    d = h + half_diff(q1, H1(ix, i), 4, pc);
     if (d > r) continue;
-    d += half_diff(q2, h2[i], pc);
+    d += (qck != ix->ck[i]) + half_diff(q2, H2(ix, i), 4, pc);
     if (d <= r) { offer(c, d, ix->id[i]); r = c->r; }
   }
 }
@@ -411,30 +432,101 @@ IX_TARGET static void leaf_pc(query *c, const tells_tlshidx *ix, size_t lo, size
   leaf_k(c, ix, lo, hi, h, 1);
 }
 IX_TARGET static unsigned metric_pc(const query *c, const tells_tlshidx *ix, size_t i) {
-  return half_l1(c->qp[0], ix->h1[i], 1) + half_l1(c->qp[1], ix->h2[i], 1);
+  return half_l1(c->qp[0], H1(ix, i), 4, 1) + half_l1(c->qp[1], H2(ix, i), 4, 1);
 }
 IX_TARGET static unsigned member_pc(const query *c, const tells_tlshidx *ix, size_t i, unsigned h) {
   return member_k(c, ix, i, h, 1);
+}
+
+/* Bits set in each byte of x (a nibble table and two byte shuffles). */
+__attribute__((target("avx2"), always_inline))
+static inline __m256i bytepop(__m256i x, __m256i tab, __m256i low4) {
+  __m256i lo = _mm256_and_si256(x, low4), hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), low4);
+  return _mm256_add_epi8(_mm256_shuffle_epi8(tab, lo), _mm256_shuffle_epi8(tab, hi));
+}
+
+/* Half-body distances of a block's four records, in four 64-bit lanes:
+** the three planes are three loads, the byte counts summed by vpsadbw. */
+__attribute__((target("avx2"), always_inline))
+static inline __m256i half4(const blk4 *k, __m256i q0, __m256i q1, __m256i q2, __m256i tab, __m256i low4) {
+  __m256i e1 = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)k->p[0]), q0);
+  __m256i e2 = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)k->p[1]), q1);
+  __m256i e3 = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)k->p[2]), q2);
+  __m256i n = bytepop(_mm256_and_si256(e1, e3), tab, low4);     /* the 0/3 pairs: 3 more */
+  n = _mm256_add_epi8(_mm256_add_epi8(n, n), n);
+  n = _mm256_add_epi8(n, _mm256_add_epi8(bytepop(e1, tab, low4),
+                                         _mm256_add_epi8(bytepop(e2, tab, low4), bytepop(e3, tab, low4))));
+  return _mm256_sad_epu8(n, _mm256_setzero_si256());          /* <= 48 a byte: no overflow */
+}
+
+/* The leaf four records at a time.  The first halves put most blocks over
+** the radius; the others get their second halves, and the few records
+** the two halves leave within the radius are finished one by one.  Records
+** of blocks the leaf only partly covers are done one by one too. */
+__attribute__((target("avx2,popcnt")))
+static void leaf_avx2(query *c, const tells_tlshidx *ix, size_t lo, size_t hi, unsigned h) {
+  const __m256i tab = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4,
+                                       0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);
+  const __m256i low4 = _mm256_set1_epi8(15);
+  const __m256i q10 = _mm256_set1_epi64x((long long)c->qp[0][0]);
+  const __m256i q11 = _mm256_set1_epi64x((long long)c->qp[0][1]);
+  const __m256i q12 = _mm256_set1_epi64x((long long)c->qp[0][2]);
+  const __m256i q20 = _mm256_set1_epi64x((long long)c->qp[1][0]);
+  const __m256i q21 = _mm256_set1_epi64x((long long)c->qp[1][1]);
+  const __m256i q22 = _mm256_set1_epi64x((long long)c->qp[1][2]);
+  __m256i rv = _mm256_set1_epi64x((long long)c->r - h);
+  size_t i = lo, b, bend;
+  if (c->st) { c->st->nodes++; c->st->distances += hi - lo; }
+  for (; i < hi && (i & 3); i++) {          /* up to the first whole block */
+    unsigned d = member_pc(c, ix, i, h);
+    if (d <= c->r) offer(c, d, ix->id[i]);
+  }
+  bend = i + (hi - i) / 4 * 4;
+  for (b = i; b < bend && b < i + AHEAD; b += 4) PREFETCH_H1(ix, b);
+  for (; i < bend; i += 4) {
+    __m256i d;
+    unsigned far;
+    if (i + AHEAD < bend) PREFETCH_H1(ix, i + AHEAD);
+    d = half4(&ix->h1[i >> 2], q10, q11, q12, tab, low4);
+    if (_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(d, rv))) == 15) continue;
+    d = _mm256_add_epi64(d, half4(&ix->h2[i >> 2], q20, q21, q22, tab, low4));
+    far = (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(d, rv)));
+    if (far != 15) {                        /* before the checksum term */
+      unsigned j;
+      for (j = 0; j < 4; j++) {
+        unsigned x;
+        if (far >> j & 1) continue;
+        x = member_pc(c, ix, i + j, h);
+        if (x <= c->r) offer(c, x, ix->id[i + j]);
+      }
+      rv = _mm256_set1_epi64x((long long)c->r - h);
+    }
+  }
+  for (; i < hi; i++) {                     /* the last, partial block */
+    unsigned d = member_pc(c, ix, i, h);
+    if (d <= c->r) offer(c, d, ix->id[i]);
+  }
 }
 #endif
 
 static void scan_leaf(query *c, const tells_tlshidx *ix, size_t lo, size_t hi, unsigned h) {
 #if IX_POPCNT
-  if (c->pc) { leaf_pc(c, ix, lo, hi, h); return; }
+  if (c->kern == IX_AVX2) { leaf_avx2(c, ix, lo, hi, h); return; }
+  if (c->kern == IX_POPCNT_K) { leaf_pc(c, ix, lo, hi, h); return; }
 #endif
   leaf_k(c, ix, lo, hi, h, 0);
 }
 
 static unsigned metric_q(const query *c, const tells_tlshidx *ix, size_t i) {
 #if IX_POPCNT
-  if (c->pc) return metric_pc(c, ix, i);
+  if (c->kern != IX_SWAR) return metric_pc(c, ix, i);
 #endif
-  return half_l1(c->qp[0], ix->h1[i], 0) + half_l1(c->qp[1], ix->h2[i], 0);
+  return half_l1(c->qp[0], H1(ix, i), 4, 0) + half_l1(c->qp[1], H2(ix, i), 4, 0);
 }
 
 static unsigned member_dist(const query *c, const tells_tlshidx *ix, size_t i, unsigned h) {
 #if IX_POPCNT
-  if (c->pc) return member_pc(c, ix, i, h);
+  if (c->kern != IX_SWAR) return member_pc(c, ix, i, h);
 #endif
   return member_k(c, ix, i, h, 0);
 }
@@ -480,7 +572,7 @@ static int query_init(query *c, const tells_tlshidx *ix, const tells_tlsh *q, si
   c->max = c->r = (unsigned)max_dist;
   c->with_len = ix->with_len;
   c->st = st;
-  c->pc = tells__tlshidx_popcnt(-1);
+  c->kern = tells__tlshidx_kernel(-1);
   return 1;
 }
 

@@ -54,10 +54,11 @@ size_t tells_tlshidx_query(const tells_tlshidx *ix, const tells_tlsh *q, size_t 
 size_t tells_tlshidx_linear(const tells_tlshidx *ix, const tells_tlsh *q, size_t k,
                             int max_dist, tells_tlshidx_hit *out /* OUT */);
 
-/* Internal: whether queries use the POPCNT kernels (x86 CPUs that have
-** the instruction).  on = 0 forces the SWAR kernels, 1 allows POPCNT
-** again, -1 only asks.  For tests and benchmarks; not thread-safe against
-** concurrent queries. */
-int tells__tlshidx_popcnt(int on);
+/* Internal: the best leaf kernel queries may use: 0 SWAR counts, 1 the
+** POPCNT instruction, 2 AVX2 four records at a time (x86 CPUs that have
+** them, checked at run time).  max >= 0 sets the limit (2 by default), -1
+** only asks; returns the kernel queries will use.  For tests and
+** benchmarks; not thread-safe against concurrent queries. */
+int tells__tlshidx_kernel(int max);
 
 #endif /* TELLS_TLSH_INDEX_H */

@@ -11,7 +11,9 @@
 **       random digests) through the index and through a linear scan in the
 **       same run, one query at a time on this thread.  Prints the per-query
 **       CPU times, their ratio and the recall (must be 1: the index is
-**       exact; the program exits 1 if any answer differs).
+**       exact; the program exits 1 if any answer differs).  With
+**       TLSHGEN_KERNEL=0, 1 or 2 in the environment, the index's leaves are
+**       scanned with at best that kernel (SWAR, POPCNT, AVX2).
 **   tlshgen digests N FILE...
 **       Prints N library digests, derived as above, one per line.
 **
@@ -143,6 +145,7 @@ static int cmd_bench(size_t n, size_t nq, size_t k, int thr, int argc, char **ar
   uint64_t dist_total = 0;
   double t0, t_build, t_idx = 0, t_lin = 0;
   if (!real || !nreal || !a || !b || !tq) { fprintf(stderr, "tlshgen: no digest from the files\n"); return 2; }
+  if (getenv("TLSHGEN_KERNEL")) tells__tlshidx_kernel(atoi(getenv("TLSHGEN_KERNEL")));
   lib = malloc(n * sizeof *lib);
   qs = malloc(nq * sizeof *qs);
   if (!lib || !qs) return 2;
@@ -181,7 +184,8 @@ static int cmd_bench(size_t n, size_t nq, size_t k, int thr, int argc, char **ar
   }
   printf("library: %zu digests (%zu real digests from %d files), k=%zu, threshold=%d\n",
          n, nreal, argc, k, thr);
-  printf("index build: %.3f s cpu\n", t_build);
+  printf("index build: %.3f s cpu; leaf kernel %d (0 SWAR, 1 POPCNT, 2 AVX2)\n", t_build,
+         tells__tlshidx_kernel(-1));
   printf("queries: %zu (%zu with hits, %zu hits in all)\n", nq, with_hits, found);
   printf("index:  %.4f ms cpu per query, %.0f distances per query\n",
          t_idx * 1e3 / (double)nq, (double)dist_total / (double)nq);

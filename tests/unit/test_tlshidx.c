@@ -113,24 +113,26 @@ static void test_tlshidx_k_and_threshold(void) {
 }
 
 /* One header for every digest: a single group, deep enough for the
-** vantage-point tree (leaves are at most 96 records), queried with both
-** distance kernels (POPCNT where the CPU has it, SWAR). */
+** vantage-point tree (leaves are at most 384 records), queried with every
+** leaf kernel the CPU has (AVX2, POPCNT, SWAR). */
 static void test_tlshidx_one_group_both_kernels(void) {
   tells_tlsh *v = clustered(6000, 60);
   static const int thr[] = {10, 30, 70, 100, 300};
-  int had = tells__tlshidx_popcnt(-1), pc;
+  int had = tells__tlshidx_kernel(-1), kern, top;
   size_t i, j;
   CHECK(v != NULL);
   if (!v) return;
   for (i = 0; i < 6000; i++) { v[i].lvalue = 101; v[i].q1ratio = 4; v[i].q2ratio = 1; }
-  for (pc = 1; pc >= 0; pc--) {
-    tells__tlshidx_popcnt(pc);
+  top = tells__tlshidx_kernel(2);
+  for (kern = top; kern >= 0; kern--) {
+    CHECK(tells__tlshidx_kernel(kern) == kern);
     for (j = 0; j < sizeof thr / sizeof thr[0]; j++) {
       CHECK(same_answers(v, 6000, 1, 40, 5, thr[j]));
       CHECK(same_answers(v, 6000, 0, 20, 1, thr[j]));
     }
   }
-  tells__tlshidx_popcnt(had);
+  tells__tlshidx_kernel(2);
+  if (had < top) tells__tlshidx_kernel(had);
   free(v);
 }
 
