@@ -370,14 +370,15 @@ static size_t finish(query *c) {
 }
 
 /* Linear scan with the full distance, as tells_tlsh_distance() computes it
-** (the anchor, and nothing else): every record in turn, its header terms
-** first (from its group), the body only when they leave room. */
+** (the anchor, and nothing else): every record in turn, the header terms
+** once per group, the body only when they leave room. */
 static void scan_all(query *c, const tells_tlshidx *ix) {
   size_t gi, i;
   for (gi = 0; gi < ix->ng; gi++) {
     const group *g = &ix->g[gi];
+    const unsigned h = tells__tlsh_header_diff(c->q.l, g->l, c->q.q1, g->q1, c->q.q2, g->q2, c->with_len);
     for (i = g->lo; i < g->hi; i++) {
-      unsigned d = tells__tlsh_header_diff(c->q.l, g->l, c->q.q1, g->q1, c->q.q2, g->q2, c->with_len);
+      unsigned d = h;
       uint64_t w[4];
       if (d > c->r) continue;
       unplanes(H1(ix, i), 4, &w[0], &w[1]);     /* and tells_tlsh_distance()'s kernel */
