@@ -4,13 +4,13 @@
 **
 ** The input describes a library.  Byte 0 gives k (1 to 16), byte 1 the
 ** threshold (0 to 510), byte 2 the length term (bit 0), whether headers
-** are kept as they are (bit 1; otherwise folded to a few values so that
-** groups are deep enough for the vantage-point tree) and how many relatives
-** each digest gets (bits 2-7).  Then 36 bytes per digest: L, Q1, Q2,
-** checksum and the 32 body bytes, at most 64 of them (folded headers: 4
-** groups, so 4,096 digests make groups of about a thousand).  Each is followed in
-** the library by its relatives: copies with 1 to 60 bucket codes changed,
-** by a generator seeded from the input, up to 4,096 digests in all.
+** are kept as they are (bit 1; otherwise folded to two, so that groups are
+** deep enough for the vantage-point tree) and how many relatives each
+** digest gets (bits 2-7).  Then 36 bytes per digest: L, Q1, Q2, checksum
+** and the 32 body bytes, at most 64 of them.  Each is followed in the
+** library by its relatives: copies with 1 to 60 bucket codes changed, by a
+** generator seeded from the input, up to 4,096 digests in all (two groups
+** of about 2,000 with folded headers: trees of depth 2).
 **
 ** The first 8 digests of the input, a relative and the complement (codes
 ** 3 - c, far from everything) are queried through the index, with every
@@ -93,7 +93,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     d->nbody = 32; d->nchecksum = 1;
     d->lvalue = p[0]; d->q1ratio = p[1] & 15; d->q2ratio = p[2] & 15; d->checksum[0] = p[3];
     if (!(data[2] & 2)) {             /* few headers: deep groups */
-      d->lvalue = (uint8_t)(100 + (p[0] & 1)); d->q1ratio = p[1] & 1; d->q2ratio = 1;
+      d->lvalue = (uint8_t)(100 + (p[0] & 1)); d->q1ratio = 1; d->q2ratio = 1;
     }
     memcpy(d->body, p + 4, 32);
     for (j = 0; j < per && n < MAXLIB; j++) relative(d, &v[n++]);

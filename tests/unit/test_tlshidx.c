@@ -113,7 +113,7 @@ static void test_tlshidx_k_and_threshold(void) {
 }
 
 /* One header for every digest: a single group, deep enough for the
-** vantage-point tree (leaves are at most 384 records), queried with every
+** vantage-point tree (leaves are at most 768 records), queried with every
 ** leaf kernel the CPU has (AVX2, POPCNT, SWAR). */
 static void test_tlshidx_one_group_both_kernels(void) {
   tells_tlsh *v = clustered(6000, 60);
