@@ -34,7 +34,9 @@ struct tells_codelib {
   size_t n, cap;
   tells_arena strings;
   tells_tlshidx *ix;        /* TLSH index over e[].tlsh, ids = entry index */
-  uint32_t *slot[TELLS_CODELIB_NKIND];  /* open addressing: entry + 1, 0 empty */
+  uint32_t *slot[TELLS_CODELIB_NKIND];  /* open addressing over distinct values:
+                                           first entry + 1, 0 empty */
+  uint32_t *next[TELLS_CODELIB_NKIND];  /* per entry: the next with its value + 1, 0 none */
   size_t mask;
 };
 
@@ -124,6 +126,17 @@ static uint64_t key_of(const char *hex) {    /* first 16 hex digits */
   return v * 0x9e3779b97f4a7c15ull;
 }
 
+/* The slot of value h in table k: where it is, or the empty slot where it
+** would go.  One slot per distinct value, so a value that thousands of
+** entries share (the imphash of every .NET assembly) is one probe, not a
+** run of thousands. */
+static size_t slot_of(const tells_codelib *lib, int k, const char *h) {
+  size_t s;
+  for (s = key_of(h) & lib->mask; lib->slot[k][s]; s = (s + 1) & lib->mask)
+    if (strcmp(exact_of(&lib->e[lib->slot[k][s] - 1], k), h) == 0) break;
+  return s;
+}
+
 static tells_err build_tables(tells_codelib *lib) {
   size_t cap = 16, i;
   int k;
@@ -133,12 +146,14 @@ static tells_err build_tables(tells_codelib *lib) {
   lib->mask = cap - 1;
   for (k = 0; k < TELLS_CODELIB_NKIND; k++) {
     lib->slot[k] = tells_calloc(cap, sizeof *lib->slot[k]);
-    if (!lib->slot[k]) return TELLS_ENOMEM;
-    for (i = 0; i < lib->n; i++) {
+    lib->next[k] = tells_calloc(lib->n ? lib->n : 1, sizeof *lib->next[k]);
+    if (!lib->slot[k] || !lib->next[k]) return TELLS_ENOMEM;
+    for (i = lib->n; i-- > 0; ) {     /* last first: each chain ends up in entry order */
       const char *h = exact_of(&lib->e[i], k);
       size_t s;
       if (!h[0]) continue;
-      for (s = key_of(h) & lib->mask; lib->slot[k][s]; s = (s + 1) & lib->mask) {}
+      s = slot_of(lib, k, h);
+      lib->next[k][i] = lib->slot[k][s];
       lib->slot[k][s] = (uint32_t)(i + 1);
     }
   }
@@ -228,7 +243,7 @@ void tells_codelib_free(tells_codelib *lib) {
   int k;
   if (!lib) return;
   tells_tlshidx_free(lib->ix);
-  for (k = 0; k < TELLS_CODELIB_NKIND; k++) tells_free(lib->slot[k]);
+  for (k = 0; k < TELLS_CODELIB_NKIND; k++) { tells_free(lib->slot[k]); tells_free(lib->next[k]); }
   tells_free(lib->e);
   tells_arena_free(&lib->strings);
   tells_free(lib);
@@ -337,14 +352,12 @@ void tells_codelib_query(const tells_codelib *lib, const tells_tlsh *tlsh, const
   h[TELLS_CODELIB_IMPHASH] = imphash; h[TELLS_CODELIB_RICH] = rich; h[TELLS_CODELIB_RICHPE] = richpe;
   for (k = 0; k < TELLS_CODELIB_NKIND; k++) {
     char low[33];
-    size_t s;
+    uint32_t x;
     if (!h[k] || strlen(h[k]) != 32 || !is_hex(h[k], 32)) continue;
     lower_copy(low, h[k], 32);
-    for (s = key_of(low) & lib->mask; lib->slot[k][s]; s = (s + 1) & lib->mask) {
-      uint32_t i = lib->slot[k][s] - 1;
-      if (strcmp(exact_of(&lib->e[i], k), low) == 0 && r->n_exact[k] < TELLS_CODELIB_MAX_EXACT)
-        r->exact[k][r->n_exact[k]++] = i;
-    }
+    for (x = lib->slot[k][slot_of(lib, k, low)]; x && r->n_exact[k] < TELLS_CODELIB_MAX_EXACT;
+         x = lib->next[k][x - 1])
+      r->exact[k][r->n_exact[k]++] = x - 1;
   }
 }
 
@@ -426,13 +439,24 @@ static const char *base_name(const char *p) {
   return s ? s + 1 : p;
 }
 
+/* Whether sha256 is in the set (open addressing over the strings' first 16
+** hex digits; cap a power of two above the count); if not, it is added. */
+static int sha_seen(const char **set, size_t mask, const char *sha256) {
+  size_t s;
+  for (s = key_of(sha256) & mask; set[s]; s = (s + 1) & mask)
+    if (strcmp(set[s], sha256) == 0) return 1;
+  set[s] = sha256;
+  return 0;
+}
+
 tells_err tells_lib_add(const char *library, const char *family, const char *const *paths,
                         size_t n_paths, tells_diag_fn dfn, void *ud, uint64_t *n_added) {
   tells_walk w;
   tells_codelib *old = NULL;
   tells_codelib_entry *add = NULL;
   char err[1200], *names = NULL;
-  size_t i, j, n = 0;
+  const char **seen = NULL;           /* sha256 of this family, old and added */
+  size_t i, j, n = 0, cap = 16;
   tells_err e;
   if (n_added) *n_added = 0;
   if (!family || !family[0] || strlen(family) > TELLS_CODELIB_MAX_FAMILY ||
@@ -449,20 +473,23 @@ tells_err tells_lib_add(const char *library, const char *family, const char *con
   if ((e = tells_walk_paths(&w, paths, n_paths))) goto done;
   add = tells_calloc(w.n ? w.n : 1, sizeof *add);
   names = tells_malloc((w.n ? w.n : 1) * (TELLS_CODELIB_MAX_NAME + 1));
-  if (!add || !names) { e = TELLS_ENOMEM; goto done; }
+  while (cap < 2 * (old->n + w.n)) cap *= 2;
+  seen = tells_calloc(cap, sizeof *seen);
+  if (!add || !names || !seen) { e = TELLS_ENOMEM; goto done; }
+  for (j = 0; j < old->n; j++)
+    if (strcmp(old->e[j].family, family) == 0) sha_seen(seen, cap - 1, old->e[j].sha256);
   for (i = 0; i < w.n; i++) {
     tells_map m;
     const char *why = NULL, *bn;
     char *nm = names + n * (TELLS_CODELIB_MAX_NAME + 1);
-    int dup = 0;
     if (w.v[i].not_regular) continue;
     if (tells_map_open(w.v[i].path, &m)) { diag(dfn, ud, w.v[i].path, "cannot open, not added"); continue; }
     if (!describe(&m, &add[n], &why)) { tells_map_close(&m); continue; }  /* not a sample */
     tells_map_close(&m);
-    for (j = 0; j < old->n && !dup; j++)
-      dup = strcmp(old->e[j].sha256, add[n].sha256) == 0 && strcmp(old->e[j].family, family) == 0;
-    for (j = 0; j < n && !dup; j++) dup = strcmp(add[j].sha256, add[n].sha256) == 0;
-    if (dup) { diag(dfn, ud, w.v[i].path, "already in the library with this family, not added again"); continue; }
+    if (sha_seen(seen, cap - 1, add[n].sha256)) {
+      diag(dfn, ud, w.v[i].path, "already in the library with this family, not added again");
+      continue;
+    }
     bn = base_name(w.v[i].path);
     for (j = 0; bn[j] && j < TELLS_CODELIB_MAX_NAME; j++)
       nm[j] = (unsigned char)bn[j] < 0x20 || bn[j] == 0x7f ? '?' : bn[j];
@@ -477,6 +504,7 @@ done:
   tells_walk_free(&w);
   tells_free(add);
   tells_free(names);
+  tells_free(seen);
   tells_codelib_free(old);
   return e;
 }

@@ -73,6 +73,37 @@ sys.exit(0 if ok else 1)'
 "$TELLS_BIN" show "$T/case2.tells" indicators --jsonl > "$T/i2.jsonl"
 check "investigate without a library still stores the TLSH digest" sh -c "[ $rc -eq 0 ] && grep -q '\"tlsh\"' '$T/i2.jsonl'"
 
+# A value many entries share (the imphash of every .NET assembly is one):
+# the first 16 matches in library order, the same for rich and richpe.
+/usr/bin/python3 - "$L" "$T/shared.lib" <<'PY'
+import sys
+src = [l.rstrip("\n").split("\t") for l in open(sys.argv[1]) if l.startswith(tuple("0123456789abcdef"))]
+pe = [x for x in src if x[6] == "cli-64.exe"][0]
+with open(sys.argv[2], "w") as o:
+    o.write("tells-codelib 1\n")
+    for i in range(3000):
+        sha = "%064x" % (i + 1)
+        imp = pe[2] if i % 3 else "%032x" % i
+        o.write("\t".join([sha, "-", imp, pe[3] if i % 2 else "-", pe[4], "F%d" % i, "s%d" % i]) + "\n")
+PY
+"$TELLS_BIN" code "$PE" --library "$T/shared.lib" --jsonl > "$T/shared.jsonl"; rc=$?
+check "code --library: a hash 2,000 entries share lists its first 16, in library order" py '
+import json,sys
+lib=json.loads(open("'"$T"'/shared.jsonl").readline())["pe"]["library"]
+fam=lambda k: [m["family"] for m in lib[k]]
+ok=('"$rc"'==0 and fam("imphash_matches")==["F%d" % i for i in range(3000) if i % 3][:16]
+    and fam("rich_matches")==["F%d" % i for i in range(1, 3000, 2)][:16]
+    and fam("richpe_matches")==["F%d" % i for i in range(16)])
+sys.exit(0 if ok else 1)'
+mkdir -p "$T/twice"
+cp "$PE" "$T/twice/a.exe"; cp "$PE" "$T/twice/b.exe"
+"$TELLS_BIN" lib add --library "$T/twice.lib" --family Twice "$T/twice" > "$T/out3" 2> "$T/err3"
+check "lib add: the same file twice in one run is added once, with a note" sh -c \
+  "grep -q '^1 samples added' '$T/out3' && grep -q 'b.exe: already in the library' '$T/err3' && [ \$(grep -c Twice '$T/twice.lib') -eq 1 ]"
+"$TELLS_BIN" lib add --library "$T/twice.lib" --family Other "$T/twice/a.exe" > "$T/out4" 2> "$T/err4"
+check "lib add: the same file under another family is added" sh -c \
+  "grep -q '^1 samples added' '$T/out4' && [ \$(grep -c 'Other' '$T/twice.lib') -eq 1 ]"
+
 # Corrupt libraries: one line naming the file and the line.
 cp "$L" "$T/bad.lib"
 printf 'deadbeef\tT1XYZ\t-\t-\t-\tFam\tname\n' >> "$T/bad.lib"
