@@ -148,6 +148,13 @@ IX_INLINE unsigned half_l1(const uint64_t q[3], const uint64_t *x, size_t stride
   return pop(q[0] ^ x[0], pc) + pop(q[1] ^ x[stride], pc) + pop(q[2] ^ x[2 * stride], pc);
 }
 
+/* Stores record i's planes of body words w0 and w1 in its block. */
+static void put_planes(blk4 *b, size_t i, uint64_t w0, uint64_t w1) {
+  uint64_t p[3];
+  planes(w0, w1, p);
+  b[i >> 2].p[0][i & 3] = p[0]; b[i >> 2].p[1][i & 3] = p[1]; b[i >> 2].p[2][i & 3] = p[2];
+}
+
 /* Record i's planes of the first and of the second half, 4 words apart. */
 #define H1(ix, i) (&(ix)->h1[(i) >> 2].p[0][(i) & 3])
 #define H2(ix, i) (&(ix)->h2[(i) >> 2].p[0][(i) & 3])
@@ -277,11 +284,8 @@ tells_err tells_tlshidx_build(const tells_tlsh *d, const uint32_t *ids, size_t n
   ix->id = tells_malloc((m ? m : 1) * sizeof *ix->id);
   if (!ix->h1 || !ix->h2 || !ix->ck || !ix->id) goto nomem;
   for (i = 0; i < m; i++) {
-    uint64_t p[3];
-    planes(r[i].body[0], r[i].body[1], p);
-    ix->h1[i >> 2].p[0][i & 3] = p[0]; ix->h1[i >> 2].p[1][i & 3] = p[1]; ix->h1[i >> 2].p[2][i & 3] = p[2];
-    planes(r[i].body[2], r[i].body[3], p);
-    ix->h2[i >> 2].p[0][i & 3] = p[0]; ix->h2[i >> 2].p[1][i & 3] = p[1]; ix->h2[i >> 2].p[2][i & 3] = p[2];
+    put_planes(ix->h1, i, r[i].body[0], r[i].body[1]);
+    put_planes(ix->h2, i, r[i].body[2], r[i].body[3]);
     ix->ck[i] = r[i].ck;
     ix->id[i] = r[i].id;
   }
