@@ -5,7 +5,9 @@
 ** The loader reads a file by path, so the input is written to a private
 ** temporary file and loaded; a library that loads is then queried with the
 ** TLSH digest of the input itself and with its first entry's hashes, so the
-** index build and the search see hostile libraries too.  Seeds live in
+** index build and the search see hostile libraries too.  The exact-hash
+** matches must be the first TELLS_CODELIB_MAX_EXACT entries with an equal
+** hash, in library order, as a scan of the entries finds them.  Seeds live in
 ** fuzz/corpus/codelib/; replayed without libFuzzer by replay_fuzz_codelib.
 */
 #include <stddef.h>
@@ -36,6 +38,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memset(&r, 0, sizeof r);
     tells_codelib_query(lib, have ? &t : NULL, e0 ? e0->imphash : NULL,
                         e0 ? e0->rich : NULL, e0 ? e0->richpe : NULL, &r);
+    if (e0) {
+      int k;
+      for (k = 0; k < TELLS_CODELIB_NKIND; k++) {
+        const char *want = k == TELLS_CODELIB_IMPHASH ? e0->imphash : k == TELLS_CODELIB_RICH ? e0->rich : e0->richpe;
+        size_t i, m = 0;
+        for (i = 0; want[0] && i < tells_codelib_count(lib) && m < TELLS_CODELIB_MAX_EXACT; i++) {
+          const tells_codelib_entry *e = tells_codelib_get(lib, i);
+          const char *h = k == TELLS_CODELIB_IMPHASH ? e->imphash : k == TELLS_CODELIB_RICH ? e->rich : e->richpe;
+          if (strcmp(h, want) != 0) continue;
+          if (r.exact[k][m] != i) abort();
+          m++;
+        }
+        if (m != r.n_exact[k]) abort();
+      }
+    }
     tells_codelib_free(lib);
   }
   unlink(path);
