@@ -21,6 +21,10 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+static const char *exact_of(const tells_codelib_entry *e, int k) {
+  return k == TELLS_CODELIB_IMPHASH ? e->imphash : k == TELLS_CODELIB_RICH ? e->rich : e->richpe;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char path[64], err[512];
   tells_codelib *lib = NULL;
@@ -41,12 +45,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (e0) {
       int k;
       for (k = 0; k < TELLS_CODELIB_NKIND; k++) {
-        const char *want = k == TELLS_CODELIB_IMPHASH ? e0->imphash : k == TELLS_CODELIB_RICH ? e0->rich : e0->richpe;
+        const char *want = exact_of(e0, k);
         size_t i, m = 0;
         for (i = 0; want[0] && i < tells_codelib_count(lib) && m < TELLS_CODELIB_MAX_EXACT; i++) {
-          const tells_codelib_entry *e = tells_codelib_get(lib, i);
-          const char *h = k == TELLS_CODELIB_IMPHASH ? e->imphash : k == TELLS_CODELIB_RICH ? e->rich : e->richpe;
-          if (strcmp(h, want) != 0) continue;
+          if (strcmp(exact_of(tells_codelib_get(lib, i), k), want) != 0) continue;
           if (r.exact[k][m] != i) abort();
           m++;
         }

@@ -121,9 +121,9 @@ IX_INLINE void planes(uint64_t w0, uint64_t w1, uint64_t p[3]) {
 
 /* The two words back from their planes: bit 1 of a code is plane 2, bit 0
 ** is set for codes 1 and 3, an odd number of planes. */
-static void unplanes(const uint64_t *p, size_t stride, uint64_t *w0, uint64_t *w1) {
+static void unplanes(const uint64_t *p, uint64_t *w0, uint64_t *w1) {
   const uint64_t lo = 0x5555555555555555ull;
-  uint64_t x0 = p[0] ^ p[stride] ^ p[2 * stride], x1 = p[stride];
+  uint64_t x0 = p[0] ^ p[4] ^ p[8], x1 = p[4];
   *w0 = (x0 & lo) | (x1 & lo) << 1;
   *w1 = (x0 >> 1 & lo) | (x1 >> 1 & lo) << 1;
 }
@@ -137,15 +137,15 @@ IX_INLINE unsigned pop(uint64_t x, int pc) {
 }
 
 /* Body distance over 64 buckets, from the planes of both sides (x's
-** planes stride words apart: 1 in h2, 4 in a block of h1). */
-IX_INLINE unsigned half_diff(const uint64_t q[3], const uint64_t *x, size_t stride, int pc) {
-  uint64_t e1 = q[0] ^ x[0], e2 = q[1] ^ x[stride], e3 = q[2] ^ x[2 * stride];
+** planes 4 words apart, in its block). */
+IX_INLINE unsigned half_diff(const uint64_t q[3], const uint64_t *x, int pc) {
+  uint64_t e1 = q[0] ^ x[0], e2 = q[1] ^ x[4], e3 = q[2] ^ x[8];
   return pop(e1, pc) + pop(e2, pc) + pop(e3, pc) + 3 * pop(e1 & e3, pc);
 }
 
 /* The lower-bound metric M over 64 buckets (the 0/3 pair counts 3). */
-IX_INLINE unsigned half_l1(const uint64_t q[3], const uint64_t *x, size_t stride, int pc) {
-  return pop(q[0] ^ x[0], pc) + pop(q[1] ^ x[stride], pc) + pop(q[2] ^ x[2 * stride], pc);
+IX_INLINE unsigned half_l1(const uint64_t q[3], const uint64_t *x, int pc) {
+  return pop(q[0] ^ x[0], pc) + pop(q[1] ^ x[4], pc) + pop(q[2] ^ x[8], pc);
 }
 
 /* Stores record i's planes of body words w0 and w1 in its block. */
@@ -385,8 +385,8 @@ static void scan_all(query *c, const tells_tlshidx *ix) {
       unsigned d = h;
       uint64_t w[4];
       if (d > c->r) continue;
-      unplanes(H1(ix, i), 4, &w[0], &w[1]);     /* and tells_tlsh_distance()'s kernel */
-      unplanes(H2(ix, i), 4, &w[2], &w[3]);
+      unplanes(H1(ix, i), &w[0], &w[1]);     /* and tells_tlsh_distance()'s kernel */
+      unplanes(H2(ix, i), &w[2], &w[3]);
       d += (c->q.ck != ix->ck[i]) +
            tells__tlsh_body_diff64(c->q.body[0], w[0]) + tells__tlsh_body_diff64(c->q.body[1], w[1]) +
            tells__tlsh_body_diff64(c->q.body[2], w[2]) + tells__tlsh_body_diff64(c->q.body[3], w[3]);
@@ -400,9 +400,9 @@ static void scan_all(query *c, const tells_tlshidx *ix) {
 ** a leaf are), that partial sum.  The checksum term is added after the cut:
 ** the cut is on a lower bound, so it stays exact. */
 IX_INLINE unsigned member_k(const query *c, const tells_tlshidx *ix, size_t i, unsigned h, int pc) {
-  unsigned d = h + half_diff(c->qp[0], H1(ix, i), 4, pc);
+  unsigned d = h + half_diff(c->qp[0], H1(ix, i), pc);
   if (d > c->r) return d;
-  return d + (c->q.ck != ix->ck[i]) + half_diff(c->qp[1], H2(ix, i), 4, pc);
+  return d + (c->q.ck != ix->ck[i]) + half_diff(c->qp[1], H2(ix, i), pc);
 }
 
 /* Prefetches record i's first half (its block's lines). */
@@ -425,9 +425,9 @@ IX_INLINE void leaf_k(query *c, const tells_tlshidx *ix, size_t lo, size_t hi, u
     unsigned d;
     if (((i + AHEAD) & 3) == 0 && i + AHEAD < hi) PREFETCH_H1(ix, i + AHEAD);   /* a block */
     /* the first half puts most far records over the radius already */
-    d = h + half_diff(q1, H1(ix, i), 4, pc);
+    d = h + half_diff(q1, H1(ix, i), pc);
     if (d > r) continue;
-    d += (qck != ix->ck[i]) + half_diff(q2, H2(ix, i), 4, pc);
+    d += (qck != ix->ck[i]) + half_diff(q2, H2(ix, i), pc);
     if (d <= r) { offer(c, d, ix->id[i]); r = c->r; }
   }
 }
@@ -437,10 +437,15 @@ IX_TARGET static void leaf_pc(query *c, const tells_tlshidx *ix, size_t lo, size
   leaf_k(c, ix, lo, hi, h, 1);
 }
 IX_TARGET static unsigned metric_pc(const query *c, const tells_tlshidx *ix, size_t i) {
-  return half_l1(c->qp[0], H1(ix, i), 4, 1) + half_l1(c->qp[1], H2(ix, i), 4, 1);
+  return half_l1(c->qp[0], H1(ix, i), 1) + half_l1(c->qp[1], H2(ix, i), 1);
 }
 IX_TARGET static unsigned member_pc(const query *c, const tells_tlshidx *ix, size_t i, unsigned h) {
   return member_k(c, ix, i, h, 1);
+}
+/* Record i offered if within the radius: the AVX2 leaf's records one by one. */
+IX_TARGET static void offer_pc(query *c, const tells_tlshidx *ix, size_t i, unsigned h) {
+  unsigned d = member_pc(c, ix, i, h);
+  if (d <= c->r) offer(c, d, ix->id[i]);
 }
 
 /* Bits set in each byte of x (a nibble table and two byte shuffles). */
@@ -482,10 +487,7 @@ static void leaf_avx2(query *c, const tells_tlshidx *ix, size_t lo, size_t hi, u
   __m256i rv = _mm256_set1_epi64x((long long)c->r - h);
   size_t i = lo, b, bend;
   if (c->st) { c->st->nodes++; c->st->distances += hi - lo; }
-  for (; i < hi && (i & 3); i++) {          /* up to the first whole block */
-    unsigned d = member_pc(c, ix, i, h);
-    if (d <= c->r) offer(c, d, ix->id[i]);
-  }
+  for (; i < hi && (i & 3); i++) offer_pc(c, ix, i, h);   /* up to the first whole block */
   bend = i + (hi - i) / 4 * 4;
   for (b = i; b < bend && b < i + AHEAD; b += 4) PREFETCH_H1(ix, b);
   for (; i < bend; i += 4) {
@@ -498,19 +500,12 @@ static void leaf_avx2(query *c, const tells_tlshidx *ix, size_t lo, size_t hi, u
     far = (unsigned)_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(d, rv)));
     if (far != 15) {                        /* before the checksum term */
       unsigned j;
-      for (j = 0; j < 4; j++) {
-        unsigned x;
-        if (far >> j & 1) continue;
-        x = member_pc(c, ix, i + j, h);
-        if (x <= c->r) offer(c, x, ix->id[i + j]);
-      }
+      for (j = 0; j < 4; j++)
+        if (!(far >> j & 1)) offer_pc(c, ix, i + j, h);
       rv = _mm256_set1_epi64x((long long)c->r - h);
     }
   }
-  for (; i < hi; i++) {                     /* the last, partial block */
-    unsigned d = member_pc(c, ix, i, h);
-    if (d <= c->r) offer(c, d, ix->id[i]);
-  }
+  for (; i < hi; i++) offer_pc(c, ix, i, h);   /* the last, partial block */
 }
 #endif
 
@@ -526,7 +521,7 @@ static unsigned metric_q(const query *c, const tells_tlshidx *ix, size_t i) {
 #if IX_POPCNT
   if (c->kern != IX_SWAR) return metric_pc(c, ix, i);
 #endif
-  return half_l1(c->qp[0], H1(ix, i), 4, 0) + half_l1(c->qp[1], H2(ix, i), 4, 0);
+  return half_l1(c->qp[0], H1(ix, i), 0) + half_l1(c->qp[1], H2(ix, i), 0);
 }
 
 static unsigned member_dist(const query *c, const tells_tlshidx *ix, size_t i, unsigned h) {
